@@ -1,0 +1,36 @@
+"""THE mapping from gluerun's error tree to wire errors, resolved by walking the MRO.
+
+Anything unmapped is an InternalServiceException (500), logged with its traceback.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from gluerun import errors
+
+log = logging.getLogger(__name__)
+
+#: error class → (__type, HTTP status)
+WIRE_ERRORS: dict[type[BaseException], tuple[str, int]] = {
+    errors.InvalidInput: ("InvalidInputException", 400),
+    errors.EntityNotFound: ("EntityNotFoundException", 400),
+    errors.AlreadyExists: ("AlreadyExistsException", 400),
+    errors.ConcurrentRunsExceeded: ("ConcurrentRunsExceededException", 400),
+    errors.ResourceNumberLimitExceeded: ("ResourceNumberLimitExceededException", 400),
+    errors.ConcurrentModification: ("ConcurrentModificationException", 400),
+    errors.IllegalRunTransition: ("ConcurrentModificationException", 400),
+    errors.UnknownOperation: ("UnknownOperationException", 400),
+    errors.Serialization: ("SerializationException", 400),
+}
+INTERNAL = ("InternalServiceException", 500)
+
+
+def wire_error(exc: BaseException) -> tuple[str, int, str]:
+    """(__type, status, Message) for any exception."""
+    for cls in type(exc).__mro__:
+        if cls in WIRE_ERRORS:
+            code, status = WIRE_ERRORS[cls]
+            return code, status, str(exc)
+    log.error("internal error", exc_info=exc)
+    return INTERNAL[0], INTERNAL[1], "An internal error occurred."

@@ -1,0 +1,114 @@
+"""The Glue operations gluerun serves: X-Amz-Target name → handler(service, body) → body.
+
+Handlers are thin: the request is already validated against the model; they convert wire
+to model (shapes), call the one service method named like the operation, convert back.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from gluerun.api import shapes
+from gluerun.service import GlueService
+
+Body = Mapping[str, Any]
+Handler = Callable[[GlueService, Body], dict[str, Any]]
+
+
+def create_job(svc: GlueService, body: Body) -> dict[str, Any]:
+    job = shapes.job_from_wire(body["Name"], body)
+    return {"Name": svc.create_job(job, body.get("Tags") or {})}
+
+
+def get_job(svc: GlueService, body: Body) -> dict[str, Any]:
+    return {"Job": shapes.job_to_wire(svc.get_job(body["JobName"]))}
+
+
+def get_jobs(svc: GlueService, body: Body) -> dict[str, Any]:
+    jobs, token = svc.get_jobs(body.get("NextToken"), body.get("MaxResults"))
+    return _page({"Jobs": [shapes.job_to_wire(job) for job in jobs]}, token)
+
+
+def list_jobs(svc: GlueService, body: Body) -> dict[str, Any]:
+    names, token = svc.list_jobs(body.get("NextToken"), body.get("MaxResults"), body.get("Tags"))
+    return _page({"JobNames": names}, token)
+
+
+def update_job(svc: GlueService, body: Body) -> dict[str, Any]:
+    update = shapes.job_from_wire(body["JobName"], body["JobUpdate"])
+    return {"JobName": svc.update_job(body["JobName"], update)}
+
+
+def delete_job(svc: GlueService, body: Body) -> dict[str, Any]:
+    return {"JobName": svc.delete_job(body["JobName"])}
+
+
+def batch_get_jobs(svc: GlueService, body: Body) -> dict[str, Any]:
+    jobs, missing = svc.batch_get_jobs(body["JobNames"])
+    return {"Jobs": [shapes.job_to_wire(job) for job in jobs], "JobsNotFound": missing}
+
+
+def get_tags(svc: GlueService, body: Body) -> dict[str, Any]:
+    return {"Tags": svc.get_tags(body["ResourceArn"])}
+
+
+def tag_resource(svc: GlueService, body: Body) -> dict[str, Any]:
+    svc.tag_resource(body["ResourceArn"], body["TagsToAdd"])
+    return {}
+
+
+def untag_resource(svc: GlueService, body: Body) -> dict[str, Any]:
+    svc.untag_resource(body["ResourceArn"], body["TagsToRemove"])
+    return {}
+
+
+def start_job_run(svc: GlueService, body: Body) -> dict[str, Any]:
+    request = shapes.run_request_from_wire(body)
+    return {"JobRunId": svc.start_job_run(body["JobName"], request)}
+
+
+def get_job_run(svc: GlueService, body: Body) -> dict[str, Any]:
+    run = svc.get_job_run(
+        body["JobName"], body["RunId"], bool(body.get("PredecessorsIncluded"))
+    )
+    return {"JobRun": shapes.run_to_wire(run)}
+
+
+def get_job_runs(svc: GlueService, body: Body) -> dict[str, Any]:
+    runs, token = svc.get_job_runs(body["JobName"], body.get("NextToken"), body.get("MaxResults"))
+    return _page({"JobRuns": [shapes.run_to_wire(run) for run in runs]}, token)
+
+
+def batch_stop_job_run(svc: GlueService, body: Body) -> dict[str, Any]:
+    name = body["JobName"]
+    stopped, errors = svc.batch_stop_job_run(name, body["JobRunIds"])
+    return {
+        "SuccessfulSubmissions": [{"JobName": name, "JobRunId": run_id} for run_id in stopped],
+        "Errors": [shapes.stop_error_to_wire(name, error) for error in errors],
+    }
+
+
+def _page(body: dict[str, Any], token: str | None) -> dict[str, Any]:
+    if token:
+        body["NextToken"] = token
+    return body
+
+
+#: Operation name → handler. Adding an operation is adding a row.
+GLUE_OPERATIONS: dict[str, Handler] = {
+    "CreateJob": create_job,
+    "GetJob": get_job,
+    "GetJobs": get_jobs,
+    "ListJobs": list_jobs,
+    "UpdateJob": update_job,
+    "DeleteJob": delete_job,
+    "BatchGetJobs": batch_get_jobs,
+    "GetTags": get_tags,
+    "TagResource": tag_resource,
+    "UntagResource": untag_resource,
+    "StartJobRun": start_job_run,
+    "GetJobRun": get_job_run,
+    "GetJobRuns": get_job_runs,
+    "BatchStopJobRun": batch_stop_job_run,
+}

@@ -1,0 +1,105 @@
+"""The command line: `gluerun serve`. The composition root, where the pieces are wired."""
+
+from __future__ import annotations
+
+import logging
+import socket
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from gluerun import __version__
+from gluerun.config import SETTINGS, Settings, load_settings
+from gluerun.errors import GluerunError
+
+_HELP = {setting.name: setting for setting in SETTINGS}
+
+
+def _option(name: str, *decls: str, **kwargs: Any) -> Any:
+    setting = _HELP[name]
+    return click.option(*decls, name, help=f"{setting.help} [env: {setting.env}]", **kwargs)
+
+
+@click.group()
+@click.version_option(__version__)
+def main() -> None:
+    """gluerun: AWS Glue's job-run service, self-hosted."""
+
+
+@main.command()
+@_option("host", "--host", default=None)
+@_option("port", "--port", type=int, default=None)
+@_option("data_dir", "--data-dir", type=click.Path(path_type=Path), default=None)
+@_option("database_url", "--database-url", default=None)
+@_option("python", "--python", default=None)
+@_option("s3_endpoint_url", "--s3-endpoint-url", default=None)
+@_option("max_parallel_runs", "--max-parallel-runs", type=int, default=None)
+@_option("node_id", "--node-id", default=None)
+@click.option("--log-level", default="info", show_default=True, help="Server log level.")
+def serve(log_level: str, **overrides: Any) -> None:
+    """Serve the Glue API and run jobs (embedded SQLite in the data directory by default)."""
+    try:
+        settings = load_settings(overrides=overrides)
+        run_server(settings, log_level)
+    except GluerunError as exc:
+        click.echo(f"gluerun: {exc}", err=True)
+        sys.exit(1)
+
+
+def run_server(settings: Settings, log_level: str = "info") -> None:
+    """Open the store, start the engine, serve HTTP until SIGTERM/SIGINT."""
+    import uvicorn
+
+    from gluerun.api.app import build_app
+    from gluerun.clock import SystemClock
+    from gluerun.service import GlueService
+    from gluerun.store import open_store
+
+    logging.basicConfig(level=log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    store = open_store(settings.resolved_database_url)
+    clock = SystemClock()
+    service = GlueService(store, clock, settings.region, settings.account_id)
+    engine = build_engine(settings, store, clock) if settings.engine else None
+    if engine is not None:
+        engine.start()
+    config = uvicorn.Config(
+        build_app(service),
+        host=settings.host,
+        port=settings.port,
+        log_level=log_level,
+        access_log=False,
+        lifespan="off",
+    )
+    server = uvicorn.Server(config)
+    click.echo(f"gluerun {__version__} serving the Glue API at {settings.endpoint_url}")
+    click.echo(f"data directory: {settings.data_dir}")
+    try:
+        server.run()
+    finally:
+        if engine is not None:
+            engine.shutdown()
+        store.close()
+
+
+def build_engine(settings: Settings, store: Any, clock: Any) -> Any:
+    from gluerun.engine.engine import Engine, EngineConfig
+    from gluerun.executors.subprocess import SubprocessExecutor
+
+    runtime = Path(__file__).parent / "runtime"
+    pythonshell = SubprocessExecutor(
+        python=settings.python,
+        runtime_path=runtime,
+        cache_dir=settings.data_dir / "pymodules",
+        s3_endpoint_url=settings.s3_endpoint_url or None,
+        base_env=settings.job_env_vars(),
+        tail_bytes=settings.log_tail_bytes,
+    )
+    config = EngineConfig(
+        node_id=settings.node_id or socket.gethostname(),
+        runs_dir=settings.data_dir / "runs",
+        max_parallel_runs=settings.max_parallel_runs,
+    )
+    return Engine(store, {"pythonshell": pythonshell}, clock, config)

@@ -1,0 +1,128 @@
+"""Settings: every setting declared once (name, default, help), resolved at the edge.
+
+Precedence: defaults < GLUERUN_* environment < CLI flags. Nothing reads the environment at
+import time; `load_settings` is called by the CLI and the result is passed down explicitly.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, fields
+from pathlib import Path
+from typing import Any
+
+from gluerun.errors import ConfigError
+
+#: The port gluerun listens on unless told otherwise.
+DEFAULT_PORT = 4577
+ENV_PREFIX = "GLUERUN_"
+
+
+def default_data_dir(environ: Mapping[str, str]) -> Path:
+    """The per-user data directory: $XDG_DATA_HOME/gluerun, else ~/.local/share/gluerun."""
+    base = environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(base) / "gluerun"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything gluerun can be told. Field metadata lives in SETTINGS below."""
+
+    host: str = "127.0.0.1"
+    port: int = DEFAULT_PORT
+    data_dir: Path = Path()
+    database_url: str = ""
+    region: str = "us-east-1"
+    account_id: str = "123456789012"
+    node_id: str = ""
+    python: str = sys.executable
+    s3_endpoint_url: str = ""
+    max_parallel_runs: int = 16
+    job_env: str = ""
+    log_tail_bytes: int = 65536
+    engine: bool = True
+
+    @property
+    def endpoint_url(self) -> str:
+        return f"http://{self.host}:{self.port}"
+
+    @property
+    def resolved_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{self.data_dir / 'gluerun.db'}"
+
+    def job_env_vars(self) -> dict[str, str]:
+        """GLUERUN_JOB_ENV as a dict: `K=V` pairs separated by commas or newlines."""
+        out: dict[str, str] = {}
+        for item in self.job_env.replace("\n", ",").split(","):
+            if item.strip():
+                key, _, value = item.strip().partition("=")
+                out[key] = value
+        return out
+
+
+@dataclass(frozen=True)
+class Setting:
+    """One row of the settings table: the documented name, its cast and its help."""
+
+    name: str
+    cast: Callable[[str], Any]
+    help: str
+
+    @property
+    def env(self) -> str:
+        return ENV_PREFIX + self.name.upper()
+
+
+def _bool(value: str) -> bool:
+    lowered = value.strip().lower()
+    if lowered in {"1", "true", "yes", "on"}:
+        return True
+    if lowered in {"0", "false", "no", "off"}:
+        return False
+    raise ValueError(f"not a boolean: {value!r}")
+
+
+#: The documented settings; docs/settings.md lists each (a test checks it).
+SETTINGS: tuple[Setting, ...] = (
+    Setting("host", str, "Address to listen on."),
+    Setting("port", int, f"Port to listen on (default {DEFAULT_PORT})."),
+    Setting("data_dir", Path, "Data directory (default: $XDG_DATA_HOME/gluerun)."),
+    Setting("database_url", str, "SQLAlchemy URL of the store (default: SQLite in data_dir)."),
+    Setting("region", str, "Region used in ARNs."),
+    Setting("account_id", str, "Account id used in ARNs."),
+    Setting("node_id", str, "This node's id in the store (default: hostname:pid)."),
+    Setting("python", str, "Interpreter for pythonshell jobs (default: the server's)."),
+    Setting("s3_endpoint_url", str, "S3 endpoint for s3:// script locations (default: AWS)."),
+    Setting("max_parallel_runs", int, "Runs this node executes at once; others stay STARTING."),
+    Setting("job_env", str, "Extra environment for job processes: K=V pairs, comma-separated."),
+    Setting("log_tail_bytes", int, "Bytes of stderr kept in memory to find a failure's message."),
+    Setting("engine", _bool, "Run the engine in this process (false: API only)."),
+)
+
+
+def load_settings(
+    environ: Mapping[str, str] | None = None, overrides: Mapping[str, Any] | None = None
+) -> Settings:
+    """Build Settings from defaults, then GLUERUN_* variables, then explicit overrides."""
+    env = os.environ if environ is None else environ
+    values: dict[str, Any] = {"data_dir": default_data_dir(env)}
+    for setting in SETTINGS:
+        raw = env.get(setting.env)
+        if raw is not None and raw != "":
+            values[setting.name] = _cast(setting, raw)
+    for name, value in (overrides or {}).items():
+        if value is not None:
+            values[name] = value
+    known = {f.name for f in fields(Settings)}
+    return Settings(**{k: v for k, v in values.items() if k in known})
+
+
+def _cast(setting: Setting, raw: str) -> Any:
+    try:
+        return setting.cast(raw)
+    except ValueError as exc:
+        raise ConfigError(f"{setting.env}={raw!r}: {exc}") from exc

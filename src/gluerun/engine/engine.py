@@ -1,0 +1,380 @@
+"""Engine: claims STARTING runs, launches them, watches them, stops and times them out.
+
+`tick()` is one deterministic pass over the store; `run_forever()` repeats it whenever the
+store changes or a deadline is due. Launches and kills happen on worker threads and report
+back through a queue, so a tick never blocks on a process.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import queue
+import threading
+from collections.abc import Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from gluerun.clock import Clock
+from gluerun.errors import ExecutorError
+from gluerun.executors.base import Execution, Executor, ExitStatus, LaunchRequest, ProcessHandle
+from gluerun.model import policies
+from gluerun.model.runs import JobRun, RunState
+from gluerun.store.base import Store
+
+log = logging.getLogger(__name__)
+
+#: States of runs an engine owns once it has claimed them.
+OWNED = frozenset({RunState.STARTING, RunState.RUNNING, RunState.STOPPING})
+#: How often the loop looks at the store when nothing wakes it (other nodes' writes).
+POLL_SECONDS = 1.0
+
+
+@dataclass
+class _Live:
+    """A run this engine is executing."""
+
+    run: JobRun
+    execution: Execution | None = None
+    killing: bool = False
+    timed_out: bool = False
+
+
+@dataclass
+class _Event:
+    """Something a worker thread reports to the loop."""
+
+    run_id: str
+    launched: Execution | None = None
+    status: ExitStatus | None = None
+    error: str | None = None
+
+
+@dataclass
+class EngineConfig:
+    node_id: str
+    runs_dir: Path
+    max_parallel_runs: int = 16
+    job_env: Mapping[str, str] = field(default_factory=dict)
+    kill_grace: float = 5.0
+
+
+class Engine:
+    """Runs the runs of one node."""
+
+    def __init__(
+        self,
+        store: Store,
+        executors: Mapping[str, Executor],
+        clock: Clock,
+        config: EngineConfig,
+    ) -> None:
+        self.store = store
+        self.executors = executors
+        self.clock = clock
+        self.config = config
+        self._live: dict[str, _Live] = {}
+        self._events: queue.SimpleQueue[_Event] = queue.SimpleQueue()
+        self._pool = ThreadPoolExecutor(max(4, config.max_parallel_runs), "gluerun-run")
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    # -- lifecycle ----------------------------------------------------------------------
+    def start(self) -> None:
+        """Recover this node's runs, then loop in a background thread."""
+        self.recover()
+        self._thread = threading.Thread(target=self.run_forever, name="gluerun-engine", daemon=True)
+        self._thread.start()
+
+    def shutdown(self) -> None:
+        """Stop looping. Job processes keep running; a restarted engine reattaches to them."""
+        self._stop.set()
+        self.store.notify()
+        if self._thread is not None:
+            self._thread.join(timeout=10)
+        self._pool.shutdown(wait=False, cancel_futures=True)
+
+    def run_forever(self) -> None:
+        while not self._stop.is_set():
+            try:
+                self.tick()
+            except Exception:
+                log.exception("engine tick failed")
+            self.store.wait_for_change(self._sleep_seconds())
+
+    def run_until_idle(self, timeout: float = 30.0) -> None:
+        """Tick until no run of this node is live (tests); re-raises tick errors."""
+        deadline = threading.Event()
+        timer = threading.Timer(timeout, deadline.set)
+        timer.start()
+        try:
+            while not deadline.is_set():
+                self.tick()
+                if not self._live and not self.store.node_runs(None, {RunState.STARTING}):
+                    return
+                self.store.wait_for_change(0.05)
+            raise TimeoutError("engine did not become idle")
+        finally:
+            timer.cancel()
+
+    def _sleep_seconds(self) -> float:
+        now = self.clock.now()
+        deadlines = [policies.deadline(live.run) for live in self._live.values()]
+        due = [d - now for d in deadlines if d is not None]
+        return max(0.0, min([POLL_SECONDS, *due]))
+
+    # -- one pass -----------------------------------------------------------------------
+    def tick(self) -> None:
+        """One pass: apply reports, stops, timeouts, queue admissions and new claims."""
+        self._drain_events()
+        owned = self.store.node_runs(self.config.node_id, OWNED)
+        for run in owned:
+            if run.state is RunState.STOPPING:
+                self._stop_run(run)
+        self._enforce_timeouts()
+        self.store.admit_waiting(self.clock.now())
+        free = self.config.max_parallel_runs - len(self._live)
+        for run in self.store.claim_runs(self.config.node_id, free):
+            self._launch(run)
+
+    def _drain_events(self) -> None:
+        while True:
+            try:
+                event = self._events.get_nowait()
+            except queue.Empty:
+                return
+            live = self._live.get(event.run_id)
+            if live is None:
+                continue
+            if event.error is not None:
+                self._fail_launch(live, event.error)
+            elif event.launched is not None:
+                self._started(live, event.launched)
+            elif event.status is not None:
+                self._finished(live, event.status)
+
+    # -- launching ----------------------------------------------------------------------
+    def _launch(self, run: JobRun) -> None:
+        live = _Live(run)
+        self._live[run.id] = live
+        executor = self.executors.get(run.launch.command_name)
+        if executor is None:
+            name = run.launch.command_name
+            self._fail_launch(live, f"Command.Name {name!r} is not supported by this gluerun node.")
+            return
+        if not run.launch.script_location:
+            self._fail_launch(live, "The job has no Command.ScriptLocation.")
+            return
+        self._pool.submit(self._launch_worker, executor, self._request(run))
+
+    def _request(self, run: JobRun) -> LaunchRequest:
+        spec = run.launch
+        return LaunchRequest(
+            run_id=run.id,
+            job_name=run.job_name,
+            command_name=spec.command_name,
+            script_location=spec.script_location,
+            python_version=spec.python_version,
+            argv=policies.script_argv(spec.arguments, spec.job_id, run.id, run.job_name),
+            arguments=spec.arguments,
+            run_dir=self.config.runs_dir / run.id,
+            env=self.config.job_env,
+        )
+
+    def _launch_worker(self, executor: Executor, request: LaunchRequest) -> None:
+        try:
+            execution = executor.launch(request)
+        except ExecutorError as exc:
+            self._report(_Event(request.run_id, error=str(exc)))
+        except Exception as exc:
+            log.exception("launch of %s failed", request.run_id)
+            self._report(_Event(request.run_id, error=f"gluerun could not launch the run: {exc}"))
+        else:
+            self._report(_Event(request.run_id, launched=execution))
+
+    def _report(self, event: _Event) -> None:
+        self._events.put(event)
+        self.store.notify()
+
+    def _started(self, live: _Live, execution: Execution) -> None:
+        live.execution = execution
+        handle = execution.handle
+        now = self.clock.now()
+        running = live.run.with_state(
+            RunState.RUNNING,
+            now,
+            running_since=now,
+            pid=handle.pid,
+            pid_started=handle.started,
+        )
+        if self.store.update_run(running, {RunState.STARTING}):
+            live.run = running
+            self._watch(live.run.id, execution)
+        else:
+            # Stopped (or timed out) while it was being prepared: end it now.
+            self._watch(live.run.id, execution)
+            self._kill(live)
+
+    def _watch(self, run_id: str, execution: Execution) -> None:
+        def wait() -> None:
+            status = execution.wait()
+            self._report(_Event(run_id, status=status or ExitStatus(None, "Process lost.")))
+
+        threading.Thread(target=wait, name=f"wait-{run_id[:12]}", daemon=True).start()
+
+    def _fail_launch(self, live: _Live, message: str) -> None:
+        self._live.pop(live.run.id, None)
+        current = self._current(live.run)
+        if current is None or current.state is not RunState.STARTING:
+            self._settle_stopped(current)
+            return
+        failed = current.with_state(RunState.FAILED, self.clock.now(), error_message=message)
+        if self.store.update_run(failed, {RunState.STARTING}):
+            self._retry(failed)
+
+    # -- finishing ----------------------------------------------------------------------
+    def _finished(self, live: _Live, status: ExitStatus) -> None:
+        self._live.pop(live.run.id, None)
+        current = self._current(live.run)
+        if current is None:
+            return
+        now = self.clock.now()
+        if current.state is RunState.STOPPING:
+            self._settle_stopped(current)
+        elif live.timed_out and current.state is RunState.RUNNING:
+            minutes = current.timeout
+            message = f"Job run timed out after {minutes} minutes (Timeout)."
+            self.store.update_run(
+                current.with_state(RunState.TIMEOUT, now, error_message=message), {RunState.RUNNING}
+            )
+        elif current.state is RunState.RUNNING:
+            self._complete(current, status, now)
+
+    def _complete(self, run: JobRun, status: ExitStatus, now: float) -> None:
+        if status.succeeded:
+            done = run.with_state(RunState.SUCCEEDED, now)
+        else:
+            message = status.error_message or f"Command failed with exit code {status.code}"
+            done = run.with_state(RunState.FAILED, now, error_message=message)
+        if self.store.update_run(done, {RunState.RUNNING}):
+            self._retry(done)
+
+    def _settle_stopped(self, run: JobRun | None) -> None:
+        if run is None or run.state is not RunState.STOPPING:
+            return
+        message = run.error_message or "Job run stopped by BatchStopJobRun."
+        stopped = run.with_state(RunState.STOPPED, self.clock.now(), error_message=message)
+        self.store.update_run(stopped, {RunState.STOPPING})
+
+    def _retry(self, run: JobRun) -> None:
+        job = self.store.get_job(run.job_name)
+        if job is None or job.job_id != run.launch.job_id:
+            return
+        decision = policies.retry_decision(run, job.max_retries)
+        if decision is None:
+            return
+        now = self.clock.now()
+        retry = dataclasses.replace(
+            run,
+            id=decision.run_id,
+            attempt=decision.attempt,
+            previous_run_id=decision.previous_run_id,
+            state=RunState.STARTING,
+            started_on=now,
+            last_modified_on=now,
+            admitted_on=now,
+            completed_on=None,
+            error_message=None,
+            execution_time=0,
+            arguments=None,
+            node_id=None,
+            pid=None,
+            pid_started=None,
+            running_since=None,
+        )
+        self.store.insert_run(retry)
+
+    def _current(self, run: JobRun) -> JobRun | None:
+        return self.store.get_run(run.launch.job_id, run.id)
+
+    # -- stopping and timeouts ----------------------------------------------------------
+    def _stop_run(self, run: JobRun) -> None:
+        live = self._live.get(run.id)
+        if live is None:
+            # Not ours in memory: preparing was lost, or the process is already gone.
+            self._settle_stopped(run)
+            return
+        live.run = run
+        if live.execution is not None:
+            self._kill(live)
+        # Still launching: _started sees the STOPPING state and kills it then.
+
+    def _enforce_timeouts(self) -> None:
+        now = self.clock.now()
+        for live in list(self._live.values()):
+            deadline = policies.deadline(live.run)
+            if deadline is None or now < deadline or live.timed_out:
+                continue
+            live.timed_out = True
+            if live.execution is not None:
+                self._kill(live)
+            else:
+                self._time_out_unlaunched(live, now)
+
+    def _time_out_unlaunched(self, live: _Live, now: float) -> None:
+        message = f"Job run timed out after {live.run.timeout} minutes (Timeout)."
+        timed_out = live.run.with_state(RunState.TIMEOUT, now, error_message=message)
+        self.store.update_run(timed_out, {RunState.STARTING})
+
+    def _kill(self, live: _Live) -> None:
+        if live.killing or live.execution is None:
+            return
+        live.killing = True
+        execution = live.execution
+        self._pool.submit(execution.kill, self.config.kill_grace)
+
+    # -- recovery -----------------------------------------------------------------------
+    def recover(self) -> None:
+        """Reattach to this node's runs after a restart, or settle the ones that were lost."""
+        for run in self.store.node_runs(self.config.node_id, OWNED):
+            self._recover_run(run)
+
+    def _recover_run(self, run: JobRun) -> None:
+        executor = self.executors.get(run.launch.command_name)
+        handle = self._handle(run)
+        if executor is None or handle is None:
+            self._lost(run, "gluerun stopped before the run's process started.")
+            return
+        execution = executor.reattach(handle)
+        if execution is not None:
+            live = _Live(run, execution)
+            self._live[run.id] = live
+            self._watch(run.id, execution)
+            if run.state is RunState.STOPPING:
+                self._kill(live)
+            return
+        status = executor.finished_status(handle)
+        if status is not None and run.state is RunState.RUNNING:
+            self._complete(run, status, self.clock.now())
+        elif run.state is RunState.STOPPING:
+            self._settle_stopped(run)
+        else:
+            self._lost(run, "The run's process was lost: gluerun stopped while it ran.")
+
+    def _handle(self, run: JobRun) -> ProcessHandle | None:
+        if run.pid is None or run.pid_started is None:
+            return None
+        return ProcessHandle(run.pid, run.pid_started, self.config.runs_dir / run.id)
+
+    def _lost(self, run: JobRun, message: str) -> None:
+        if run.state is RunState.STOPPING:
+            self._settle_stopped(run)
+            return
+        failed = run.with_state(RunState.FAILED, self.clock.now(), error_message=message)
+        if self.store.update_run(failed, {run.state}):
+            self._retry(failed)
+
+
+#: Builds the executors for a node, by Command.Name.
+ExecutorFactory = Callable[[], Mapping[str, Executor]]

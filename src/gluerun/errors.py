@@ -1,0 +1,76 @@
+"""The one error tree of gluerun. Knows nothing of HTTP: `api/errors.py` maps it to the wire.
+
+Each class's docstring is its meaning and its default message. Leaves carry data, not
+formatted strings, where a caller may want the data.
+"""
+
+from __future__ import annotations
+
+
+class GluerunError(Exception):
+    """Something went wrong in gluerun."""
+
+    def __init__(self, message: str | None = None) -> None:
+        super().__init__(message or (self.__doc__ or "").strip())
+
+    @property
+    def message(self) -> str:
+        return str(self.args[0])
+
+
+class InvalidInput(GluerunError):
+    """The request is not valid."""
+
+
+class EntityNotFound(GluerunError):
+    """The entity does not exist."""
+
+
+class AlreadyExists(GluerunError):
+    """An entity with this name already exists."""
+
+
+class ConcurrentRunsExceeded(GluerunError):
+    """The job already has its maximum number of concurrent runs."""
+
+
+class ResourceNumberLimitExceeded(GluerunError):
+    """A resource limit was reached."""
+
+
+class ConcurrentModification(GluerunError):
+    """Another request changed the same entity first."""
+
+
+class IllegalRunTransition(GluerunError):
+    """A run was asked to move to a state it cannot reach from its current state."""
+
+    def __init__(self, run_id: str, current: str, wanted: str) -> None:
+        super().__init__(f"run {run_id} is {current}; it cannot become {wanted}")
+        self.run_id = run_id
+        self.current = current
+        self.wanted = wanted
+
+
+class ProtocolError(GluerunError):
+    """The request does not follow the JSON 1.1 protocol."""
+
+
+class UnknownOperation(ProtocolError):
+    """The X-Amz-Target header names no operation that gluerun serves."""
+
+
+class Serialization(ProtocolError):
+    """The request body is not a JSON object."""
+
+
+class StoreError(GluerunError):
+    """The store failed; the driver's error is the __cause__."""
+
+
+class ExecutorError(GluerunError):
+    """An executor could not launch or control a job process."""
+
+
+class ConfigError(GluerunError):
+    """A setting has a value gluerun cannot use."""

@@ -1,0 +1,97 @@
+"""The Executor interface every way of running a job implements (pythonshell, glueetl, ...).
+
+The engine calls `launch` from a worker thread (it may block for downloads and installs),
+`wait` from a per-run waiter thread, and `kill` from anywhere. An Execution survives the
+server: its `handle` is stored with the run so a restarted engine can `reattach`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
+
+
+@dataclass(frozen=True)
+class LaunchRequest:
+    """Everything needed to start one run's process."""
+
+    run_id: str
+    job_name: str
+    #: Command.Name: pythonshell, glueetl, ...
+    command_name: str
+    #: absolute path, file:// URI or s3://bucket/key
+    script_location: str
+    #: Command.PythonVersion, informational for pythonshell
+    python_version: str | None
+    #: the script's arguments after the script path: ["--k", "v", "--JOB_ID", ...]
+    argv: Sequence[str]
+    #: the effective arguments as a map (special parameters such as --extra-py-files)
+    arguments: Mapping[str, str]
+    #: this run's own directory: logs, exit status, the local script copy
+    run_dir: Path
+    #: extra environment for the job process, on top of the clean base environment
+    env: Mapping[str, str]
+
+
+@dataclass(frozen=True)
+class ProcessHandle:
+    """What identifies a live execution across a server restart."""
+
+    pid: int
+    #: the process's start time (epoch seconds) so a reused pid is never mistaken for it
+    started: float
+    run_dir: Path
+
+
+@dataclass(frozen=True)
+class ExitStatus:
+    """How an execution ended."""
+
+    #: the exit code; None when it could not be known (process lost)
+    code: int | None
+    #: for failures: the exception line of the script's traceback, or a reason
+    error_message: str | None = None
+
+    @property
+    def succeeded(self) -> bool:
+        return self.code == 0
+
+
+class Execution(Protocol):
+    """A launched run's process tree."""
+
+    @property
+    def handle(self) -> ProcessHandle: ...
+
+    def wait(self, timeout: float | None = None) -> ExitStatus | None:
+        """Block until the process ends (→ its status) or `timeout` seconds pass (→ None)."""
+        ...
+
+    def kill(self, grace: float = 5.0) -> None:
+        """End the whole process tree: SIGTERM, then SIGKILL after `grace` seconds.
+
+        Idempotent; returns once no process of the tree is left.
+        """
+        ...
+
+
+class Executor(Protocol):
+    """Launches and re-finds executions of one or more Command.Name kinds."""
+
+    def launch(self, request: LaunchRequest) -> Execution:
+        """Prepare (fetch the script, install modules) and start the run's process.
+
+        Raises:
+            ExecutorError: the run cannot start; its message becomes the run's ErrorMessage.
+        """
+        ...
+
+    def reattach(self, handle: ProcessHandle) -> Execution | None:
+        """The execution `handle` names if its process still lives, else None."""
+        ...
+
+    def finished_status(self, handle: ProcessHandle) -> ExitStatus | None:
+        """The exit status recorded for a process that ended while nobody watched, if any."""
+        ...

@@ -1,0 +1,1 @@
+"""Pure data and rules of gluerun: no I/O, no clock, no logging."""

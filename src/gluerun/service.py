@@ -1,0 +1,332 @@
+"""GlueService: one method per Glue operation, holding Glue's semantics.
+
+Callers (api, cli) pass model values and get model values back; wire names live in
+api/shapes.py. The service talks to the engine only through the store.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import dataclasses
+import secrets
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass
+
+from gluerun.clock import Clock
+from gluerun.errors import EntityNotFound, InvalidInput
+from gluerun.model import policies
+from gluerun.model.jobs import COMMAND_NAMES, PYTHONSHELL, Job
+from gluerun.model.runs import JobRun, LaunchSpec, RunState
+from gluerun.store.base import StopOutcome, Store
+
+#: Page size when a list operation gets no MaxResults (Glue does not document its own).
+DEFAULT_PAGE_SIZE = 100
+#: Run Arguments, all together, may not exceed what Glue allows (260 KB).
+MAX_ARGUMENTS_BYTES = 260 * 1024
+
+
+@dataclass(frozen=True)
+class RunRequest:
+    """StartJobRun's per-run overrides (None: take the job's value)."""
+
+    arguments: Mapping[str, str] | None = None
+    job_run_id: str | None = None
+    timeout: int | None = None
+    max_capacity: float | None = None
+    worker_type: str | None = None
+    number_of_workers: int | None = None
+    security_configuration: str | None = None
+    notify_delay_after: int | None = None
+    execution_class: str | None = None
+    job_run_queuing_enabled: bool | None = None
+    trigger_name: str | None = None
+
+
+@dataclass(frozen=True)
+class StopError:
+    """A BatchStopJobRun id that could not be stopped."""
+
+    run_id: str
+    code: str
+    message: str
+
+
+def new_run_id() -> str:
+    """Glue's run id form: jr_ and 64 lowercase hex digits."""
+    return "jr_" + secrets.token_hex(32)
+
+
+def new_job_id() -> str:
+    return "j_" + secrets.token_hex(32)
+
+
+def encode_token(value: str) -> str:
+    return base64.urlsafe_b64encode(value.encode()).decode()
+
+
+def decode_token(token: str | None, prefix: str) -> str | None:
+    """The cursor inside an opaque NextToken of kind `prefix`; InvalidInput if forged."""
+    if not token:
+        return None
+    try:
+        raw = base64.urlsafe_b64decode(token.encode()).decode()
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        raise InvalidInput(f"Invalid NextToken: {token!r}") from None
+    kind, sep, cursor = raw.partition(":")
+    if kind != prefix or not sep:
+        raise InvalidInput(f"Invalid NextToken: {token!r}")
+    return cursor
+
+
+def page_size(max_results: int | None) -> int:
+    return DEFAULT_PAGE_SIZE if max_results is None else max_results
+
+
+class GlueService:
+    """Glue's jobs, job runs and tags over a Store."""
+
+    def __init__(self, store: Store, clock: Clock, region: str, account_id: str) -> None:
+        self.store = store
+        self.clock = clock
+        self.region = region
+        self.account_id = account_id
+
+    # -- jobs ---------------------------------------------------------------------------
+    def create_job(self, job: Job, tags: Mapping[str, str]) -> str:
+        check_job(job)
+        now = self.clock.now()
+        job = dataclasses.replace(job, job_id=new_job_id(), created_on=now, last_modified_on=now)
+        self.store.create_job(job, tags)
+        return job.name
+
+    def get_job(self, name: str) -> Job:
+        job = self.store.get_job(name)
+        if job is None:
+            raise EntityNotFound(f"Job with name: {name} not found.")
+        return job
+
+    def get_jobs(self, next_token: str | None, max_results: int | None) -> tuple[list[Job], str | None]:
+        return self._job_page(next_token, max_results, None)
+
+    def list_jobs(
+        self, next_token: str | None, max_results: int | None, tags: Mapping[str, str] | None
+    ) -> tuple[list[str], str | None]:
+        found, token = self._job_page(next_token, max_results, tags)
+        return [job.name for job in found], token
+
+    def _job_page(
+        self, token: str | None, max_results: int | None, tags: Mapping[str, str] | None
+    ) -> tuple[list[Job], str | None]:
+        limit = page_size(max_results)
+        found = self.store.list_jobs(decode_token(token, "job"), limit + 1, tags or None)
+        if len(found) > limit:
+            return found[:limit], encode_token("job:" + found[limit - 1].name)
+        return found, None
+
+    def update_job(self, name: str, update: Job) -> str:
+        current = self.get_job(name)
+        replacement = dataclasses.replace(
+            update,
+            name=name,
+            job_id=current.job_id,
+            created_on=current.created_on,
+            last_modified_on=self.clock.now(),
+            # Glue keeps the GlueVersion when an update leaves it out.
+            glue_version=update.glue_version or current.glue_version,
+        )
+        check_job(replacement)
+        self.store.replace_job(replacement)
+        return name
+
+    def delete_job(self, name: str) -> str:
+        self.store.delete_job(name, self.clock.now())
+        return name
+
+    def batch_get_jobs(self, names: Sequence[str]) -> tuple[list[Job], list[str]]:
+        found, missing = [], []
+        for name in dict.fromkeys(names):
+            job = self.store.get_job(name)
+            if job is None:
+                missing.append(name)
+            else:
+                found.append(job)
+        return found, missing
+
+    # -- tags ---------------------------------------------------------------------------
+    def _resource(self, arn: str) -> tuple[str, str]:
+        prefix = f"arn:aws:glue:{self.region}:{self.account_id}:"
+        kind, sep, name = arn.removeprefix(prefix).partition("/")
+        if not arn.startswith(prefix) or not sep or kind != "job":
+            raise InvalidInput(f"Invalid resource ARN {arn!r}: expected {prefix}job/<name>")
+        if self.store.get_job(name) is None:
+            raise EntityNotFound(f"Job with name: {name} not found.")
+        return kind, name
+
+    def get_tags(self, arn: str) -> dict[str, str]:
+        return self.store.get_tags(*self._resource(arn))
+
+    def tag_resource(self, arn: str, tags: Mapping[str, str]) -> None:
+        kind, name = self._resource(arn)
+        if len(self.store.get_tags(kind, name) | dict(tags)) > 50:
+            raise InvalidInput("A resource can have at most 50 tags.")
+        self.store.tag_resource(kind, name, tags)
+
+    def untag_resource(self, arn: str, keys: Collection[str]) -> None:
+        self.store.untag_resource(*self._resource(arn), keys)
+
+    # -- job runs -----------------------------------------------------------------------
+    def start_job_run(self, job_name: str, request: RunRequest) -> str:
+        job = self.get_job(job_name)
+        check_run_request(request)
+        now = self.clock.now()
+        run = self._new_run(job, request, now)
+        if request.job_run_id:
+            run = self._retry_of(job, request.job_run_id, run)
+        limit = policies.max_concurrent_runs(job)
+        queuing = policies.queuing_enabled(request.job_run_queuing_enabled, job)
+        return self.store.start_run(run, limit, queuing).id
+
+    def _new_run(self, job: Job, request: RunRequest, now: float) -> JobRun:
+        arguments = policies.effective_arguments(
+            job.default_arguments, request.arguments, job.non_overridable_arguments
+        )
+        script = arguments.get("--scriptLocation") or job.command.script_location or ""
+        cap = policies.capacity(
+            job, request.max_capacity, request.worker_type, request.number_of_workers
+        )
+        return JobRun(
+            id=new_run_id(),
+            job_name=job.name,
+            state=RunState.STARTING,
+            started_on=now,
+            last_modified_on=now,
+            admitted_on=now,
+            launch=LaunchSpec(job.command.name, script, job.command.python_version, arguments, job.job_id),
+            trigger_name=request.trigger_name,
+            arguments=dict(request.arguments) if request.arguments is not None else None,
+            timeout=policies.run_timeout(request.timeout, job),
+            max_capacity=cap.max_capacity,
+            worker_type=cap.worker_type,
+            number_of_workers=cap.number_of_workers,
+            allocated_capacity=cap.allocated_capacity,
+            glue_version=policies.glue_version(job),
+            notify_delay_after=request.notify_delay_after or job.notify_delay_after,
+            execution_class=request.execution_class or job.execution_class,
+            security_configuration=request.security_configuration or job.security_configuration,
+            job_run_queuing_enabled=policies.queuing_enabled(request.job_run_queuing_enabled, job),
+        )
+
+    def _retry_of(self, job: Job, previous_id: str, run: JobRun) -> JobRun:
+        """StartJobRun with JobRunId: a new attempt of a finished run (see docs/choices.md)."""
+        previous = self.store.get_run(job.job_id, previous_id)
+        if previous is None:
+            raise EntityNotFound(f"Job run {previous_id} not found for job {job.name}.")
+        if not previous.state.terminal:
+            raise InvalidInput(f"Job run {previous_id} is {previous.state.value}; only finished runs can be retried.")
+        root = previous.root_id
+        latest = previous
+        attempt = 1
+        while (found := self.store.get_run(job.job_id, policies.attempt_id(root, attempt))) is not None:
+            latest = found
+            attempt += 1
+        new_id = policies.attempt_id(root, attempt)
+        launch = dataclasses.replace(run.launch, arguments=run.launch.arguments)
+        return dataclasses.replace(
+            run, id=new_id, attempt=attempt, previous_run_id=latest.id, launch=launch
+        )
+
+    def get_job_run(self, job_name: str, run_id: str, predecessors_included: bool = False) -> JobRun:
+        job = self.get_job(job_name)
+        run = self.store.get_run(job.job_id, run_id)
+        if run is None:
+            raise EntityNotFound(f"Job run {run_id} not found for job {job_name}.")
+        if not predecessors_included and run.predecessors:
+            run = dataclasses.replace(run, predecessors=())
+        return run
+
+    def get_job_runs(
+        self, job_name: str, next_token: str | None, max_results: int | None
+    ) -> tuple[list[JobRun], str | None]:
+        job = self.get_job(job_name)
+        cursor = decode_token(next_token, "run")
+        try:
+            seq = int(cursor) if cursor is not None else None
+        except ValueError:
+            raise InvalidInput(f"Invalid NextToken: {next_token!r}") from None
+        page = self.store.list_runs(job.job_id, seq, page_size(max_results))
+        token = encode_token(f"run:{page.next_cursor}") if page.next_cursor is not None else None
+        return list(page.runs), token
+
+    def batch_stop_job_run(
+        self, job_name: str, run_ids: Sequence[str]
+    ) -> tuple[list[str], list[StopError]]:
+        job = self.store.get_job(job_name)
+        stopped: list[str] = []
+        errors: list[StopError] = []
+        for run_id in run_ids:
+            outcome = (
+                self.store.request_stop(job.job_id, run_id, self.clock.now())
+                if job is not None
+                else StopOutcome.NOT_FOUND
+            )
+            if outcome in (StopOutcome.ACCEPTED, StopOutcome.STOPPED_WAITING):
+                stopped.append(run_id)
+            elif outcome == StopOutcome.FINISHED:
+                errors.append(StopError(run_id, outcome, f"Job run {run_id} has already finished."))
+            else:
+                errors.append(StopError(run_id, outcome, f"Job run {run_id} not found for job {job_name}."))
+        return stopped, errors
+
+
+# -- semantic checks the model cannot express ---------------------------------------------
+def check_job(job: Job) -> None:
+    """Cross-field rules Glue enforces on CreateJob/UpdateJob."""
+    if job.command.name not in COMMAND_NAMES:
+        allowed = ", ".join(sorted(COMMAND_NAMES))
+        raise InvalidInput(f"Command.Name {job.command.name!r} is not one of: {allowed}.")
+    check_capacity(job.max_capacity, job.worker_type, job.number_of_workers, job.command.name)
+    if job.max_retries is not None and job.max_retries < 0:
+        raise InvalidInput("MaxRetries must be greater than or equal to 0.")
+    if job.max_concurrent_runs is not None and job.max_concurrent_runs < 1:
+        raise InvalidInput("ExecutionProperty.MaxConcurrentRuns must be greater than or equal to 1.")
+    check_timeout(job.timeout)
+    for field, args in (
+        ("DefaultArguments", job.default_arguments),
+        ("NonOverridableArguments", job.non_overridable_arguments),
+    ):
+        check_arguments(field, args)
+
+
+def check_run_request(request: RunRequest) -> None:
+    check_timeout(request.timeout)
+    if request.arguments is not None:
+        check_arguments("Arguments", request.arguments)
+    if request.worker_type is not None and request.max_capacity is not None:
+        raise InvalidInput("Please set either Max Capacity or Worker Type, not both.")
+
+
+def check_timeout(timeout: int | None) -> None:
+    if timeout is not None and timeout >= policies.MAX_TIMEOUT:
+        raise InvalidInput(f"Timeout must be less than {policies.MAX_TIMEOUT} minutes (7 days).")
+
+
+def check_arguments(field: str, arguments: Mapping[str, str]) -> None:
+    size = sum(len(k.encode()) + len(v.encode()) for k, v in arguments.items())
+    if size > MAX_ARGUMENTS_BYTES:
+        raise InvalidInput(f"{field} exceed the 260 KB limit on job arguments.")
+
+
+def check_capacity(
+    max_capacity: float | None, worker_type: str | None, workers: int | None, command: str
+) -> None:
+    if max_capacity is not None and (worker_type is not None or workers is not None):
+        raise InvalidInput(
+            "Please set either MaxCapacity or WorkerType with NumberOfWorkers, not both."
+        )
+    if (worker_type is None) != (workers is None):
+        raise InvalidInput("WorkerType and NumberOfWorkers must be set together.")
+    if workers is not None and workers < 1:
+        raise InvalidInput("NumberOfWorkers must be greater than or equal to 1.")
+    if command == PYTHONSHELL and max_capacity is not None and max_capacity not in (0.0625, 1.0):
+        raise InvalidInput("MaxCapacity of a pythonshell job must be 0.0625 or 1.")

@@ -1,0 +1,118 @@
+"""The Store interface: the only channel between the API side (service) and the engine.
+
+Every method is one transaction. Writes that the engine must react to wake `wait_for_change`
+waiters in this process; other processes notice on their next poll.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+from gluerun.model.jobs import Job
+from gluerun.model.runs import JobRun, RunState
+
+
+@dataclass(frozen=True)
+class RunPage:
+    """One page of a job's runs, newest first; `next_cursor` is None on the last page."""
+
+    runs: Sequence[JobRun]
+    next_cursor: int | None
+
+
+class StopOutcome:
+    """What a stop request found (values are the ErrorDetail codes where it failed)."""
+
+    #: the run is stopping (or already was)
+    ACCEPTED = "accepted"
+    #: the run was queued and is now STOPPED
+    STOPPED_WAITING = "stopped-waiting"
+    NOT_FOUND = "EntityNotFoundException"
+    FINISHED = "InvalidInputException"
+
+
+class Store(Protocol):
+    """Durable jobs, runs and tags."""
+
+    # -- jobs ---------------------------------------------------------------------------
+    def create_job(self, job: Job, tags: Mapping[str, str]) -> None:
+        """Insert a job and its tags. Raises AlreadyExists if the name is taken."""
+        ...
+
+    def get_job(self, name: str) -> Job | None: ...
+
+    def list_jobs(
+        self, after: str | None, limit: int, tags: Mapping[str, str] | None = None
+    ) -> list[Job]:
+        """Jobs by name ascending, after `after`; with `tags`, only jobs carrying all of them."""
+        ...
+
+    def replace_job(self, job: Job) -> None:
+        """Overwrite a job's definition. Raises EntityNotFound if it does not exist."""
+        ...
+
+    def delete_job(self, name: str, now: float) -> bool:
+        """Delete a job and its tags; its active runs are asked to stop. False if absent."""
+        ...
+
+    # -- tags ---------------------------------------------------------------------------
+    def get_tags(self, kind: str, name: str) -> dict[str, str]: ...
+
+    def tag_resource(self, kind: str, name: str, tags: Mapping[str, str]) -> None: ...
+
+    def untag_resource(self, kind: str, name: str, keys: Collection[str]) -> None: ...
+
+    # -- runs: the API side ---------------------------------------------------------------
+    def start_run(self, run: JobRun, limit: int, queuing: bool) -> JobRun:
+        """Admit and insert a new run atomically against the job's other runs.
+
+        The run is inserted STARTING when a slot is free, WAITING when queuing is on and no
+        slot is free. Raises ConcurrentRunsExceeded otherwise, AlreadyExists on a duplicate id.
+        """
+        ...
+
+    def get_run(self, job_id: str, run_id: str) -> JobRun | None: ...
+
+    def list_runs(self, job_id: str, cursor: int | None, limit: int) -> RunPage:
+        """A job's runs newest first, starting at `cursor` (from a previous page)."""
+        ...
+
+    def request_stop(self, job_id: str, run_id: str, now: float) -> str:
+        """Ask a run to stop; returns a StopOutcome value."""
+        ...
+
+    # -- runs: the engine side ------------------------------------------------------------
+    def insert_run(self, run: JobRun) -> None:
+        """Insert a run as it is (retries). Raises AlreadyExists on a duplicate id."""
+        ...
+
+    def claim_runs(self, node_id: str, limit: int) -> list[JobRun]:
+        """Take up to `limit` unclaimed STARTING runs for this node, oldest first."""
+        ...
+
+    def admit_waiting(self, now: float) -> list[JobRun]:
+        """Move queued runs to STARTING where their job has a free slot; returns them."""
+        ...
+
+    def update_run(self, run: JobRun, expected: Collection[RunState]) -> bool:
+        """Write `run` if the stored run is still in one of `expected` (compare-and-set)."""
+        ...
+
+    def node_runs(self, node_id: str | None, states: Collection[RunState]) -> list[JobRun]:
+        """Runs in `states` claimed by `node_id` (None: by any node)."""
+        ...
+
+    def job_exists(self, job_id: str) -> bool: ...
+
+    # -- change notification --------------------------------------------------------------
+    def wait_for_change(self, timeout: float) -> bool:
+        """Block until a run-affecting write happens here or `timeout` passes."""
+        ...
+
+    def notify(self) -> None:
+        """Wake `wait_for_change` waiters."""
+        ...
+
+    def close(self) -> None: ...

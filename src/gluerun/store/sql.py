@@ -1,0 +1,399 @@
+"""SqlStore: the Store on SQLAlchemy Core, for SQLite (default) and PostgreSQL.
+
+SQLite: WAL, one writer at a time (a lock plus BEGIN IMMEDIATE, so several processes on one
+file also serialise), readers in parallel. PostgreSQL: per-job row locks for admission and
+SKIP LOCKED claims, so several nodes can share one database.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import threading
+from collections.abc import Collection, Iterator, Mapping
+from contextlib import contextmanager, nullcontext
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Connection, Engine, create_engine, delete, event, func, select, update
+from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.pool import StaticPool
+
+from gluerun.errors import AlreadyExists, ConcurrentRunsExceeded, EntityNotFound, StoreError
+from gluerun.model import policies
+from gluerun.model.jobs import Job
+from gluerun.model.runs import ACTIVE, SLOT_HOLDING, JobRun, RunState
+from gluerun.store import codec
+from gluerun.store.base import RunPage, StopOutcome
+from gluerun.store.migrate import upgrade
+from gluerun.store.tables import jobs, runs
+from gluerun.store.tables import tags as tag_rows
+
+_ACTIVE = [s.value for s in ACTIVE]
+_SLOT = [s.value for s in SLOT_HOLDING]
+
+
+def normalize_url(url: str) -> str:
+    """Let users write postgresql:// and get the psycopg 3 driver."""
+    for prefix in ("postgresql://", "postgres://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+def _sqlite_engine(url: str) -> Engine:
+    memory = url in {"sqlite://", "sqlite:///:memory:"}
+    if not memory:
+        Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+    engine = create_engine(
+        url,
+        connect_args={"check_same_thread": False, "timeout": 30},
+        poolclass=StaticPool if memory else None,
+    )
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn: Any, _record: Any) -> None:
+        # The driver must not open transactions itself: we issue BEGIN (IMMEDIATE) below.
+        dbapi_conn.isolation_level = None
+        cur = dbapi_conn.cursor()
+        if not memory:
+            cur.execute("PRAGMA journal_mode=WAL")
+        cur.execute("PRAGMA synchronous=NORMAL")
+        cur.execute("PRAGMA foreign_keys=ON")
+        cur.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Connection) -> None:
+        write = conn.get_execution_options().get("gluerun_write", False)
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
+
+    return engine
+
+
+class SqlStore:
+    """The Store on SQLAlchemy Core (see base.Store for the contract of each method)."""
+
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+        self._sqlite = engine.dialect.name == "sqlite"
+        self._write_lock = threading.Lock() if self._sqlite else None
+        self._changed = threading.Event()
+
+    @classmethod
+    def open(cls, url: str) -> SqlStore:
+        url = normalize_url(url)
+        try:
+            if url.startswith("sqlite"):
+                engine = _sqlite_engine(url)
+            else:
+                engine = create_engine(url, pool_size=10, max_overflow=20, pool_pre_ping=True)
+            upgrade(engine)
+        except DBAPIError as exc:
+            raise StoreError(f"cannot open store {url}: {exc.orig}") from exc
+        return cls(engine)
+
+    @property
+    def engine(self) -> Engine:
+        return self._engine
+
+    def close(self) -> None:
+        self._engine.dispose()
+
+    # -- transactions -------------------------------------------------------------------
+    @contextmanager
+    def _read(self) -> Iterator[Connection]:
+        try:
+            with self._engine.connect() as conn:
+                yield conn
+        except DBAPIError as exc:
+            raise StoreError(str(exc.orig)) from exc
+
+    @contextmanager
+    def _write(self) -> Iterator[Connection]:
+        lock = self._write_lock or nullcontext()
+        try:
+            with lock, self._engine.connect() as conn:
+                conn.execution_options(gluerun_write=True)
+                with conn.begin():
+                    yield conn
+        except IntegrityError as exc:
+            raise AlreadyExists() from exc
+        except DBAPIError as exc:
+            raise StoreError(str(exc.orig)) from exc
+
+    def _lock_job(self, conn: Connection, job_id: str) -> Mapping[str, Any] | None:
+        query = select(jobs.c.job_id, jobs.c.max_concurrent_runs).where(jobs.c.job_id == job_id)
+        if not self._sqlite:
+            query = query.with_for_update()
+        row = conn.execute(query).first()
+        return row._mapping if row else None
+
+    # -- jobs ---------------------------------------------------------------------------
+    def create_job(self, job: Job, tags: Mapping[str, str]) -> None:
+        try:
+            with self._write() as conn:
+                conn.execute(jobs.insert().values(**_job_row(job)))
+                _put_tags(conn, "job", job.name, tags)
+        except AlreadyExists:
+            raise AlreadyExists(f"Job with name {job.name} already exists.") from None
+
+    def get_job(self, name: str) -> Job | None:
+        with self._read() as conn:
+            doc = conn.execute(select(jobs.c.doc).where(jobs.c.name == name)).scalar()
+        return codec.load_job(doc) if doc else None
+
+    def list_jobs(
+        self, after: str | None, limit: int, tags: Mapping[str, str] | None = None
+    ) -> list[Job]:
+        query = select(jobs.c.doc).order_by(jobs.c.name).limit(limit)
+        if after is not None:
+            query = query.where(jobs.c.name > after)
+        for key, value in (tags or {}).items():
+            query = query.where(
+                select(tag_rows.c.key)
+                .where(tag_rows.c.kind == "job", tag_rows.c.name == jobs.c.name)
+                .where(tag_rows.c.key == key, tag_rows.c.value == value)
+                .exists()
+            )
+        with self._read() as conn:
+            return [codec.load_job(doc) for doc in conn.execute(query).scalars()]
+
+    def replace_job(self, job: Job) -> None:
+        with self._write() as conn:
+            result = conn.execute(
+                update(jobs).where(jobs.c.name == job.name).values(**_job_row(job))
+            )
+            if result.rowcount != 1:
+                raise EntityNotFound(f"Job with name: {job.name} not found.")
+        self.notify()
+
+    def delete_job(self, name: str, now: float) -> bool:
+        with self._write() as conn:
+            job_id = conn.execute(select(jobs.c.job_id).where(jobs.c.name == name)).scalar()
+            if job_id is None:
+                return False
+            conn.execute(delete(jobs).where(jobs.c.name == name))
+            conn.execute(delete(tag_rows).where(tag_rows.c.kind == "job", tag_rows.c.name == name))
+            for run in _runs_where(conn, runs.c.job_id == job_id, runs.c.state.in_(_ACTIVE)):
+                _stop(conn, run, now, "Job deleted while the run was active.")
+        self.notify()
+        return True
+
+    def job_exists(self, job_id: str) -> bool:
+        with self._read() as conn:
+            return conn.execute(select(jobs.c.name).where(jobs.c.job_id == job_id)).first() is not None
+
+    # -- tags ---------------------------------------------------------------------------
+    def get_tags(self, kind: str, name: str) -> dict[str, str]:
+        query = select(tag_rows.c.key, tag_rows.c.value).where(tag_rows.c.kind == kind, tag_rows.c.name == name)
+        with self._read() as conn:
+            return {key: value for key, value in conn.execute(query)}
+
+    def tag_resource(self, kind: str, name: str, tags: Mapping[str, str]) -> None:
+        with self._write() as conn:
+            _put_tags(conn, kind, name, tags)
+
+    def untag_resource(self, kind: str, name: str, keys: Collection[str]) -> None:
+        with self._write() as conn:
+            conn.execute(
+                delete(tag_rows).where(tag_rows.c.kind == kind, tag_rows.c.name == name, tag_rows.c.key.in_(keys))
+            )
+
+    # -- runs: API side -----------------------------------------------------------------
+    def start_run(self, run: JobRun, limit: int, queuing: bool) -> JobRun:
+        with self._write() as conn:
+            if self._lock_job(conn, run.launch.job_id) is None:
+                raise EntityNotFound(f"Job with name: {run.job_name} not found.")
+            counts = _active_counts(conn, run.launch.job_id)
+            waiting = counts.get(RunState.WAITING.value, 0)
+            active = sum(counts.get(s, 0) for s in _SLOT)
+            decision = policies.admit(active, waiting, limit, queuing)
+            if decision is policies.Admission.REJECT:
+                raise ConcurrentRunsExceeded(f"Concurrent runs exceeded for {run.job_name}")
+            if decision is policies.Admission.QUEUE:
+                run = dataclasses.replace(
+                    run,
+                    state=RunState.WAITING,
+                    admitted_on=None,
+                    state_detail="Waiting for a concurrency slot: MaxConcurrentRuns reached.",
+                )
+            _insert_run(conn, run)
+        self.notify()
+        return run
+
+    def get_run(self, job_id: str, run_id: str) -> JobRun | None:
+        query = select(runs.c.doc).where(runs.c.id == run_id, runs.c.job_id == job_id)
+        with self._read() as conn:
+            doc = conn.execute(query).scalar()
+        return codec.load_run(doc) if doc else None
+
+    def list_runs(self, job_id: str, cursor: int | None, limit: int) -> RunPage:
+        query = (
+            select(runs.c.seq, runs.c.doc)
+            .where(runs.c.job_id == job_id)
+            .order_by(runs.c.seq.desc())
+            .limit(limit + 1)
+        )
+        if cursor is not None:
+            query = query.where(runs.c.seq <= cursor)
+        with self._read() as conn:
+            rows = conn.execute(query).all()
+        nxt = rows[limit].seq if len(rows) > limit else None
+        return RunPage([codec.load_run(row.doc) for row in rows[:limit]], nxt)
+
+    def request_stop(self, job_id: str, run_id: str, now: float) -> str:
+        with self._write() as conn:
+            found = _runs_where(conn, runs.c.id == run_id, runs.c.job_id == job_id)
+            if not found:
+                return StopOutcome.NOT_FOUND
+            run = found[0]
+            if run.state.terminal:
+                return StopOutcome.FINISHED
+            if run.state is RunState.STOPPING:
+                return StopOutcome.ACCEPTED
+            outcome = _stop(conn, run, now, None)
+        self.notify()
+        return outcome
+
+    # -- runs: engine side --------------------------------------------------------------
+    def insert_run(self, run: JobRun) -> None:
+        with self._write() as conn:
+            _insert_run(conn, run)
+        self.notify()
+
+    def claim_runs(self, node_id: str, limit: int) -> list[JobRun]:
+        if limit <= 0:
+            return []
+        with self._write() as conn:
+            query = (
+                select(runs.c.doc)
+                .where(runs.c.state == RunState.STARTING.value, runs.c.node_id.is_(None))
+                .order_by(runs.c.seq)
+                .limit(limit)
+            )
+            if not self._sqlite:
+                query = query.with_for_update(skip_locked=True)
+            claimed = [
+                dataclasses.replace(codec.load_run(doc), node_id=node_id)
+                for doc in conn.execute(query).scalars()
+            ]
+            for run in claimed:
+                _write_run(conn, run)
+        return claimed
+
+    def admit_waiting(self, now: float) -> list[JobRun]:
+        admitted: list[JobRun] = []
+        with self._write() as conn:
+            waiting_jobs = conn.execute(
+                select(runs.c.job_id).where(runs.c.state == RunState.WAITING.value).distinct()
+            ).scalars()
+            for job_id in list(waiting_jobs):
+                admitted.extend(_admit_job(conn, self._lock_job(conn, job_id), job_id, now))
+        if admitted:
+            self.notify()
+        return admitted
+
+    def update_run(self, run: JobRun, expected: Collection[RunState]) -> bool:
+        with self._write() as conn:
+            result = conn.execute(
+                update(runs)
+                .where(runs.c.id == run.id, runs.c.state.in_([s.value for s in expected]))
+                .values(state=run.state.value, node_id=run.node_id, doc=codec.dump_run(run))
+            )
+            changed = result.rowcount == 1
+        if changed:
+            self.notify()
+        return changed
+
+    def node_runs(self, node_id: str | None, states: Collection[RunState]) -> list[JobRun]:
+        cond = [runs.c.state.in_([s.value for s in states])]
+        if node_id is not None:
+            cond.append(runs.c.node_id == node_id)
+        with self._read() as conn:
+            return _runs_where(conn, *cond)
+
+    # -- change notification ------------------------------------------------------------
+    def wait_for_change(self, timeout: float) -> bool:
+        fired = self._changed.wait(timeout)
+        self._changed.clear()
+        return fired
+
+    def notify(self) -> None:
+        self._changed.set()
+
+
+def _job_row(job: Job) -> dict[str, Any]:
+    return {
+        "name": job.name,
+        "job_id": job.job_id,
+        "max_concurrent_runs": policies.max_concurrent_runs(job),
+        "created_on": job.created_on,
+        "doc": codec.dump_job(job),
+    }
+
+
+def _put_tags(conn: Connection, kind: str, name: str, tags: Mapping[str, str]) -> None:
+    for key, value in tags.items():
+        conn.execute(delete(tag_rows).where(tag_rows.c.kind == kind, tag_rows.c.name == name, tag_rows.c.key == key))
+        conn.execute(tag_rows.insert().values(kind=kind, name=name, key=key, value=value))
+
+
+def _insert_run(conn: Connection, run: JobRun) -> None:
+    conn.execute(
+        runs.insert().values(
+            id=run.id,
+            job_id=run.launch.job_id,
+            state=run.state.value,
+            node_id=run.node_id,
+            started_on=run.started_on,
+            doc=codec.dump_run(run),
+        )
+    )
+
+
+def _write_run(conn: Connection, run: JobRun) -> None:
+    conn.execute(
+        update(runs)
+        .where(runs.c.id == run.id)
+        .values(state=run.state.value, node_id=run.node_id, doc=codec.dump_run(run))
+    )
+
+
+def _runs_where(conn: Connection, *cond: Any) -> list[JobRun]:
+    query = select(runs.c.doc).where(*cond).order_by(runs.c.seq)
+    return [codec.load_run(doc) for doc in conn.execute(query).scalars()]
+
+
+def _active_counts(conn: Connection, job_id: str) -> dict[str, int]:
+    query = (
+        select(runs.c.state, func.count())
+        .where(runs.c.job_id == job_id, runs.c.state.in_(_ACTIVE))
+        .group_by(runs.c.state)
+    )
+    return {state: count for state, count in conn.execute(query).tuples()}
+
+
+def _stop(conn: Connection, run: JobRun, now: float, reason: str | None) -> str:
+    """Queued runs stop at once; started ones go to STOPPING for their engine to end."""
+    if run.state is RunState.WAITING:
+        message = reason or "Job run stopped before it left the queue."
+        _write_run(conn, run.with_state(RunState.STOPPED, now, error_message=message))
+        return StopOutcome.STOPPED_WAITING
+    changes = {"error_message": reason} if reason else {}
+    _write_run(conn, run.with_state(RunState.STOPPING, now, **changes))
+    return StopOutcome.ACCEPTED
+
+
+def _admit_job(
+    conn: Connection, job: Mapping[str, Any] | None, job_id: str, now: float
+) -> list[JobRun]:
+    queued = _runs_where(conn, runs.c.job_id == job_id, runs.c.state == RunState.WAITING.value)
+    if job is None:
+        return []
+    counts = _active_counts(conn, job_id)
+    free = job["max_concurrent_runs"] - sum(counts.get(s, 0) for s in _SLOT)
+    admitted = []
+    for run in queued[: max(free, 0)]:
+        started = run.with_state(RunState.STARTING, now, admitted_on=now, state_detail=None)
+        _write_run(conn, started)
+        admitted.append(started)
+    return admitted

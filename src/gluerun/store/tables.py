@@ -1,0 +1,62 @@
+"""The store's tables in SQLAlchemy Core: one definition for SQLite and PostgreSQL.
+
+Columns hold what queries filter or order on; the rest of a record is a JSON document.
+Migrations (store/migrations) must produce exactly this schema (tests check it).
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    Float,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    text,
+)
+
+metadata = MetaData()
+
+jobs = Table(
+    "jobs",
+    metadata,
+    Column("name", String(255), primary_key=True),
+    Column("job_id", String(80), nullable=False, unique=True),
+    Column("max_concurrent_runs", Integer, nullable=False),
+    Column("created_on", Float, nullable=False),
+    Column("doc", Text, nullable=False),
+)
+
+tags = Table(
+    "tags",
+    metadata,
+    Column("kind", String(32), primary_key=True),
+    Column("name", String(255), primary_key=True),
+    Column("key", String(128), primary_key=True),
+    Column("value", String(256), nullable=False),
+)
+
+runs = Table(
+    "runs",
+    metadata,
+    Column("seq", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True),
+    Column("id", String(255), nullable=False, unique=True),
+    Column("job_id", String(80), nullable=False),
+    Column("state", String(16), nullable=False),
+    Column("node_id", String(255)),
+    Column("started_on", Float, nullable=False),
+    Column("doc", Text, nullable=False),
+)
+
+Index("runs_by_job", runs.c.job_id, runs.c.seq)
+Index(
+    "runs_active",
+    runs.c.state,
+    runs.c.job_id,
+    sqlite_where=text("state IN ('WAITING','STARTING','RUNNING','STOPPING')"),
+    postgresql_where=text("state IN ('WAITING','STARTING','RUNNING','STOPPING')"),
+)
