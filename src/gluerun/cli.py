@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import signal
 import socket
 import sys
 from pathlib import Path
@@ -76,6 +77,10 @@ def run_server(settings: Settings, log_level: str = "info") -> None:
     server = uvicorn.Server(config)
     click.echo(f"gluerun {__version__} serving the Glue API at {settings.endpoint_url}")
     click.echo(f"data directory: {settings.data_dir}")
+    # uvicorn re-raises the signal that stopped it once it has shut down; with these
+    # handlers in place that re-raise is a no-op and the engine and store close cleanly.
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: None)
     try:
         server.run()
     finally:

@@ -369,7 +369,7 @@ def _active_counts(conn: Connection, job_id: str) -> dict[str, int]:
         .where(runs.c.job_id == job_id, runs.c.state.in_(_ACTIVE))
         .group_by(runs.c.state)
     )
-    return {state: count for state, count in conn.execute(query).tuples()}
+    return {state: count for state, count in conn.execute(query)}
 
 
 def _stop(conn: Connection, run: JobRun, now: float, reason: str | None) -> str:

@@ -1,0 +1,110 @@
+"""The app in process: envelope, error shape, and each operation's wire form."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from starlette.testclient import TestClient
+
+from gluerun.api.app import build_app
+from gluerun.api.errors import WIRE_ERRORS
+from gluerun.clock import FakeClock
+from gluerun.store.sql import SqlStore
+from gluerun.service import GlueService
+
+CT = "application/x-amz-json-1.1"
+
+
+@pytest.fixture
+def client(sqlite_store: SqlStore, clock: FakeClock) -> Iterator[TestClient]:
+    service = GlueService(sqlite_store, clock, "us-east-1", "123456789012")
+    with TestClient(build_app(service)) as test_client:
+        yield test_client
+
+
+def call(client: TestClient, op: str, body: Any = None, raw: bytes | None = None) -> Any:
+    content = raw if raw is not None else (b"{}" if body is None else __import__("json").dumps(body).encode())
+    return client.post("/", content=content, headers={"X-Amz-Target": f"AWSGlue.{op}", "Content-Type": CT})
+
+
+def job_body(name: str = "j", **extra: Any) -> dict[str, Any]:
+    return {"Name": name, "Role": "r", "Command": {"Name": "pythonshell", "ScriptLocation": "/s.py"}, **extra}
+
+
+def test_success_envelope(client: TestClient) -> None:
+    response = call(client, "CreateJob", job_body())
+    assert response.status_code == 200
+    assert response.headers["content-type"] == CT
+    assert response.headers["x-amzn-requestid"]
+    assert response.json() == {"Name": "j"}
+
+
+@pytest.mark.parametrize(
+    ("op", "body", "raw", "code"),
+    [
+        ("Nope", {}, None, "UnknownOperationException"),
+        ("GetJob", None, b"[1,2]", "SerializationException"),
+        ("GetJob", None, b"{not json", "SerializationException"),
+        ("GetJob", {"JobName": "missing"}, None, "EntityNotFoundException"),
+        ("GetJob", {}, None, "InvalidInputException"),
+        ("GetJobRuns", {"JobName": "j", "MaxResults": 500}, None, "InvalidInputException"),
+        ("GetJobRuns", {"JobName": "j", "NextToken": "%%%"}, None, "InvalidInputException"),
+    ],
+)
+def test_error_shape(client: TestClient, op: str, body: Any, raw: bytes | None, code: str) -> None:
+    call(client, "CreateJob", job_body())
+    response = call(client, op, body, raw)
+    assert response.status_code == 400
+    assert response.json()["__type"] == code
+    assert response.json()["Message"]
+    assert response.headers["x-amzn-errortype"] == code
+
+
+def test_unknown_target_prefix(client: TestClient) -> None:
+    response = client.post("/", content=b"{}", headers={"X-Amz-Target": "DynamoDB_20120810.GetItem"})
+    assert response.json()["__type"] == "UnknownOperationException"
+
+
+def test_every_mapped_error_is_a_400() -> None:
+    assert all(status == 400 for _, status in WIRE_ERRORS.values())
+
+
+def test_job_wire_form_fills_glue_defaults(client: TestClient) -> None:
+    call(client, "CreateJob", job_body(Description="d", Connections={"Connections": ["c"]}))
+    job = call(client, "GetJob", {"JobName": "j"}).json()["Job"]
+    assert job["ExecutionProperty"] == {"MaxConcurrentRuns": 1}
+    assert job["MaxRetries"] == 0 and job["MaxCapacity"] == 0.0625
+    assert job["Description"] == "d" and job["Connections"] == {"Connections": ["c"]}
+    assert isinstance(job["CreatedOn"], float)
+
+
+def test_update_job_is_a_full_replace_keeping_glue_version(client: TestClient) -> None:
+    call(client, "CreateJob", job_body(Description="d", MaxRetries=3, GlueVersion="1.0"))
+    update = {"Role": "r2", "Command": {"Name": "pythonshell", "ScriptLocation": "/t.py"}}
+    assert call(client, "UpdateJob", {"JobName": "j", "JobUpdate": update}).json() == {"JobName": "j"}
+    job = call(client, "GetJob", {"JobName": "j"}).json()["Job"]
+    assert "Description" not in job and job["MaxRetries"] == 0 and job["Role"] == "r2"
+    assert job["GlueVersion"] == "1.0"
+
+
+def test_cross_field_rules(client: TestClient) -> None:
+    both = job_body(MaxCapacity=1.0, WorkerType="G.1X", NumberOfWorkers=2)
+    assert call(client, "CreateJob", both).json()["__type"] == "InvalidInputException"
+    bad_cap = job_body(MaxCapacity=3.0)
+    assert "0.0625" in call(client, "CreateJob", bad_cap).json()["Message"]
+    bad_cmd = {**job_body(), "Command": {"Name": "shell"}}
+    assert "Command.Name" in call(client, "CreateJob", bad_cmd).json()["Message"]
+
+
+def test_run_wire_form(client: TestClient) -> None:
+    call(client, "CreateJob", job_body())
+    run_id = call(client, "StartJobRun", {"JobName": "j", "Arguments": {"--a": "1"}}).json()["JobRunId"]
+    assert run_id.startswith("jr_") and len(run_id) == 67
+    run = call(client, "GetJobRun", {"JobName": "j", "RunId": run_id}).json()["JobRun"]
+    assert run["JobRunState"] == "STARTING" and run["Arguments"] == {"--a": "1"}
+    assert run["LogGroupName"] == "/aws-glue/jobs" and run["PredecessorRuns"] == []
+    assert "CompletedOn" not in run and "ErrorMessage" not in run
+    plain = call(client, "StartJobRun", {"JobName": "j"}).json()
+    assert plain["__type"] == "ConcurrentRunsExceededException"

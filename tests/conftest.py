@@ -1,0 +1,74 @@
+"""Shared fixtures: settings isolation, stores (SQLite always, PostgreSQL when configured)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+
+from gluerun.clock import FakeClock
+from gluerun.store import open_store
+from gluerun.store.sql import SqlStore
+
+PG_DSN = os.environ.get("GLUERUN_TEST_PG_DSN", "")
+IN_CI = bool(os.environ.get("CI"))
+
+
+@pytest.fixture(autouse=True)
+def _clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    for key in list(os.environ):
+        if key.startswith("GLUERUN_") and key != "GLUERUN_TEST_PG_DSN":
+            monkeypatch.delenv(key)
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("template") / "gluerun.db"
+    open_store(f"sqlite:///{path}").close()
+    return path
+
+
+@pytest.fixture(scope="session")
+def _pg_store() -> Iterator[SqlStore]:
+    if not PG_DSN:
+        if IN_CI:
+            pytest.fail("CI must set GLUERUN_TEST_PG_DSN: PostgreSQL tests may not skip in CI")
+        pytest.skip("GLUERUN_TEST_PG_DSN not set")
+    store = SqlStore.open(PG_DSN)
+    yield store
+    store.close()
+
+
+def _sqlite_store(template: Path, tmp: Path) -> SqlStore:
+    path = tmp / "gluerun.db"
+    shutil.copy(template, path)
+    return SqlStore.open(f"sqlite:///{path}")
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def store(request: pytest.FixtureRequest, sqlite_template: Path, tmp_path: Path) -> Iterator[SqlStore]:
+    if request.param == "sqlite":
+        sqlite = _sqlite_store(sqlite_template, tmp_path)
+        yield sqlite
+        sqlite.close()
+        return
+    pg: SqlStore = request.getfixturevalue("_pg_store")
+    with pg.engine.begin() as conn:
+        conn.execute(text("TRUNCATE jobs, tags, runs RESTART IDENTITY"))
+    yield pg
+
+
+@pytest.fixture
+def sqlite_store(sqlite_template: Path, tmp_path: Path) -> Iterator[SqlStore]:
+    store = _sqlite_store(sqlite_template, tmp_path)
+    yield store
+    store.close()
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock()
