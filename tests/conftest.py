@@ -50,7 +50,9 @@ def _sqlite_store(template: Path, tmp: Path) -> SqlStore:
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def store(request: pytest.FixtureRequest, sqlite_template: Path, tmp_path: Path) -> Iterator[SqlStore]:
+def store(
+    request: pytest.FixtureRequest, sqlite_template: Path, tmp_path: Path
+) -> Iterator[SqlStore]:
     if request.param == "sqlite":
         sqlite = _sqlite_store(sqlite_template, tmp_path)
         yield sqlite

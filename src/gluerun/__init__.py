@@ -1,4 +1,7 @@
-"""gluerun: AWS Glue's job-run service, self-hosted. The public surface is the HTTP API and the CLI."""
+"""gluerun: AWS Glue's job-run service, self-hosted.
+
+The public surface is the HTTP API and the CLI.
+"""
 
 from __future__ import annotations
 

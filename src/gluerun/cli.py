@@ -6,8 +6,9 @@ import logging
 import signal
 import socket
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import click
 
@@ -15,10 +16,12 @@ from gluerun import __version__
 from gluerun.config import SETTINGS, Settings, load_settings
 from gluerun.errors import GluerunError
 
+F = TypeVar("F", bound=Callable[..., Any])
+
 _HELP = {setting.name: setting for setting in SETTINGS}
 
 
-def _option(name: str, *decls: str, **kwargs: Any) -> Any:
+def _option(name: str, *decls: str, **kwargs: Any) -> Callable[[F], F]:
     setting = _HELP[name]
     return click.option(*decls, name, help=f"{setting.help} [env: {setting.env}]", **kwargs)
 
@@ -58,7 +61,9 @@ def run_server(settings: Settings, log_level: str = "info") -> None:
     from gluerun.service import GlueService
     from gluerun.store import open_store
 
-    logging.basicConfig(level=log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     store = open_store(settings.resolved_database_url)
     clock = SystemClock()

@@ -106,7 +106,9 @@ class GlueService:
             raise EntityNotFound(f"Job with name: {name} not found.")
         return job
 
-    def get_jobs(self, next_token: str | None, max_results: int | None) -> tuple[list[Job], str | None]:
+    def get_jobs(
+        self, next_token: str | None, max_results: int | None
+    ) -> tuple[list[Job], str | None]:
         return self._job_page(next_token, max_results, None)
 
     def list_jobs(
@@ -202,7 +204,9 @@ class GlueService:
             started_on=now,
             last_modified_on=now,
             admitted_on=now,
-            launch=LaunchSpec(job.command.name, script, job.command.python_version, arguments, job.job_id),
+            launch=LaunchSpec(
+                job.command.name, script, job.command.python_version, arguments, job.job_id
+            ),
             trigger_name=request.trigger_name,
             arguments=dict(request.arguments) if request.arguments is not None else None,
             timeout=policies.run_timeout(request.timeout, job),
@@ -223,11 +227,16 @@ class GlueService:
         if previous is None:
             raise EntityNotFound(f"Job run {previous_id} not found for job {job.name}.")
         if not previous.state.terminal:
-            raise InvalidInput(f"Job run {previous_id} is {previous.state.value}; only finished runs can be retried.")
+            raise InvalidInput(
+                f"Job run {previous_id} is {previous.state.value}; "
+                "only finished runs can be retried."
+            )
         root = previous.root_id
         latest = previous
         attempt = 1
-        while (found := self.store.get_run(job.job_id, policies.attempt_id(root, attempt))) is not None:
+        while (
+            found := self.store.get_run(job.job_id, policies.attempt_id(root, attempt))
+        ) is not None:
             latest = found
             attempt += 1
         new_id = policies.attempt_id(root, attempt)
@@ -236,7 +245,9 @@ class GlueService:
             run, id=new_id, attempt=attempt, previous_run_id=latest.id, launch=launch
         )
 
-    def get_job_run(self, job_name: str, run_id: str, predecessors_included: bool = False) -> JobRun:
+    def get_job_run(
+        self, job_name: str, run_id: str, predecessors_included: bool = False
+    ) -> JobRun:
         job = self.get_job(job_name)
         run = self.store.get_run(job.job_id, run_id)
         if run is None:
@@ -275,7 +286,9 @@ class GlueService:
             elif outcome == StopOutcome.FINISHED:
                 errors.append(StopError(run_id, outcome, f"Job run {run_id} has already finished."))
             else:
-                errors.append(StopError(run_id, outcome, f"Job run {run_id} not found for job {job_name}."))
+                errors.append(
+                    StopError(run_id, outcome, f"Job run {run_id} not found for job {job_name}.")
+                )
         return stopped, errors
 
 
@@ -289,7 +302,9 @@ def check_job(job: Job) -> None:
     if job.max_retries is not None and job.max_retries < 0:
         raise InvalidInput("MaxRetries must be greater than or equal to 0.")
     if job.max_concurrent_runs is not None and job.max_concurrent_runs < 1:
-        raise InvalidInput("ExecutionProperty.MaxConcurrentRuns must be greater than or equal to 1.")
+        raise InvalidInput(
+            "ExecutionProperty.MaxConcurrentRuns must be greater than or equal to 1."
+        )
     check_timeout(job.timeout)
     for field, args in (
         ("DefaultArguments", job.default_arguments),

@@ -11,8 +11,8 @@ from starlette.testclient import TestClient
 from gluerun.api.app import build_app
 from gluerun.api.errors import WIRE_ERRORS
 from gluerun.clock import FakeClock
-from gluerun.store.sql import SqlStore
 from gluerun.service import GlueService
+from gluerun.store.sql import SqlStore
 
 CT = "application/x-amz-json-1.1"
 
@@ -25,12 +25,23 @@ def client(sqlite_store: SqlStore, clock: FakeClock) -> Iterator[TestClient]:
 
 
 def call(client: TestClient, op: str, body: Any = None, raw: bytes | None = None) -> Any:
-    content = raw if raw is not None else (b"{}" if body is None else __import__("json").dumps(body).encode())
-    return client.post("/", content=content, headers={"X-Amz-Target": f"AWSGlue.{op}", "Content-Type": CT})
+    content = (
+        raw
+        if raw is not None
+        else (b"{}" if body is None else __import__("json").dumps(body).encode())
+    )
+    return client.post(
+        "/", content=content, headers={"X-Amz-Target": f"AWSGlue.{op}", "Content-Type": CT}
+    )
 
 
 def job_body(name: str = "j", **extra: Any) -> dict[str, Any]:
-    return {"Name": name, "Role": "r", "Command": {"Name": "pythonshell", "ScriptLocation": "/s.py"}, **extra}
+    return {
+        "Name": name,
+        "Role": "r",
+        "Command": {"Name": "pythonshell", "ScriptLocation": "/s.py"},
+        **extra,
+    }
 
 
 def test_success_envelope(client: TestClient) -> None:
@@ -63,7 +74,9 @@ def test_error_shape(client: TestClient, op: str, body: Any, raw: bytes | None, 
 
 
 def test_unknown_target_prefix(client: TestClient) -> None:
-    response = client.post("/", content=b"{}", headers={"X-Amz-Target": "DynamoDB_20120810.GetItem"})
+    response = client.post(
+        "/", content=b"{}", headers={"X-Amz-Target": "DynamoDB_20120810.GetItem"}
+    )
     assert response.json()["__type"] == "UnknownOperationException"
 
 
@@ -83,7 +96,9 @@ def test_job_wire_form_fills_glue_defaults(client: TestClient) -> None:
 def test_update_job_is_a_full_replace_keeping_glue_version(client: TestClient) -> None:
     call(client, "CreateJob", job_body(Description="d", MaxRetries=3, GlueVersion="1.0"))
     update = {"Role": "r2", "Command": {"Name": "pythonshell", "ScriptLocation": "/t.py"}}
-    assert call(client, "UpdateJob", {"JobName": "j", "JobUpdate": update}).json() == {"JobName": "j"}
+    assert call(client, "UpdateJob", {"JobName": "j", "JobUpdate": update}).json() == {
+        "JobName": "j"
+    }
     job = call(client, "GetJob", {"JobName": "j"}).json()["Job"]
     assert "Description" not in job and job["MaxRetries"] == 0 and job["Role"] == "r2"
     assert job["GlueVersion"] == "1.0"
@@ -100,7 +115,9 @@ def test_cross_field_rules(client: TestClient) -> None:
 
 def test_run_wire_form(client: TestClient) -> None:
     call(client, "CreateJob", job_body())
-    run_id = call(client, "StartJobRun", {"JobName": "j", "Arguments": {"--a": "1"}}).json()["JobRunId"]
+    run_id = call(client, "StartJobRun", {"JobName": "j", "Arguments": {"--a": "1"}}).json()[
+        "JobRunId"
+    ]
     assert run_id.startswith("jr_") and len(run_id) == 67
     run = call(client, "GetJobRun", {"JobName": "j", "RunId": run_id}).json()["JobRun"]
     assert run["JobRunState"] == "STARTING" and run["Arguments"] == {"--a": "1"}

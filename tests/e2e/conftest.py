@@ -56,7 +56,14 @@ class Server:
         env = {**os.environ, **self.env}
         self.log = open(self.data_dir.parent / f"server-{self.port}.log", "ab")  # noqa: SIM115
         self.proc = subprocess.Popen(
-            [str(BIN / "gluerun"), "serve", "--port", str(self.port), "--data-dir", str(self.data_dir)],
+            [
+                str(BIN / "gluerun"),
+                "serve",
+                "--port",
+                str(self.port),
+                "--data-dir",
+                str(self.data_dir),
+            ],
             env=env,
             stdout=self.log,
             stderr=subprocess.STDOUT,
@@ -112,7 +119,9 @@ def script(tmp_path: Path) -> Callable[[str], str]:
     return write
 
 
-def wait_state(glue: Any, job: str, run_id: str, states: set[str], timeout: float = 30.0) -> dict[str, Any]:
+def wait_state(
+    glue: Any, job: str, run_id: str, states: set[str], timeout: float = 30.0
+) -> dict[str, Any]:
     deadline = time.monotonic() + timeout
     while True:
         run: dict[str, Any] = glue.get_job_run(JobName=job, RunId=run_id)["JobRun"]

@@ -36,8 +36,14 @@ def aws(server: Server, *args: str) -> Any:
 def test_readme_flow_with_the_aws_cli(server: Server, script: Callable[..., str]) -> None:
     hello = script("import sys\nprint('hello', sys.argv[1:])\n", "hello.py")
     aws(
-        server, "create-job", "--name", "cli-hello", "--role", "any",
-        "--command", f"Name=pythonshell,ScriptLocation={hello},PythonVersion=3.9",
+        server,
+        "create-job",
+        "--name",
+        "cli-hello",
+        "--role",
+        "any",
+        "--command",
+        f"Name=pythonshell,ScriptLocation={hello},PythonVersion=3.9",
     )
     run_id = aws(
         server, "start-job-run", "--job-name", "cli-hello", "--arguments", '{"--day":"2024-01-01"}'
@@ -56,9 +62,16 @@ def test_readme_flow_with_the_aws_cli(server: Server, script: Callable[..., str]
 
 def test_cli_auto_paginates_get_job_runs(server: Server, script: Callable[..., str]) -> None:
     aws(
-        server, "create-job", "--name", "cli-many", "--role", "any",
-        "--command", f"Name=pythonshell,ScriptLocation={script('pass')}",
-        "--execution-property", "MaxConcurrentRuns=50",
+        server,
+        "create-job",
+        "--name",
+        "cli-many",
+        "--role",
+        "any",
+        "--command",
+        f"Name=pythonshell,ScriptLocation={script('pass')}",
+        "--execution-property",
+        "MaxConcurrentRuns=50",
     )
     for _ in range(5):
         aws(server, "start-job-run", "--job-name", "cli-many")

@@ -25,7 +25,9 @@ def srv(tmp_path: Path) -> Iterator[Server]:
 
 
 def job(glue: Any, name: str, path: str, **extra: Any) -> None:
-    glue.create_job(Name=name, Role="r", Command={"Name": "pythonshell", "ScriptLocation": path}, **extra)
+    glue.create_job(
+        Name=name, Role="r", Command={"Name": "pythonshell", "ScriptLocation": path}, **extra
+    )
 
 
 def wait_file(path: Path, timeout: float = 10.0) -> str:
@@ -47,7 +49,9 @@ def test_sigterm_restart_keeps_jobs_runs_and_tags(srv: Server, script: Callable[
     glue = srv.client()
     assert glue.get_job(JobName="kept")["Job"]["Name"] == "kept"
     assert glue.get_job_run(JobName="kept", RunId=run_id)["JobRun"]["JobRunState"] == "SUCCEEDED"
-    assert glue.get_tags(ResourceArn="arn:aws:glue:us-east-1:123456789012:job/kept")["Tags"] == {"t": "1"}
+    assert glue.get_tags(ResourceArn="arn:aws:glue:us-east-1:123456789012:job/kept")["Tags"] == {
+        "t": "1"
+    }
 
 
 def test_sigint_shuts_down_cleanly(srv: Server) -> None:
@@ -59,7 +63,11 @@ def test_kill9_then_restart_reattaches_to_a_live_run(
 ) -> None:
     marker = tmp_path / "started"
     glue = srv.client()
-    job(glue, "survivor", script(f"import time; open({str(marker)!r}, 'w').write('x'); time.sleep(3)"))
+    job(
+        glue,
+        "survivor",
+        script(f"import time; open({str(marker)!r}, 'w').write('x'); time.sleep(3)"),
+    )
     run_id = glue.start_job_run(JobName="survivor")["JobRunId"]
     wait_state(glue, "survivor", run_id, {"RUNNING"})
     wait_file(marker)
@@ -74,7 +82,9 @@ def test_kill9_with_the_job_gone_fails_and_retries(
     srv: Server, script: Callable[..., str], tmp_path: Path
 ) -> None:
     pid_file = tmp_path / "pid"
-    source = f"import os, time; open({str(pid_file)!r}, 'w').write(str(os.getpid())); time.sleep(300)"
+    source = (
+        f"import os, time; open({str(pid_file)!r}, 'w').write(str(os.getpid())); time.sleep(300)"
+    )
     glue = srv.client()
     job(glue, "lost", script(source), MaxRetries=1)
     run_id = glue.start_job_run(JobName="lost")["JobRunId"]

@@ -113,7 +113,12 @@ time.sleep(300)
 def test_max_concurrent_runs_is_exact_under_parallel_requests(
     glue: Any, server: Server, script: Callable[..., str]
 ) -> None:
-    make_job(glue, "limited", script("import time; time.sleep(3)"), ExecutionProperty={"MaxConcurrentRuns": 3})
+    make_job(
+        glue,
+        "limited",
+        script("import time; time.sleep(3)"),
+        ExecutionProperty={"MaxConcurrentRuns": 3},
+    )
 
     def start(_: int) -> str:
         client = server.client()
@@ -159,7 +164,12 @@ def test_get_job_runs_pages_newest_first(glue: Any, script: Callable[..., str]) 
         JobName="many", PaginationConfig={"PageSize": 10}
     )
     assert [r["Id"] for page in pages for r in page["JobRuns"]] == ids[::-1]
-    assert glue.get_job_run(JobName="many", RunId=ids[0], PredecessorsIncluded=True)["JobRun"]["PredecessorRuns"] == []
+    assert (
+        glue.get_job_run(JobName="many", RunId=ids[0], PredecessorsIncluded=True)["JobRun"][
+            "PredecessorRuns"
+        ]
+        == []
+    )
     for run_id in ids:
         wait_state(glue, "many", run_id, FINAL)
 

@@ -22,7 +22,9 @@ def executor() -> FakeExecutor:
 
 
 @pytest.fixture
-def engine(store: SqlStore, executor: FakeExecutor, clock: FakeClock, tmp_path: Path) -> Iterator[Engine]:
+def engine(
+    store: SqlStore, executor: FakeExecutor, clock: FakeClock, tmp_path: Path
+) -> Iterator[Engine]:
     eng = Engine(store, {"pythonshell": executor}, clock, EngineConfig("node-1", tmp_path / "runs"))
     yield eng
     eng.shutdown()
@@ -47,7 +49,9 @@ def run_of(service: GlueService, job: str, run_id: str) -> JobRun:
     return service.get_job_run(job, run_id)
 
 
-def test_run_succeeds(engine: Engine, service: GlueService, executor: FakeExecutor, store: SqlStore) -> None:
+def test_run_succeeds(
+    engine: Engine, service: GlueService, executor: FakeExecutor, store: SqlStore
+) -> None:
     service.create_job(make_job("a", default_arguments={"--d": "1"}), {})
     run_id = service.start_job_run("a", RunRequest(arguments={"--r": "2"}))
     settle(engine, store, lambda: run_id in executor.executions)
@@ -71,9 +75,17 @@ def test_failed_run_is_retried_with_attempt_ids(
     ids = [root, f"{root}_attempt_1", f"{root}_attempt_2"]
     for run_id in ids:
         settle(engine, store, lambda run_id=run_id: run_id in executor.executions)
-        settle(engine, store, lambda run_id=run_id: run_of(service, "a", run_id).state is RunState.RUNNING)
+        settle(
+            engine,
+            store,
+            lambda run_id=run_id: run_of(service, "a", run_id).state is RunState.RUNNING,
+        )
         executor.executions[run_id].finish(1, "ValueError: boom")
-        settle(engine, store, lambda run_id=run_id: run_of(service, "a", run_id).state is RunState.FAILED)
+        settle(
+            engine,
+            store,
+            lambda run_id=run_id: run_of(service, "a", run_id).state is RunState.FAILED,
+        )
     engine.tick()
     runs, _ = service.get_job_runs("a", None, None)
     assert [r.id for r in runs] == ids[::-1]
@@ -205,7 +217,9 @@ def test_unsupported_command_fails_clearly(
     engine: Engine, service: GlueService, store: SqlStore
 ) -> None:
     job = make_job("a")
-    service.create_job(job.__class__(**{**job.__dict__, "command": job.command.__class__("glueray", "/x.py")}), {})
+    service.create_job(
+        job.__class__(**{**job.__dict__, "command": job.command.__class__("glueray", "/x.py")}), {}
+    )
     run_id = service.start_job_run("a", RunRequest())
     settle(engine, store, lambda: run_of(service, "a", run_id).state is RunState.FAILED)
     assert "not supported" in (run_of(service, "a", run_id).error_message or "")

@@ -15,7 +15,9 @@ DOCS = Path(__file__).parents[2] / "docs" / "settings.md"
 def test_defaults_env_and_overrides() -> None:
     settings = load_settings({"HOME": "/home/u"})
     assert (settings.host, settings.port) == ("127.0.0.1", DEFAULT_PORT)
-    assert settings.data_dir == Path("/home/u/.local/share/gluerun") or "gluerun" in str(settings.data_dir)
+    assert settings.data_dir == Path("/home/u/.local/share/gluerun") or "gluerun" in str(
+        settings.data_dir
+    )
     env = {"GLUERUN_PORT": "9000", "GLUERUN_DATA_DIR": "/d", "GLUERUN_ENGINE": "false"}
     settings = load_settings(env, {"port": 9100})
     assert (settings.port, settings.data_dir, settings.engine) == (9100, Path("/d"), False)

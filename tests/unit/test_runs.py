@@ -19,7 +19,7 @@ def test_terminal_states_have_no_exits() -> None:
     for state in TERMINAL:
         assert TRANSITIONS[state] == frozenset()
     assert not TERMINAL & ACTIVE
-    assert TERMINAL | ACTIVE == set(RunState)
+    assert set(RunState) == TERMINAL | ACTIVE
 
 
 @pytest.mark.parametrize(

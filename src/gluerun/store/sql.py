@@ -125,7 +125,7 @@ class SqlStore:
         if not self._sqlite:
             query = query.with_for_update()
         row = conn.execute(query).first()
-        return row._mapping if row else None
+        return dict(row._mapping) if row else None
 
     # -- jobs ---------------------------------------------------------------------------
     def create_job(self, job: Job, tags: Mapping[str, str]) -> None:
@@ -180,11 +180,15 @@ class SqlStore:
 
     def job_exists(self, job_id: str) -> bool:
         with self._read() as conn:
-            return conn.execute(select(jobs.c.name).where(jobs.c.job_id == job_id)).first() is not None
+            return (
+                conn.execute(select(jobs.c.name).where(jobs.c.job_id == job_id)).first() is not None
+            )
 
     # -- tags ---------------------------------------------------------------------------
     def get_tags(self, kind: str, name: str) -> dict[str, str]:
-        query = select(tag_rows.c.key, tag_rows.c.value).where(tag_rows.c.kind == kind, tag_rows.c.name == name)
+        query = select(tag_rows.c.key, tag_rows.c.value).where(
+            tag_rows.c.kind == kind, tag_rows.c.name == name
+        )
         with self._read() as conn:
             return {key: value for key, value in conn.execute(query)}
 
@@ -195,7 +199,9 @@ class SqlStore:
     def untag_resource(self, kind: str, name: str, keys: Collection[str]) -> None:
         with self._write() as conn:
             conn.execute(
-                delete(tag_rows).where(tag_rows.c.kind == kind, tag_rows.c.name == name, tag_rows.c.key.in_(keys))
+                delete(tag_rows).where(
+                    tag_rows.c.kind == kind, tag_rows.c.name == name, tag_rows.c.key.in_(keys)
+                )
             )
 
     # -- runs: API side -----------------------------------------------------------------
@@ -305,7 +311,7 @@ class SqlStore:
         return changed
 
     def node_runs(self, node_id: str | None, states: Collection[RunState]) -> list[JobRun]:
-        cond = [runs.c.state.in_([s.value for s in states])]
+        cond: list[Any] = [runs.c.state.in_([s.value for s in states])]
         if node_id is not None:
             cond.append(runs.c.node_id == node_id)
         with self._read() as conn:
@@ -333,7 +339,11 @@ def _job_row(job: Job) -> dict[str, Any]:
 
 def _put_tags(conn: Connection, kind: str, name: str, tags: Mapping[str, str]) -> None:
     for key, value in tags.items():
-        conn.execute(delete(tag_rows).where(tag_rows.c.kind == kind, tag_rows.c.name == name, tag_rows.c.key == key))
+        conn.execute(
+            delete(tag_rows).where(
+                tag_rows.c.kind == kind, tag_rows.c.name == name, tag_rows.c.key == key
+            )
+        )
         conn.execute(tag_rows.insert().values(kind=kind, name=name, key=key, value=value))
 
 
