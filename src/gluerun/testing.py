@@ -95,7 +95,9 @@ def make_job(name: str = "job", **changes: object) -> Job:
     return dataclasses.replace(job, **changes)  # type: ignore[arg-type]
 
 
-def make_run(job: Job, run_id: str | None = None, now: float = 1_700_000_000.0, **changes: object) -> JobRun:
+def make_run(
+    job: Job, run_id: str | None = None, now: float = 1_700_000_000.0, **changes: object
+) -> JobRun:
     """A STARTING run of `job` as StartJobRun would create it."""
     run = JobRun(
         id=run_id or "jr_" + secrets.token_hex(32),

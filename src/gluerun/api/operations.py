@@ -69,9 +69,7 @@ def start_job_run(svc: GlueService, body: Body) -> dict[str, Any]:
 
 
 def get_job_run(svc: GlueService, body: Body) -> dict[str, Any]:
-    run = svc.get_job_run(
-        body["JobName"], body["RunId"], bool(body.get("PredecessorsIncluded"))
-    )
+    run = svc.get_job_run(body["JobName"], body["RunId"], bool(body.get("PredecessorsIncluded")))
     return {"JobRun": shapes.run_to_wire(run)}
 
 

@@ -157,9 +157,7 @@ def run_to_wire(run: JobRun) -> Wire:
         "StartedOn": timestamp(run.started_on),
         "LastModifiedOn": timestamp(run.last_modified_on),
         "JobRunState": run.state.value,
-        "PredecessorRuns": [
-            {"JobName": p.job_name, "RunId": p.run_id} for p in run.predecessors
-        ],
+        "PredecessorRuns": [{"JobName": p.job_name, "RunId": p.run_id} for p in run.predecessors],
         "AllocatedCapacity": run.allocated_capacity or 0,
         "ExecutionTime": run.execution_time,
         "LogGroupName": LOG_GROUP_NAME,

@@ -43,7 +43,9 @@ tags = Table(
 runs = Table(
     "runs",
     metadata,
-    Column("seq", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True),
+    Column(
+        "seq", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
+    ),
     Column("id", String(255), nullable=False, unique=True),
     Column("job_id", String(80), nullable=False),
     Column("state", String(16), nullable=False),
