@@ -1,0 +1,651 @@
+"""Request validation compiled from botocore's Glue service model, enforced on the server.
+
+botocore checks only `required`, `min` and types on the client; AWS enforces every
+constraint of the model on the server, and so does gluerun. Nothing here is hand-written:
+each operation's input shape is compiled once, lazily, into closures that check JSON
+types, `required`, `min`/`max` (string length, list and map sizes, number values),
+`enum` and `pattern` (Java `matches` semantics), recursing through structures, lists and
+maps. Unknown members are ignored and null members count as absent, as on AWS.
+
+Violations are all collected and reported AWS style::
+
+    2 validation errors detected: Value '500' at 'maxResults' failed to satisfy
+    constraint: Member must have value less than or equal to 200; Value null at 'role'
+    failed to satisfy constraint: Member must not be null
+
+Paths are the lowerCamel member names joined by '.'; list items are `ids.3.member`
+(1-based, as AWS writes them), map values `arguments.<key>`. A bad map key is reported at
+the map's path: `Map keys must satisfy constraint: [<rules>]`. Values of sensitive shapes
+are never echoed (`Value at 'password' failed ...`).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import sys
+import threading
+from collections.abc import Callable, Mapping
+from functools import cache
+from itertools import islice
+from typing import Any, Final
+
+import botocore.loaders
+
+from gluerun.errors import InvalidInput
+
+# (offending value, parent's path, name in the parent, rule text, whether not to echo value)
+_Violation = tuple[Any, str, str | int, str, bool]
+# check(value, parent's path, name in the parent, violations found so far)
+_Validator = Callable[[Any, str, str | int, list[_Violation]], None]
+
+_VALUE_CHARS: Final = 64  # offending values are cut to this many characters in messages
+_MAX_LISTED: Final = 50  # violations spelled out in one message; the count covers them all
+_MEMO_ENTRIES: Final = 1024  # remembered pattern answers, per pattern
+_MEMO_CHARS: Final = 128  # longest value whose answer is remembered
+_NOT_NULL: Final = "Member must not be null"
+_ONE_MEMBER: Final = "Member must have exactly one member set"
+_STRING_TYPE: Final = "Member must be of type string"
+# A Java service cannot take integers its int/long fields cannot hold; neither can we.
+_INT_RANGE: Final = {"integer": (-(2**31), 2**31 - 1), "long": (-(2**63), 2**63 - 1)}
+
+_lock = threading.RLock()
+_validators: dict[tuple[str, bool], _Validator] = {}  # (shape name, sensitive) -> validator
+_in_progress: set[tuple[str, bool]] = set()
+_operations: dict[str, _Validator] = {}
+
+
+# --------------------------------------------------------------------------- public API
+
+
+def validate(operation: str, params: Mapping[str, Any]) -> None:
+    """Raise gluerun.errors.InvalidInput if `params` break the model's input shape of `operation`.
+
+    Raises KeyError if the model has no such operation.
+    """
+    check = _operations.get(operation)
+    if check is None:
+        check = _compile_operation(operation)
+    if not isinstance(params, dict):
+        params = dict(params) if isinstance(params, Mapping) else params
+    found: list[_Violation] = []
+    try:
+        check(params, "", "", found)
+    except RecursionError:
+        raise InvalidInput("The request is nested too deeply to be validated.") from None
+    if found:
+        raise InvalidInput(_message(found))
+
+
+def operation_names() -> frozenset[str]:
+    """Every Glue operation in the model."""
+    return _operation_names()
+
+
+def enum_values(shape_name: str) -> tuple[str, ...]:
+    """The enum values of a string shape, in model order, e.g. enum_values("JobRunState").
+
+    Raises KeyError for an unknown shape, ValueError for a shape that is not an enum.
+    """
+    return _enum_values(shape_name)
+
+
+# --------------------------------------------------------------------------- the model
+
+
+@cache
+def _model() -> dict[str, Any]:
+    model: dict[str, Any] = botocore.loaders.Loader().load_service_model("glue", "service-2")
+    return model
+
+
+def _shapes() -> dict[str, dict[str, Any]]:
+    shapes: dict[str, dict[str, Any]] = _model()["shapes"]
+    return shapes
+
+
+@cache
+def _operation_names() -> frozenset[str]:
+    return frozenset(_model()["operations"])
+
+
+@cache
+def _enum_values(shape_name: str) -> tuple[str, ...]:
+    shape = _shapes()[shape_name]
+    if "enum" not in shape:
+        raise ValueError(f"shape {shape_name} is not an enum")
+    return tuple(shape["enum"])
+
+
+# --------------------------------------------------------------------------- patterns
+
+# A UTF-16 surrogate pair as Java writes it, \uD800\uDC00: one code point above U+FFFF.
+_PAIR = r"\\u(D[89ABab][0-9A-Fa-f]{2})\\u(D[C-Fc-f][0-9A-Fa-f]{2})"
+_SURROGATE_RANGE = re.compile(_PAIR + "-" + _PAIR)
+_SURROGATE_PAIR = re.compile(_PAIR)
+# Java's '.' matches anything but a line terminator; Python's only excludes '\n'.
+_JAVA_DOT = r"[^\n\r\u0085\u2028\u2029]"
+
+
+def _astral(high: str, low: str) -> str:
+    code_point = 0x10000 + ((int(high, 16) - 0xD800) << 10) + (int(low, 16) - 0xDC00)
+    return f"\\U{code_point:08X}"
+
+
+def _pair_range(match: re.Match[str]) -> str:
+    high1, low1, high2, low2 = match.groups()
+    return f"{_astral(high1, low1)}-{_astral(high2, low2)}"
+
+
+def _pair(match: re.Match[str]) -> str:
+    return _astral(*match.groups())
+
+
+def _java_dots(pattern: str) -> str:
+    """Replace each unescaped '.' outside a character class with Java's meaning of '.'."""
+    out: list[str] = []
+    in_class = False
+    i = 0
+    while i < len(pattern):
+        char = pattern[i]
+        if char == "\\":
+            out.append(pattern[i : i + 2])
+            i += 2
+            continue
+        if in_class:
+            in_class = char != "]"
+        elif char == "[":
+            in_class = True
+            # a ']' right after '[' or '[^' is a literal in both dialects
+            lead = 2 if pattern.startswith("^", i + 1) else 1
+            if pattern.startswith("]", i + lead):
+                out.append(pattern[i : i + lead + 1])
+                i += lead + 1
+                continue
+        elif char == ".":
+            char = _JAVA_DOT
+        out.append(char)
+        i += 1
+    return "".join(out)
+
+
+def _translate(pattern: str) -> str:
+    """A Java regular expression rewritten for Python's `re` (used with re.ASCII)."""
+    pattern = _SURROGATE_RANGE.sub(_pair_range, pattern)
+    pattern = _SURROGATE_PAIR.sub(_pair, pattern)
+    return _java_dots(pattern)
+
+
+@cache
+def _compile_pattern(pattern: str) -> re.Pattern[str] | None:
+    """The model's Java `pattern` compiled for Python, or None if Python cannot express it.
+
+    re.ASCII gives `\\w`, `\\d`, `\\s` and `\\b` their Java (ASCII) meaning.
+    """
+    try:
+        return re.compile(_translate(pattern), re.ASCII)
+    except re.error:
+        return None
+
+
+_CLASS_STAR = re.compile(r"\(?\[(?:[^\]\\]|\\.)*\]\)?\*")
+_PRINTABLE_ASCII: Final = "".join(map(chr, range(0x20, 0x7F)))
+
+
+@cache
+def _printable_ascii_matches(pattern: str) -> bool:
+    """Whether every printable-ASCII string matches `pattern`: a fast path past the regex.
+
+    True for a starred character class (`[...]*` or `([...])*`, e.g. SingleLine) whose class
+    holds all of U+0020..U+007E: then any string of those characters matches.
+    """
+    compiled = _compile_pattern(pattern)
+    return (
+        compiled is not None
+        and _CLASS_STAR.fullmatch(pattern) is not None
+        and compiled.fullmatch(_PRINTABLE_ASCII) is not None
+    )
+
+
+@cache
+def _matcher(pattern: str) -> Callable[[str], bool] | None:
+    """A full-match test for `pattern` that remembers recent short answers, or None.
+
+    Requests repeat the same few values (GlueVersion "4.0", PythonVersion "3"); a dict
+    lookup is several times cheaper than a regex run. The memo is bounded.
+    """
+    compiled = _compile_pattern(pattern)
+    if compiled is None:
+        return None
+    fullmatch = compiled.fullmatch
+    memo: dict[str, bool] = {}
+
+    def matches(value: str) -> bool:
+        known = memo.get(value)
+        if known is not None:
+            return known
+        answer = fullmatch(value) is not None
+        if len(value) <= _MEMO_CHARS:
+            if len(memo) >= _MEMO_ENTRIES:
+                memo.clear()
+            memo[value] = answer
+        return answer
+
+    return matches
+
+
+# --------------------------------------------------------------------------- compiling
+#
+# A validator is called as check(value, path, name, found): `path` is the parent's path,
+# `name` the value's place in it (member name, map key, or 1-based list index). Paths are
+# only joined into strings for the containers that recurse and for violations, never for
+# the leaves of a valid request.
+
+
+def _here(path: str, name: str | int) -> str:
+    if isinstance(name, int):
+        return f"{path}.{name}.member"
+    return f"{path}.{name}" if path else name
+
+
+def _compile_operation(operation: str) -> _Validator:
+    spec = _model()["operations"][operation]  # KeyError for an unknown operation
+    with _lock:
+        check = _operations.get(operation)
+        if check is None:
+            ref = spec.get("input")
+            check = _accept_any if ref is None else _shape_validator(ref["shape"], False)
+            _operations[operation] = check
+        return check
+
+
+def _shape_validator(name: str, sensitive: bool) -> _Validator:
+    key = (name, sensitive)
+    check = _validators.get(key)
+    if check is not None:
+        return check
+    with _lock:
+        check = _validators.get(key)
+        if check is not None:
+            return check
+        if key in _in_progress:  # a recursive shape: look the validator up when called
+            return _forward(key)
+        _in_progress.add(key)
+        try:
+            check = _build(_shapes()[name], sensitive)
+        finally:
+            _in_progress.discard(key)
+        _validators[key] = check
+        return check
+
+
+def _forward(key: tuple[str, bool]) -> _Validator:
+    def forward(value: Any, path: str, name: str | int, found: list[_Violation]) -> None:
+        _validators[key](value, path, name, found)
+
+    return forward
+
+
+def _build(shape: dict[str, Any], sensitive: bool) -> _Validator:
+    sensitive = sensitive or bool(shape.get("sensitive"))
+    kind = shape["type"]
+    if shape.get("document"):
+        return _accept_any
+    if kind == "structure":
+        return _build_structure(shape, sensitive)
+    if kind == "list":
+        return _build_list(shape, sensitive)
+    if kind == "map":
+        return _build_map(shape, sensitive)
+    if kind == "string":
+        return _build_string(shape, sensitive)
+    if kind in ("integer", "long"):
+        return _build_integer(shape, sensitive, kind)
+    if kind in ("double", "float"):
+        return _build_double(shape, sensitive, kind)
+    return _build_scalar(kind, sensitive)
+
+
+def _accept_any(value: Any, path: str, name: str | int, found: list[_Violation]) -> None:
+    return None
+
+
+def _of_type(kind: str) -> str:
+    return f"Member must be of type {kind}"
+
+
+def _lower_camel(name: str) -> str:
+    return name[:1].lower() + name[1:]
+
+
+def _is_plain_string(name: str, sensitive: bool) -> bool:
+    """A string shape with no constraint: checked inline by its parent, without a call."""
+    shape = _shapes()[name]
+    constrained = ("min", "max", "enum", "pattern", "sensitive")
+    return shape["type"] == "string" and not sensitive and not any(k in shape for k in constrained)
+
+
+_MemberTable = dict[str, tuple[_Validator | None, str]]
+
+
+def _member_table(shape: dict[str, Any], sensitive: bool) -> _MemberTable:
+    """Wire name -> (validator, lowerCamel name); a None validator is a plain string.
+
+    Members compile on first use, which keeps huge subtrees (CodeGenConfigurationNodes)
+    out of the way until a request has them.
+    """
+    table: _MemberTable = {}
+    for wire, ref in shape["members"].items():
+        camel = _lower_camel(wire)
+        if _is_plain_string(ref["shape"], sensitive):
+            table[wire] = (None, camel)
+        else:
+            ready = _validators.get((ref["shape"], sensitive))
+            table[wire] = (ready or _lazy(table, wire, camel, ref["shape"], sensitive), camel)
+    return table
+
+
+def _build_structure(shape: dict[str, Any], sensitive: bool) -> _Validator:
+    table = _member_table(shape, sensitive)
+    required = tuple((wire, _lower_camel(wire)) for wire in shape.get("required", ()))
+    type_rule = _of_type("structure")
+    lookup = table.get
+
+    def check_structure(value: Any, path: str, name: str | int, found: list[_Violation]) -> None:
+        if not isinstance(value, dict):
+            found.append((value, path, name, type_rule, sensitive))
+            return
+        if name.__class__ is str:
+            here = path + "." + name if path else name
+        else:
+            here = f"{path}.{name}.member"
+        for wire, camel in required:
+            if value.get(wire) is None:
+                found.append((None, here, camel, _NOT_NULL, False))
+        for wire, member in value.items():
+            if member is not None:
+                entry = lookup(wire)
+                if entry is not None:
+                    check, camel = entry
+                    if check is not None:
+                        check(member, here, camel, found)
+                    elif not isinstance(member, str):
+                        found.append((member, here, camel, _STRING_TYPE, False))
+
+    if shape.get("union"):
+        return _with_one_member(check_structure, table, sensitive)
+    return check_structure
+
+
+def _with_one_member(check: _Validator, table: _MemberTable, sensitive: bool) -> _Validator:
+    """A union: a structure with exactly one member set."""
+
+    def check_union(value: Any, path: str, name: str | int, found: list[_Violation]) -> None:
+        check(value, path, name, found)
+        if isinstance(value, dict):
+            chosen = sum(1 for k, v in value.items() if v is not None and k in table)
+            if chosen != 1:
+                found.append((value, path, name, _ONE_MEMBER, sensitive))
+
+    return check_union
+
+
+def _lazy(table: _MemberTable, wire: str, camel: str, shape: str, sensitive: bool) -> _Validator:
+    def compile_then_check(value: Any, path: str, name: str | int, found: list[_Violation]) -> None:
+        check = _shape_validator(shape, sensitive)
+        table[wire] = (check, camel)
+        check(value, path, name, found)
+
+    return compile_then_check
+
+
+def _size_rules(shape: dict[str, Any]) -> tuple[int, int, str, str]:
+    lo: int = shape.get("min", 0)
+    hi: int = shape.get("max", sys.maxsize)
+    return (
+        lo,
+        hi,
+        f"Member must have length greater than or equal to {lo}",
+        f"Member must have length less than or equal to {hi}",
+    )
+
+
+def _build_list(shape: dict[str, Any], sensitive: bool) -> _Validator:
+    member_shape = shape["member"]["shape"]
+    check_member = (
+        None
+        if _is_plain_string(member_shape, sensitive)
+        else _shape_validator(member_shape, sensitive)
+    )
+    lo, hi, lo_rule, hi_rule = _size_rules(shape)
+    type_rule = _of_type("list")
+
+    def check_list(value: Any, path: str, name: str | int, found: list[_Violation]) -> None:
+        if not isinstance(value, list):
+            found.append((value, path, name, type_rule, sensitive))
+            return
+        size = len(value)
+        if size < lo:
+            found.append((value, path, name, lo_rule, sensitive))
+        if size > hi:
+            found.append((value, path, name, hi_rule, sensitive))
+        here = _here(path, name)
+        for index, item in enumerate(value, 1):
+            if item is None:
+                found.append((None, here, index, _NOT_NULL, False))
+            elif check_member is not None:
+                check_member(item, here, index, found)
+            elif not isinstance(item, str):
+                found.append((item, here, index, _STRING_TYPE, False))
+
+    return check_list
+
+
+def _build_map(shape: dict[str, Any], sensitive: bool) -> _Validator:
+    key_shape, value_shape = shape["key"]["shape"], shape["value"]["shape"]
+    if _is_plain_string(key_shape, sensitive) and _is_plain_string(value_shape, sensitive):
+        return _build_string_map(shape)
+    check_key = _shape_validator(key_shape, sensitive)
+    check_value = _shape_validator(value_shape, sensitive)
+    lo, hi, lo_rule, hi_rule = _size_rules(shape)
+    type_rule = _of_type("map")
+
+    def check_map(value: Any, path: str, name: str | int, found: list[_Violation]) -> None:
+        if not isinstance(value, dict):
+            found.append((value, path, name, type_rule, sensitive))
+            return
+        size = len(value)
+        if size < lo:
+            found.append((value, path, name, lo_rule, sensitive))
+        if size > hi:
+            found.append((value, path, name, hi_rule, sensitive))
+        here = _here(path, name)
+        for key, item in value.items():
+            before = len(found)
+            check_key(key, path, name, found)
+            if len(found) > before:
+                rules = ", ".join(violation[3] for violation in found[before:])
+                del found[before:]
+                rule = f"Map keys must satisfy constraint: [{rules}]"
+                found.append((key, path, name, rule, sensitive))
+            segment = key if key.__class__ is str else _key_name(key)
+            if item is None:
+                found.append((None, here, segment, _NOT_NULL, False))
+            else:
+                check_value(item, here, segment, found)
+
+    return check_map
+
+
+def _key_name(key: Any) -> str:
+    """A map key as a path segment: JSON keys are strings, anything else is shown as text."""
+    return key if isinstance(key, str) else repr(key)
+
+
+def _build_string_map(shape: dict[str, Any]) -> _Validator:
+    """A map of plain strings to plain strings (GenericMap: job arguments), checked inline."""
+    lo, hi, lo_rule, hi_rule = _size_rules(shape)
+    type_rule = _of_type("map")
+    key_rule = f"Map keys must satisfy constraint: [{_STRING_TYPE}]"
+
+    def check_string_map(value: Any, path: str, name: str | int, found: list[_Violation]) -> None:
+        if not isinstance(value, dict):
+            found.append((value, path, name, type_rule, False))
+            return
+        size = len(value)
+        if size < lo:
+            found.append((value, path, name, lo_rule, False))
+        if size > hi:
+            found.append((value, path, name, hi_rule, False))
+        for key, item in value.items():
+            if not isinstance(key, str):
+                found.append((key, path, name, key_rule, False))
+            if not isinstance(item, str):
+                rule = _NOT_NULL if item is None else _STRING_TYPE
+                found.append((item, _here(path, name), _key_name(key), rule, False))
+
+    return check_string_map
+
+
+def _build_string(shape: dict[str, Any], sensitive: bool) -> _Validator:
+    lo, hi, lo_rule, hi_rule = _size_rules(shape)
+    enum: list[str] | None = shape.get("enum")
+    allowed = frozenset(enum) if enum else None
+    enum_rule = f"Member must satisfy enum value set: [{', '.join(enum or ())}]"
+    pattern: str | None = shape.get("pattern")
+    matches = _matcher(pattern) if pattern is not None else None
+    ascii_ok = pattern is not None and _printable_ascii_matches(pattern)
+    pattern_rule = f"Member must satisfy regular expression pattern: {pattern}"
+
+    def check_string(value: Any, path: str, name: str | int, found: list[_Violation]) -> None:
+        if not isinstance(value, str):
+            found.append((value, path, name, _STRING_TYPE, sensitive))
+            return
+        size = len(value)
+        if size < lo:
+            found.append((value, path, name, lo_rule, sensitive))
+        if size > hi:
+            found.append((value, path, name, hi_rule, sensitive))
+            return  # too long already: spare the regex engine an oversized input
+        if allowed is not None and value not in allowed:
+            found.append((value, path, name, enum_rule, sensitive))
+        if (
+            matches is not None
+            and not (ascii_ok and value.isascii() and value.isprintable())
+            and not matches(value)
+        ):
+            found.append((value, path, name, pattern_rule, sensitive))
+
+    return check_string
+
+
+def _build_integer(shape: dict[str, Any], sensitive: bool, kind: str) -> _Validator:
+    floor, ceiling = _INT_RANGE[kind]
+    lo: int = shape.get("min", floor)
+    hi: int = shape.get("max", ceiling)
+    lo_rule = f"Member must have value greater than or equal to {lo}"
+    hi_rule = f"Member must have value less than or equal to {hi}"
+    type_rule = _of_type(kind)
+
+    def check_integer(value: Any, path: str, name: str | int, found: list[_Violation]) -> None:
+        if value.__class__ is not int and (isinstance(value, bool) or not isinstance(value, int)):
+            found.append((value, path, name, type_rule, sensitive))
+            return
+        if value < lo:
+            found.append((value, path, name, lo_rule, sensitive))
+        if value > hi:
+            found.append((value, path, name, hi_rule, sensitive))
+
+    return check_integer
+
+
+def _build_double(shape: dict[str, Any], sensitive: bool, kind: str) -> _Validator:
+    lo: float = shape.get("min", -math.inf)
+    hi: float = shape.get("max", math.inf)
+    lo_rule = f"Member must have value greater than or equal to {lo}"
+    hi_rule = f"Member must have value less than or equal to {hi}"
+    type_rule = _of_type(kind)
+
+    def check_double(value: Any, path: str, name: str | int, found: list[_Violation]) -> None:
+        cls = value.__class__
+        if (
+            cls is not float
+            and cls is not int
+            and (isinstance(value, bool) or not isinstance(value, int | float))
+        ):
+            found.append((value, path, name, type_rule, sensitive))
+            return
+        if value < lo:
+            found.append((value, path, name, lo_rule, sensitive))
+        if value > hi:
+            found.append((value, path, name, hi_rule, sensitive))
+
+    return check_double
+
+
+def _build_scalar(kind: str, sensitive: bool) -> _Validator:
+    type_rule = _of_type(kind)
+    if kind == "boolean":
+        accepted: tuple[type, ...] = (bool,)
+    elif kind == "timestamp":  # epoch seconds or an ISO 8601 string
+        accepted = (int, float, str)
+    elif kind == "blob":  # base64 text on the wire
+        accepted = (str, bytes)
+    else:
+        return _accept_any
+    rejects_bool = kind != "boolean"
+
+    def check_scalar(value: Any, path: str, name: str | int, found: list[_Violation]) -> None:
+        if not isinstance(value, accepted) or (rejects_bool and isinstance(value, bool)):
+            found.append((value, path, name, type_rule, sensitive))
+
+    return check_scalar
+
+
+# --------------------------------------------------------------------------- messages
+
+
+def _message(found: list[_Violation]) -> str:
+    count = len(found)
+    parts = [_describe(*violation) for violation in found[:_MAX_LISTED]]
+    if count > _MAX_LISTED:
+        parts.append(f"and {count - _MAX_LISTED} more")
+    plural = "error" if count == 1 else "errors"
+    return f"{count} validation {plural} detected: " + "; ".join(parts)
+
+
+def _describe(value: Any, path: str, name: str | int, rule: str, sensitive: bool) -> str:
+    here = _here(path, name)
+    where = f" at '{here}'" if here else ""
+    shown = "Value" if sensitive and value is not None else f"Value {_render(value)}"
+    return f"{shown}{where} failed to satisfy constraint: {rule}"
+
+
+def _render(value: Any) -> str:
+    if value is None:
+        return "null"
+    text = _text(value, 2)
+    if len(text) > _VALUE_CHARS:
+        text = text[:_VALUE_CHARS] + "..."
+    return f"'{text}'"
+
+
+def _text(value: Any, depth: int) -> str:
+    """Java-ish toString of a JSON value, bounded so that huge values stay cheap."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return value[: _VALUE_CHARS + 1]
+    if isinstance(value, list):
+        if depth <= 0:
+            return "[...]"
+        items = [_text(item, depth - 1) for item in value[:_VALUE_CHARS]]
+        return "[" + ", ".join(items) + "]"
+    if isinstance(value, dict):
+        if depth <= 0:
+            return "{...}"
+        pairs = islice(value.items(), _VALUE_CHARS)
+        return "{" + ", ".join(f"{k}={_text(v, depth - 1)}" for k, v in pairs) + "}"
+    return str(value)
