@@ -1,0 +1,314 @@
+"""The pythonshell executor: runs a job's script as ``python -u script args`` in its run directory.
+
+The process gets a clean environment with the ``awsglue`` runtime on PYTHONPATH, runs in its
+own session (killed as a process group), and writes its exit code to ``run_dir/exit_code``
+through a wrapper shell, so a restarted server can still learn how it ended.
+"""
+
+from __future__ import annotations
+
+import os
+import shlex
+import shutil
+import subprocess
+import tempfile
+import threading
+import time
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+import psutil
+
+from gluerun.errors import ExecutorError
+from gluerun.executors._process import KILL_TIMEOUT, ProcessTree, find_process, is_alive, start_time
+from gluerun.executors.base import ExitStatus, LaunchRequest, ProcessHandle
+from gluerun.executors.failure import describe_exit, read_exit_code
+from gluerun.executors.pymodules import ModuleCache, parse_specs
+from gluerun.executors.scripts import FileFetcher, parse_location
+
+#: files in a run directory
+STDOUT_LOG = "stdout.log"
+STDERR_LOG = "stderr.log"
+EXIT_CODE = "exit_code"
+EXTRA_PY_DIR = "extra-py"
+
+EXTRA_PY_FILES = "--extra-py-files"
+ADDITIONAL_MODULES = "--additional-python-modules"
+INSTALLER_OPTION = "--python-modules-installer-option"
+
+_SHELL = "/bin/sh"
+#: PATH after the job interpreter's own directory, unless base_env or the run sets PATH
+_DEFAULT_PATH = ("/usr/local/bin", "/usr/bin", "/bin")
+#: how often a reattached (not our child) process is checked
+_REATTACH_POLL = 0.05
+#: runs "$@", then records its status atomically (the shell's cwd is the run directory)
+_WRAPPER = '"$@"; echo $? > {tmp} && {mv} -f {tmp} {final}'
+
+
+def _wrapper() -> str:
+    return _WRAPPER.format(
+        tmp=shlex.quote(EXIT_CODE + ".tmp"),
+        mv=shlex.quote(shutil.which("mv", path=os.defpath) or "mv"),
+        final=shlex.quote(EXIT_CODE),
+    )
+
+
+def _resolve_python(python: str) -> str:
+    found = shutil.which(python) if os.sep not in python else python
+    if found is None or not os.access(found, os.X_OK):
+        raise ExecutorError(f"Python interpreter not found or not executable: {python}")
+    return os.path.abspath(found)
+
+
+class SubprocessExecutor:
+    """Runs pythonshell jobs as local subprocesses (see the module docstring)."""
+
+    def __init__(
+        self,
+        python: str,
+        runtime_path: Path,
+        cache_dir: Path,
+        s3_endpoint_url: str | None = None,
+        base_env: Mapping[str, str] | None = None,
+        tail_bytes: int = 65536,
+    ) -> None:
+        """Set up the executor.
+
+        Args:
+            python: the job interpreter (path, or a name looked up on the server's PATH).
+            runtime_path: the directory holding the ``awsglue`` package; first on PYTHONPATH.
+            cache_dir: where --additional-python-modules installs are kept and reused.
+            s3_endpoint_url: the S3 endpoint for s3:// script and file locations.
+            base_env: environment every job gets on top of the clean defaults.
+            tail_bytes: how much of the end of stderr.log is searched for the error.
+
+        Raises:
+            ExecutorError: `python` cannot be found.
+        """
+        self._python = _resolve_python(python)
+        self._runtime_path = runtime_path.resolve()
+        self._base_env = dict(base_env or {})
+        self._tail_bytes = tail_bytes
+        self._wrapper = _wrapper()
+        self._files = FileFetcher(s3_endpoint_url)
+        self._cache_dir = cache_dir.resolve()
+        self._modules = ModuleCache(self._python, self._cache_dir, self._files)
+
+    # -- launching ---------------------------------------------------------------------
+
+    def launch(self, request: LaunchRequest) -> _LiveExecution:
+        """Fetch the script and extra files, install modules, start the process (see base.py)."""
+        run_dir = request.run_dir.resolve()
+        try:
+            run_dir.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise ExecutorError(f"Cannot create the run directory {run_dir}: {exc}") from exc
+        script = self._files.fetch(parse_location(request.script_location), run_dir)
+        pythonpath = [str(self._runtime_path)]
+        extra_path: list[str] = []
+        extra_files = request.arguments.get(EXTRA_PY_FILES, "")
+        if extra_files.strip():
+            pythonpath += self._stage_extra_py(extra_files, run_dir)
+        specs = parse_specs(request.arguments.get(ADDITIONAL_MODULES, ""))
+        if specs:
+            options = request.arguments.get(INSTALLER_OPTION, "").split()
+            pip_env = self._environment(run_dir, [], [], request.env)
+            pip_env.pop("PYTHONPATH", None)
+            pip_env.setdefault("PIP_CACHE_DIR", str(self._cache_dir / "pip-cache"))
+            site = self._modules.install(specs, options, pip_env, run_dir)
+            pythonpath.append(str(site))
+            if (site / "bin").is_dir():
+                extra_path.append(str(site / "bin"))
+        env = self._environment(run_dir, pythonpath, extra_path, request.env)
+        command = [_SHELL, "-c", self._wrapper, "sh", self._python, "-u", str(script)]
+        command += request.argv
+        return self._start(command, run_dir, env)
+
+    def _start(self, command: list[str], run_dir: Path, env: dict[str, str]) -> _LiveExecution:
+        try:
+            with (
+                (run_dir / STDOUT_LOG).open("wb") as out,
+                (run_dir / STDERR_LOG).open("wb") as err,
+            ):
+                popen = subprocess.Popen(
+                    command,
+                    cwd=run_dir,
+                    env=env,
+                    stdin=subprocess.DEVNULL,
+                    stdout=out,
+                    stderr=err,
+                    start_new_session=True,
+                )
+        except OSError as exc:
+            raise ExecutorError(f"Cannot start the job process: {exc}") from exc
+        started = start_time(popen.pid)
+        handle = ProcessHandle(popen.pid, started if started is not None else 0.0, run_dir)
+        return _LiveExecution(popen, handle, self._tail_bytes)
+
+    def _stage_extra_py(self, value: str, run_dir: Path) -> list[str]:
+        """Copy .py files into run_dir/extra-py; return the PYTHONPATH entries to add."""
+        staging = run_dir / EXTRA_PY_DIR
+        entries: list[str] = []
+        for item in (part.strip() for part in value.split(",")):
+            if not item:
+                continue
+            location = parse_location(item, "Extra Python file")
+            if location.name.endswith(".py"):
+                self._files.fetch(location, staging, "Extra Python file")
+                if str(staging) not in entries:
+                    entries.insert(0, str(staging))
+            elif location.path is not None:
+                if not location.path.exists():
+                    raise ExecutorError(f"Extra Python file not found: {item}")
+                entries.append(str(location.path))
+            else:
+                entries.append(str(self._files.fetch(location, staging, "Extra Python file")))
+        return entries
+
+    def _environment(
+        self,
+        run_dir: Path,
+        pythonpath: Sequence[str],
+        extra_path: Sequence[str],
+        request_env: Mapping[str, str],
+    ) -> dict[str, str]:
+        """The job's whole environment: clean defaults, then base_env, then the run's env."""
+        path_dirs = [*extra_path, os.path.dirname(self._python), *_DEFAULT_PATH]
+        env = {
+            "PATH": os.pathsep.join(dict.fromkeys(path_dirs)),
+            "HOME": str(run_dir),
+            "LANG": "C.UTF-8",
+            "TMPDIR": tempfile.gettempdir(),
+            "PYTHONUNBUFFERED": "1",
+        }
+        env.update(self._base_env)
+        env.update(request_env)
+        if extra_path and ("PATH" in self._base_env or "PATH" in request_env):
+            env["PATH"] = os.pathsep.join([*extra_path, env["PATH"]])
+        paths = [*pythonpath]
+        for source in (self._base_env, request_env):
+            if source.get("PYTHONPATH"):
+                paths.append(source["PYTHONPATH"])
+        if paths:
+            env["PYTHONPATH"] = os.pathsep.join(paths)
+        else:
+            env.pop("PYTHONPATH", None)
+        return env
+
+    # -- after a restart -----------------------------------------------------------------
+
+    def reattach(self, handle: ProcessHandle) -> _ReattachedExecution | None:
+        """The execution of `handle` if its wrapper process still runs, else None."""
+        if find_process(handle.pid, handle.started) is None:
+            return None
+        return _ReattachedExecution(handle, self._tail_bytes)
+
+    def finished_status(self, handle: ProcessHandle) -> ExitStatus | None:
+        """The status recorded in ``run_dir/exit_code``, or None when none was recorded."""
+        code = read_exit_code(handle.run_dir / EXIT_CODE)
+        if code is None:
+            return None
+        return describe_exit(code, handle.run_dir / STDERR_LOG, self._tail_bytes)
+
+
+def _status_after_exit(
+    run_dir: Path, returncode: int | None, killed_by: int, tail_bytes: int
+) -> ExitStatus:
+    """How a job ended, once its wrapper shell is gone."""
+    code = read_exit_code(run_dir / EXIT_CODE)
+    if code is None:
+        # The shell died before recording (it was signalled along with the script).
+        if returncode is not None and returncode != 0:
+            code = returncode
+        elif killed_by:
+            code = -killed_by
+        else:
+            return ExitStatus(None, "The job process ended without recording its exit code")
+    return describe_exit(code, run_dir / STDERR_LOG, tail_bytes)
+
+
+class _LiveExecution:
+    """A job process this server started: a reaper thread waits for it without polling."""
+
+    def __init__(self, popen: subprocess.Popen[bytes], handle: ProcessHandle, tail: int) -> None:
+        self._popen = popen
+        self._handle = handle
+        self._tail_bytes = tail
+        self._tree = ProcessTree(handle.pid, handle.started)
+        self._kill_lock = threading.Lock()
+        self._killed_by = 0
+        self._done = threading.Event()
+        self._status: ExitStatus | None = None
+        self._reaper = threading.Thread(
+            target=self._reap, name=f"gluerun-reaper-{handle.pid}", daemon=True
+        )
+        self._reaper.start()
+
+    @property
+    def handle(self) -> ProcessHandle:
+        return self._handle
+
+    def _reap(self) -> None:
+        status = ExitStatus(None, "The job process could not be watched")
+        try:
+            returncode = self._popen.wait()
+            status = _status_after_exit(
+                self._handle.run_dir, returncode, self._killed_by, self._tail_bytes
+            )
+        finally:
+            self._status = status
+            self._done.set()
+
+    def wait(self, timeout: float | None = None) -> ExitStatus | None:
+        """The exit status once the script ended, or None after `timeout` seconds."""
+        if not self._done.wait(timeout):
+            return None
+        return self._status
+
+    def kill(self, grace: float = 5.0) -> None:
+        """End the whole tree: SIGTERM, SIGKILL after `grace` s. Idempotent; blocks until gone."""
+        with self._kill_lock:
+            signum = self._tree.kill(grace)
+            if signum and not self._killed_by:
+                self._killed_by = signum
+            # The reaper reaps the wrapper shell at once; waiting for it keeps kill() honest.
+            self._done.wait(KILL_TIMEOUT)
+
+
+class _ReattachedExecution:
+    """A job process started before this server (re)started: polled, as it is not our child."""
+
+    def __init__(self, handle: ProcessHandle, tail: int) -> None:
+        self._handle = handle
+        self._tail_bytes = tail
+        self._tree = ProcessTree(handle.pid, handle.started)
+        self._proc: psutil.Process | None = find_process(handle.pid, handle.started)
+        self._kill_lock = threading.Lock()
+        self._killed_by = 0
+
+    @property
+    def handle(self) -> ProcessHandle:
+        return self._handle
+
+    def _running(self) -> bool:
+        return self._proc is not None and is_alive(self._proc)
+
+    def wait(self, timeout: float | None = None) -> ExitStatus | None:
+        """Poll every 50 ms until the wrapper is gone, then read its recorded exit code."""
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while self._running():
+            if deadline is not None:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    return None
+                time.sleep(min(_REATTACH_POLL, remaining))
+            else:
+                time.sleep(_REATTACH_POLL)
+        return _status_after_exit(self._handle.run_dir, None, self._killed_by, self._tail_bytes)
+
+    def kill(self, grace: float = 5.0) -> None:
+        """End the whole tree: SIGTERM, SIGKILL after `grace` s. Idempotent; blocks until gone."""
+        with self._kill_lock:
+            signum = self._tree.kill(grace)
+            if signum and not self._killed_by:
+                self._killed_by = signum
