@@ -11,7 +11,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from conftest import FINAL, Server
+from live_server import FINAL, Server
 
 AWS = str(Path(sys.executable).parent / "aws")
 

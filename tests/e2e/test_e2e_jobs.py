@@ -8,8 +8,7 @@ from typing import Any
 
 import pytest
 from botocore.exceptions import ClientError
-
-from conftest import Server
+from live_server import Server
 
 CMD = {"Name": "pythonshell", "ScriptLocation": "/tmp/x.py", "PythonVersion": "3.9"}
 ARN = "arn:aws:glue:us-east-1:123456789012:job/{}"

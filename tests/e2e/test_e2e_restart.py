@@ -11,8 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
-from conftest import FINAL, Server, pid_alive, wait_state
+from live_server import FINAL, Server, pid_alive, wait_state
 
 
 @pytest.fixture
