@@ -13,6 +13,7 @@ from sqlalchemy import text
 from gluerun.clock import FakeClock
 from gluerun.store import open_store
 from gluerun.store.sql import SqlStore
+from gluerun.store.tables import metadata
 
 PG_DSN = os.environ.get("GLUERUN_TEST_PG_DSN", "")
 IN_CI = bool(os.environ.get("CI"))
@@ -60,7 +61,8 @@ def store(
         return
     pg: SqlStore = request.getfixturevalue("_pg_store")
     with pg.engine.begin() as conn:
-        conn.execute(text("TRUNCATE jobs, tags, runs RESTART IDENTITY"))
+        tables = ", ".join(t.name for t in metadata.sorted_tables)
+        conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY"))
     yield pg
 
 

@@ -6,8 +6,6 @@ api/shapes.py. The service talks to the engine only through the store.
 
 from __future__ import annotations
 
-import base64
-import binascii
 import dataclasses
 import secrets
 from collections.abc import Collection, Mapping, Sequence
@@ -17,30 +15,14 @@ from gluerun.clock import Clock
 from gluerun.errors import EntityNotFound, InvalidInput
 from gluerun.model import policies
 from gluerun.model.jobs import COMMAND_NAMES, PYTHONSHELL, Job
-from gluerun.model.runs import JobRun, LaunchSpec, RunState
+from gluerun.model.runs import JobRun
+from gluerun.model.starts import RunRequest, build_run, deleted_job_id
+from gluerun.paging import decode_token, encode_token, page_size
+from gluerun.service_triggers import TriggerOperations
 from gluerun.store.base import StopOutcome, Store
 
-#: Page size when a list operation gets no MaxResults (Glue does not document its own).
-DEFAULT_PAGE_SIZE = 100
 #: Run Arguments, all together, may not exceed what Glue allows (260 KB).
 MAX_ARGUMENTS_BYTES = 260 * 1024
-
-
-@dataclass(frozen=True)
-class RunRequest:
-    """StartJobRun's per-run overrides (None: take the job's value)."""
-
-    arguments: Mapping[str, str] | None = None
-    job_run_id: str | None = None
-    timeout: int | None = None
-    max_capacity: float | None = None
-    worker_type: str | None = None
-    number_of_workers: int | None = None
-    security_configuration: str | None = None
-    notify_delay_after: int | None = None
-    execution_class: str | None = None
-    job_run_queuing_enabled: bool | None = None
-    trigger_name: str | None = None
 
 
 @dataclass(frozen=True)
@@ -52,38 +34,11 @@ class StopError:
     message: str
 
 
-def new_run_id() -> str:
-    """Glue's run id form: jr_ and 64 lowercase hex digits."""
-    return "jr_" + secrets.token_hex(32)
-
-
 def new_job_id() -> str:
     return "j_" + secrets.token_hex(32)
 
 
-def encode_token(value: str) -> str:
-    return base64.urlsafe_b64encode(value.encode()).decode()
-
-
-def decode_token(token: str | None, prefix: str) -> str | None:
-    """The cursor inside an opaque NextToken of kind `prefix`; InvalidInput if forged."""
-    if not token:
-        return None
-    try:
-        raw = base64.urlsafe_b64decode(token.encode()).decode()
-    except (binascii.Error, UnicodeDecodeError, ValueError):
-        raise InvalidInput(f"Invalid NextToken: {token!r}") from None
-    kind, sep, cursor = raw.partition(":")
-    if kind != prefix or not sep:
-        raise InvalidInput(f"Invalid NextToken: {token!r}")
-    return cursor
-
-
-def page_size(max_results: int | None) -> int:
-    return DEFAULT_PAGE_SIZE if max_results is None else max_results
-
-
-class GlueService:
+class GlueService(TriggerOperations):
     """Glue's jobs, job runs and tags over a Store."""
 
     def __init__(self, store: Store, clock: Clock, region: str, account_id: str) -> None:
@@ -159,10 +114,13 @@ class GlueService:
     def _resource(self, arn: str) -> tuple[str, str]:
         prefix = f"arn:aws:glue:{self.region}:{self.account_id}:"
         kind, sep, name = arn.removeprefix(prefix).partition("/")
-        if not arn.startswith(prefix) or not sep or kind != "job":
-            raise InvalidInput(f"Invalid resource ARN {arn!r}: expected {prefix}job/<name>")
-        if self.store.get_job(name) is None:
-            raise EntityNotFound(f"Job with name: {name} not found.")
+        if not arn.startswith(prefix) or not sep or kind not in ("job", "trigger"):
+            raise InvalidInput(
+                f"Invalid resource ARN {arn!r}: expected {prefix}job/<name> or trigger/<name>"
+            )
+        exists = self.store.get_job if kind == "job" else self.store.get_trigger
+        if exists(name) is None:
+            raise EntityNotFound(f"{kind.capitalize()} with name: {name} not found.")
         return kind, name
 
     def get_tags(self, arn: str) -> dict[str, str]:
@@ -182,44 +140,12 @@ class GlueService:
         job = self.get_job(job_name)
         check_run_request(request)
         now = self.clock.now()
-        run = self._new_run(job, request, now)
+        run = build_run(job, request, now)
         if request.job_run_id:
             run = self._retry_of(job, request.job_run_id, run)
         limit = policies.max_concurrent_runs(job)
         queuing = policies.queuing_enabled(request.job_run_queuing_enabled, job)
         return self.store.start_run(run, limit, queuing).id
-
-    def _new_run(self, job: Job, request: RunRequest, now: float) -> JobRun:
-        arguments = policies.effective_arguments(
-            job.default_arguments, request.arguments, job.non_overridable_arguments
-        )
-        script = arguments.get("--scriptLocation") or job.command.script_location or ""
-        cap = policies.capacity(
-            job, request.max_capacity, request.worker_type, request.number_of_workers
-        )
-        return JobRun(
-            id=new_run_id(),
-            job_name=job.name,
-            state=RunState.STARTING,
-            started_on=now,
-            last_modified_on=now,
-            admitted_on=now,
-            launch=LaunchSpec(
-                job.command.name, script, job.command.python_version, arguments, job.job_id
-            ),
-            trigger_name=request.trigger_name,
-            arguments=dict(request.arguments) if request.arguments is not None else None,
-            timeout=policies.run_timeout(request.timeout, job),
-            max_capacity=cap.max_capacity,
-            worker_type=cap.worker_type,
-            number_of_workers=cap.number_of_workers,
-            allocated_capacity=cap.allocated_capacity,
-            glue_version=policies.glue_version(job),
-            notify_delay_after=request.notify_delay_after or job.notify_delay_after,
-            execution_class=request.execution_class or job.execution_class,
-            security_configuration=request.security_configuration or job.security_configuration,
-            job_run_queuing_enabled=policies.queuing_enabled(request.job_run_queuing_enabled, job),
-        )
 
     def _retry_of(self, job: Job, previous_id: str, run: JobRun) -> JobRun:
         """StartJobRun with JobRunId: a new attempt of a finished run (see docs/choices.md)."""
@@ -240,16 +166,23 @@ class GlueService:
             latest = found
             attempt += 1
         new_id = policies.attempt_id(root, attempt)
-        launch = dataclasses.replace(run.launch, arguments=run.launch.arguments)
-        return dataclasses.replace(
-            run, id=new_id, attempt=attempt, previous_run_id=latest.id, launch=launch
-        )
+        return dataclasses.replace(run, id=new_id, attempt=attempt, previous_run_id=latest.id)
+
+    def _runs_key(self, job_name: str) -> str:
+        """The job id a job's runs are kept under. Runs of a deleted job stay reachable when
+        a trigger recorded ERROR runs for it."""
+        job = self.store.get_job(job_name)
+        if job is not None:
+            return job.job_id
+        orphans = deleted_job_id(job_name)
+        if self.store.list_runs(orphans, None, 1).runs:
+            return orphans
+        raise EntityNotFound(f"Job with name: {job_name} not found.")
 
     def get_job_run(
         self, job_name: str, run_id: str, predecessors_included: bool = False
     ) -> JobRun:
-        job = self.get_job(job_name)
-        run = self.store.get_run(job.job_id, run_id)
+        run = self.store.get_run(self._runs_key(job_name), run_id)
         if run is None:
             raise EntityNotFound(f"Job run {run_id} not found for job {job_name}.")
         if not predecessors_included and run.predecessors:
@@ -259,13 +192,13 @@ class GlueService:
     def get_job_runs(
         self, job_name: str, next_token: str | None, max_results: int | None
     ) -> tuple[list[JobRun], str | None]:
-        job = self.get_job(job_name)
+        key = self._runs_key(job_name)
         cursor = decode_token(next_token, "run")
         try:
             seq = int(cursor) if cursor is not None else None
         except ValueError:
             raise InvalidInput(f"Invalid NextToken: {next_token!r}") from None
-        page = self.store.list_runs(job.job_id, seq, page_size(max_results))
+        page = self.store.list_runs(key, seq, page_size(max_results))
         token = encode_token(f"run:{page.next_cursor}") if page.next_cursor is not None else None
         return list(page.runs), token
 

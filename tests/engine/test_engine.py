@@ -11,7 +11,8 @@ from gluerun.clock import FakeClock
 from gluerun.engine.engine import Engine, EngineConfig
 from gluerun.executors.base import ExitStatus
 from gluerun.model.runs import JobRun, RunState
-from gluerun.service import GlueService, RunRequest
+from gluerun.model.starts import RunRequest
+from gluerun.service import GlueService
 from gluerun.store.sql import SqlStore
 from gluerun.testing import FakeExecutor, make_job
 

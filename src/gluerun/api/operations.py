@@ -87,6 +87,56 @@ def batch_stop_job_run(svc: GlueService, body: Body) -> dict[str, Any]:
     }
 
 
+def create_trigger(svc: GlueService, body: Body) -> dict[str, Any]:
+    trigger = shapes.trigger_from_wire(body["Name"], body, body["Type"])
+    start = bool(body.get("StartOnCreation"))
+    return {"Name": svc.create_trigger(trigger, body.get("Tags") or {}, start)}
+
+
+def get_trigger(svc: GlueService, body: Body) -> dict[str, Any]:
+    return {"Trigger": shapes.trigger_to_wire(svc.get_trigger(body["Name"]))}
+
+
+def get_triggers(svc: GlueService, body: Body) -> dict[str, Any]:
+    found, token = svc.get_triggers(
+        body.get("NextToken"), body.get("MaxResults"), body.get("DependentJobName")
+    )
+    return _page({"Triggers": [shapes.trigger_to_wire(t) for t in found]}, token)
+
+
+def list_triggers(svc: GlueService, body: Body) -> dict[str, Any]:
+    names, token = svc.list_triggers(
+        body.get("NextToken"),
+        body.get("MaxResults"),
+        body.get("DependentJobName"),
+        body.get("Tags"),
+    )
+    return _page({"TriggerNames": names}, token)
+
+
+def batch_get_triggers(svc: GlueService, body: Body) -> dict[str, Any]:
+    found, missing = svc.batch_get_triggers(body["TriggerNames"])
+    return {"Triggers": [shapes.trigger_to_wire(t) for t in found], "TriggersNotFound": missing}
+
+
+def update_trigger(svc: GlueService, body: Body) -> dict[str, Any]:
+    current = svc.get_trigger(body["Name"])
+    update = shapes.trigger_from_wire(body["Name"], body["TriggerUpdate"], current.type.value)
+    return {"Trigger": shapes.trigger_to_wire(svc.update_trigger(body["Name"], update))}
+
+
+def start_trigger(svc: GlueService, body: Body) -> dict[str, Any]:
+    return {"Name": svc.start_trigger(body["Name"])}
+
+
+def stop_trigger(svc: GlueService, body: Body) -> dict[str, Any]:
+    return {"Name": svc.stop_trigger(body["Name"])}
+
+
+def delete_trigger(svc: GlueService, body: Body) -> dict[str, Any]:
+    return {"Name": svc.delete_trigger(body["Name"])}
+
+
 def _page(body: dict[str, Any], token: str | None) -> dict[str, Any]:
     if token:
         body["NextToken"] = token
@@ -109,4 +159,13 @@ GLUE_OPERATIONS: dict[str, Handler] = {
     "GetJobRun": get_job_run,
     "GetJobRuns": get_job_runs,
     "BatchStopJobRun": batch_stop_job_run,
+    "CreateTrigger": create_trigger,
+    "GetTrigger": get_trigger,
+    "GetTriggers": get_triggers,
+    "ListTriggers": list_triggers,
+    "BatchGetTriggers": batch_get_triggers,
+    "UpdateTrigger": update_trigger,
+    "StartTrigger": start_trigger,
+    "StopTrigger": stop_trigger,
+    "DeleteTrigger": delete_trigger,
 }

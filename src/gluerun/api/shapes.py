@@ -9,10 +9,20 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from gluerun.errors import InvalidInput
 from gluerun.model import policies
 from gluerun.model.jobs import Command, Job
-from gluerun.model.runs import LOG_GROUP_NAME, JobRun
-from gluerun.service import RunRequest, StopError
+from gluerun.model.runs import LOG_GROUP_NAME, JobRun, RunState
+from gluerun.model.starts import RunRequest
+from gluerun.model.triggers import (
+    Action,
+    Condition,
+    Predicate,
+    Trigger,
+    TriggerState,
+    TriggerType,
+)
+from gluerun.service import StopError
 
 Wire = dict[str, Any]
 
@@ -189,3 +199,83 @@ def stop_error_to_wire(job_name: str, error: StopError) -> Wire:
         "JobRunId": error.run_id,
         "ErrorDetail": {"ErrorCode": error.code, "ErrorMessage": error.message},
     }
+
+
+# -- triggers -------------------------------------------------------------------------------
+def _action_from_wire(action: Mapping[str, Any]) -> Action:
+    if action.get("CrawlerName"):
+        if action.get("JobName"):
+            raise InvalidInput("An action names a job or a crawler, not both.")
+        raise InvalidInput("Crawler actions are not supported: gluerun has no crawlers.")
+    if not action.get("JobName"):
+        raise InvalidInput("An action must name a JobName.")
+    return Action(
+        job_name=action["JobName"],
+        arguments=action.get("Arguments"),
+        timeout=action.get("Timeout"),
+        security_configuration=action.get("SecurityConfiguration"),
+        notify_delay_after=(action.get("NotificationProperty") or {}).get("NotifyDelayAfter"),
+    )
+
+
+def _predicate_from_wire(predicate: Mapping[str, Any] | None) -> Predicate | None:
+    if predicate is None:
+        return None
+    conditions = []
+    for condition in predicate.get("Conditions") or []:
+        if condition.get("CrawlerName") or condition.get("CrawlState"):
+            raise InvalidInput("Crawler conditions are not supported: gluerun has no crawlers.")
+        if not condition.get("State"):
+            raise InvalidInput("State cannot be null or empty")
+        if not condition.get("JobName"):
+            raise InvalidInput("A condition must name a JobName.")
+        conditions.append(Condition(condition["JobName"], RunState(condition["State"])))
+    logical = predicate.get("Logical")
+    if logical is None and len(conditions) > 1:
+        raise InvalidInput("Predicate.Logical is required when there is more than one condition.")
+    return Predicate(logical or "AND", tuple(conditions))
+
+
+def trigger_from_wire(name: str, body: Mapping[str, Any], kind: str) -> Trigger:
+    """A Trigger from CreateTrigger (or, with the current type, a TriggerUpdate)."""
+    return Trigger(
+        name=name,
+        type=TriggerType(kind),
+        state=TriggerState.CREATED,
+        actions=tuple(_action_from_wire(a) for a in body.get("Actions") or []),
+        created_on=0.0,
+        schedule=body.get("Schedule"),
+        predicate=_predicate_from_wire(body.get("Predicate")),
+        description=body.get("Description"),
+        extras=_drop_none({"WorkflowName": body.get("WorkflowName")}),
+    )
+
+
+def _action_to_wire(action: Action) -> Wire:
+    return _drop_none(
+        {
+            "JobName": action.job_name,
+            "Arguments": dict(action.arguments) if action.arguments is not None else None,
+            "Timeout": action.timeout,
+            "SecurityConfiguration": action.security_configuration,
+            "NotificationProperty": _notification(action.notify_delay_after),
+        }
+    )
+
+
+def trigger_to_wire(trigger: Trigger) -> Wire:
+    wire: Wire = {
+        **trigger.extras,
+        "Name": trigger.name,
+        "Type": trigger.type.value,
+        "State": trigger.state.value,
+        "Actions": [_action_to_wire(a) for a in trigger.actions],
+    }
+    if trigger.predicate is not None:
+        conditions = [
+            {"LogicalOperator": "EQUALS", "JobName": c.job_name, "State": c.state.value}
+            for c in trigger.predicate.conditions
+        ]
+        wire["Predicate"] = {"Logical": trigger.predicate.logical, "Conditions": conditions}
+    wire.update(_drop_none({"Schedule": trigger.schedule, "Description": trigger.description}))
+    return wire

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from gluerun.clock import Clock
+from gluerun.engine.triggers import TriggerFirer
 from gluerun.errors import ExecutorError
 from gluerun.executors.base import Execution, Executor, ExitStatus, LaunchRequest, ProcessHandle
 from gluerun.model import policies
@@ -29,6 +30,8 @@ log = logging.getLogger(__name__)
 OWNED = frozenset({RunState.STARTING, RunState.RUNNING, RunState.STOPPING})
 #: How often the loop looks at the store when nothing wakes it (other nodes' writes).
 POLL_SECONDS = 1.0
+#: The shortest pause between two passes of the loop.
+MIN_TICK_SECONDS = 0.005
 
 
 @dataclass
@@ -79,6 +82,7 @@ class Engine:
         self._pool = ThreadPoolExecutor(max(4, config.max_parallel_runs), "gluerun-run")
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        self.triggers = TriggerFirer(store, clock)
 
     # -- lifecycle ----------------------------------------------------------------------
     def start(self) -> None:
@@ -102,6 +106,8 @@ class Engine:
             except Exception:
                 log.exception("engine tick failed")
             self.store.wait_for_change(self._sleep_seconds())
+            # Bursts of writes (thousands of StartJobRun a second) coalesce into one pass.
+            self._stop.wait(MIN_TICK_SECONDS)
 
     def run_until_idle(self, timeout: float = 30.0) -> None:
         """Tick until no run of this node is live (tests); re-raises tick errors."""
@@ -121,6 +127,7 @@ class Engine:
     def _sleep_seconds(self) -> float:
         now = self.clock.now()
         deadlines = [policies.deadline(live.run) for live in self._live.values()]
+        deadlines.append(self.triggers.next_due())
         due = [d - now for d in deadlines if d is not None]
         return max(0.0, min([POLL_SECONDS, *due]))
 
@@ -133,6 +140,7 @@ class Engine:
             if run.state is RunState.STOPPING:
                 self._stop_run(run)
         self._enforce_timeouts()
+        self.triggers.tick()
         self.store.admit_waiting(self.clock.now())
         free = self.config.max_parallel_runs - len(self._live)
         for run in self.store.claim_runs(self.config.node_id, free):

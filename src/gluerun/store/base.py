@@ -12,6 +12,7 @@ from typing import Protocol
 
 from gluerun.model.jobs import Job
 from gluerun.model.runs import JobRun, RunState
+from gluerun.model.triggers import Start, Trigger, TriggerType
 
 
 @dataclass(frozen=True)
@@ -105,6 +106,35 @@ class Store(Protocol):
         ...
 
     def job_exists(self, job_id: str) -> bool: ...
+
+    # -- triggers -----------------------------------------------------------------------
+    def create_trigger(self, trigger: Trigger, tags: Mapping[str, str]) -> None:
+        """Insert a trigger and its tags. Raises AlreadyExists if the name is taken."""
+        ...
+
+    def get_trigger(self, name: str) -> Trigger | None: ...
+
+    def list_triggers(
+        self, after: str | None, limit: int, tags: Mapping[str, str] | None = None
+    ) -> list[Trigger]: ...
+
+    def replace_trigger(self, trigger: Trigger, expected_version: int) -> Trigger:
+        """Compare-and-set on version; raises ConcurrentModification when it moved."""
+        ...
+
+    def delete_trigger(self, name: str) -> bool: ...
+
+    def active_triggers(self, kind: TriggerType, due_by: float | None = None) -> list[Trigger]: ...
+
+    def newest_trigger_runs(self, job_names: Collection[str]) -> dict[str, tuple[int, JobRun]]: ...
+
+    def run_watermarks(self, job_names: Collection[str]) -> dict[str, int]: ...
+
+    def fire_trigger(
+        self, before: Trigger, after: Trigger, starts: Sequence[Start]
+    ) -> list[JobRun] | None:
+        """Claim one fire and insert its runs atomically; None if already claimed."""
+        ...
 
     # -- change notification --------------------------------------------------------------
     def wait_for_change(self, timeout: float) -> bool:

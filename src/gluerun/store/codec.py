@@ -9,6 +9,14 @@ import orjson
 
 from gluerun.model.jobs import Command, Job
 from gluerun.model.runs import JobRun, LaunchSpec, Predecessor, RunState
+from gluerun.model.triggers import (
+    Action,
+    Condition,
+    Predicate,
+    Trigger,
+    TriggerState,
+    TriggerType,
+)
 
 
 def dump_job(job: Job) -> str:
@@ -31,3 +39,21 @@ def load_run(doc: str | bytes) -> JobRun:
     data["launch"] = LaunchSpec(**data["launch"])
     data["predecessors"] = tuple(Predecessor(**p) for p in data["predecessors"])
     return JobRun(**data)
+
+
+def dump_trigger(trigger: Trigger) -> str:
+    return orjson.dumps(dataclasses.asdict(trigger)).decode()
+
+
+def load_trigger(doc: str) -> Trigger:
+    data: dict[str, Any] = orjson.loads(doc)
+    data["type"] = TriggerType(data["type"])
+    data["state"] = TriggerState(data["state"])
+    data["actions"] = tuple(Action(**a) for a in data["actions"])
+    predicate = data.get("predicate")
+    if predicate is not None:
+        conditions = tuple(
+            Condition(c["job_name"], RunState(c["state"])) for c in predicate["conditions"]
+        )
+        data["predicate"] = Predicate(predicate["logical"], conditions)
+    return Trigger(**data)

@@ -22,9 +22,12 @@ from gluerun.errors import AlreadyExists, ConcurrentRunsExceeded, EntityNotFound
 from gluerun.model import policies
 from gluerun.model.jobs import Job
 from gluerun.model.runs import ACTIVE, SLOT_HOLDING, JobRun, RunState
+from gluerun.model.starts import RunRequest, error_run
+from gluerun.model.triggers import Start
 from gluerun.store import codec
 from gluerun.store.base import RunPage, StopOutcome
 from gluerun.store.migrate import upgrade
+from gluerun.store.sql_triggers import TriggerStore, admission_refused
 from gluerun.store.tables import jobs, runs
 from gluerun.store.tables import tags as tag_rows
 
@@ -69,7 +72,7 @@ def _sqlite_engine(url: str) -> Engine:
     return engine
 
 
-class SqlStore:
+class SqlStore(TriggerStore):
     """The Store on SQLAlchemy Core (see base.Store for the contract of each method)."""
 
     def __init__(self, engine: Engine) -> None:
@@ -207,23 +210,45 @@ class SqlStore:
     # -- runs: API side -----------------------------------------------------------------
     def start_run(self, run: JobRun, limit: int, queuing: bool) -> JobRun:
         with self._write() as conn:
-            if self._lock_job(conn, run.launch.job_id) is None:
-                raise EntityNotFound(f"Job with name: {run.job_name} not found.")
-            counts = _active_counts(conn, run.launch.job_id)
-            waiting = counts.get(RunState.WAITING.value, 0)
-            active = sum(counts.get(s, 0) for s in _SLOT)
-            decision = policies.admit(active, waiting, limit, queuing)
-            if decision is policies.Admission.REJECT:
-                raise ConcurrentRunsExceeded(f"Concurrent runs exceeded for {run.job_name}")
-            if decision is policies.Admission.QUEUE:
-                run = dataclasses.replace(
-                    run,
-                    state=RunState.WAITING,
-                    admitted_on=None,
-                    state_detail="Waiting for a concurrency slot: MaxConcurrentRuns reached.",
-                )
-            _insert_run(conn, run)
+            run = self._admit_in(conn, Start(run, limit, queuing), strict=True)
         self.notify()
+        return run
+
+    def _admit_in(self, conn: Connection, start: Start, strict: bool) -> JobRun:
+        """Admit one new run against its job's others and insert it, in `conn`'s transaction.
+
+        strict (StartJobRun): a missing job or a full job raises. Otherwise (triggers): the
+        run is inserted ERROR or FAILED instead, as Glue records them.
+        """
+        run = start.run
+        if run.state is not RunState.ERROR and self._lock_job(conn, run.launch.job_id) is None:
+            if strict:
+                raise EntityNotFound(f"Job with name: {run.job_name} not found.")
+            run = error_run(
+                run.job_name,
+                RunRequest(trigger_name=run.trigger_name),
+                run.started_on,
+                "The job no longer exists.",
+            )
+        if run.state is RunState.ERROR:
+            _insert_run(conn, run)
+            return run
+        counts = _active_counts(conn, run.launch.job_id)
+        waiting = counts.get(RunState.WAITING.value, 0)
+        active = sum(counts.get(s, 0) for s in _SLOT)
+        decision = policies.admit(active, waiting, start.limit, start.queuing)
+        if decision is policies.Admission.REJECT:
+            if strict:
+                raise ConcurrentRunsExceeded(f"Concurrent runs exceeded for {run.job_name}")
+            run = admission_refused(run, run.started_on)
+        elif decision is policies.Admission.QUEUE:
+            run = dataclasses.replace(
+                run,
+                state=RunState.WAITING,
+                admitted_on=None,
+                state_detail="Waiting for a concurrency slot: MaxConcurrentRuns reached.",
+            )
+        _insert_run(conn, run)
         return run
 
     def get_run(self, job_id: str, run_id: str) -> JobRun | None:

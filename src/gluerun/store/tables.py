@@ -62,3 +62,16 @@ Index(
     sqlite_where=text("state IN ('WAITING','STARTING','RUNNING','STOPPING')"),
     postgresql_where=text("state IN ('WAITING','STARTING','RUNNING','STOPPING')"),
 )
+
+triggers = Table(
+    "triggers",
+    metadata,
+    Column("name", String(255), primary_key=True),
+    Column("type", String(16), nullable=False),
+    Column("state", String(16), nullable=False),
+    Column("next_fire", Float),
+    Column("version", Integer, nullable=False),
+    Column("doc", Text, nullable=False),
+)
+
+Index("triggers_due", triggers.c.state, triggers.c.type, triggers.c.next_fire)
