@@ -111,5 +111,54 @@ def build_engine(settings: Settings, store: Any, clock: Any) -> Any:
         node_id=settings.node_id or socket.gethostname(),
         runs_dir=settings.data_dir / "runs",
         max_parallel_runs=settings.max_parallel_runs,
+        log_retention_days=settings.log_retention_days,
     )
     return Engine(store, {"pythonshell": pythonshell}, clock, config)
+
+
+def _endpoint_option(func: F) -> F:
+    return click.option(
+        "--endpoint-url",
+        envvar="GLUERUN_ENDPOINT_URL",
+        default=None,
+        help="The gluerun server (default: http://GLUERUN_HOST:GLUERUN_PORT) "
+        "[env: GLUERUN_ENDPOINT_URL]",
+    )(func)
+
+
+def _clients(endpoint_url: str | None) -> tuple[Any, Any]:
+    from gluerun.client import clients
+
+    settings = load_settings()
+    return clients(endpoint_url or settings.endpoint_url, settings.region)
+
+
+@main.command()
+@click.argument("run_id")
+@click.option("--follow", "-f", is_flag=True, help="Keep printing until the run ends.")
+@_endpoint_option
+def logs(run_id: str, follow: bool, endpoint_url: str | None) -> None:
+    """Print a run's logs (stdout, then stderr and gluerun's notes); --follow tails a live run."""
+    from gluerun.client import stream_logs
+    from gluerun.model.logs import ERROR_GROUP
+
+    _, logs_client = _clients(endpoint_url)
+    for group, line in stream_logs(logs_client, run_id, follow):
+        click.echo(line, err=group == ERROR_GROUP)
+
+
+@main.command()
+@click.argument("job")
+@click.option("--max", "limit", default=20, show_default=True, help="How many runs to list.")
+@_endpoint_option
+def runs(job: str, limit: int, endpoint_url: str | None) -> None:
+    """List a job's recent runs with state and duration, newest first."""
+    from gluerun.client import print_table, run_rows
+
+    glue, _ = _clients(endpoint_url)
+    try:
+        rows = run_rows(glue, job, limit)
+    except glue.exceptions.EntityNotFoundException:
+        click.echo(f"gluerun: no job named {job!r}", err=True)
+        sys.exit(1)
+    print_table(rows, click.echo)

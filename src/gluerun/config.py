@@ -42,6 +42,7 @@ class Settings:
     max_parallel_runs: int = 16
     job_env: str = ""
     log_tail_bytes: int = 65536
+    log_retention_days: int = 0
     engine: bool = True
 
     @property
@@ -100,6 +101,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("max_parallel_runs", int, "Runs this node executes at once; others stay STARTING."),
     Setting("job_env", str, "Extra environment for job processes: K=V pairs, comma-separated."),
     Setting("log_tail_bytes", int, "Bytes of stderr kept in memory to find a failure's message."),
+    Setting("log_retention_days", int, "Delete run log events older than this (0: keep forever)."),
     Setting("engine", _bool, "Run the engine in this process (false: API only)."),
 )
 

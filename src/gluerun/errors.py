@@ -52,6 +52,14 @@ class IllegalRunTransition(GluerunError):
         self.wanted = wanted
 
 
+class InvalidParameter(InvalidInput):
+    """A CloudWatch Logs request parameter is not valid."""
+
+
+class ResourceNotFound(GluerunError):
+    """The log group or log stream does not exist."""
+
+
 class ProtocolError(GluerunError):
     """The request does not follow the JSON 1.1 protocol."""
 

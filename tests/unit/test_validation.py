@@ -1,4 +1,4 @@
-"""Server-side validation of Glue requests against botocore's service model."""
+"""Server-side validation of Glue and CloudWatch Logs requests against botocore's models."""
 
 from __future__ import annotations
 
@@ -16,13 +16,24 @@ from gluerun.errors import InvalidInput
 
 MODEL: dict[str, Any] = botocore.loaders.Loader().load_service_model("glue", "service-2")
 SHAPES: dict[str, dict[str, Any]] = MODEL["shapes"]
+LOGS_MODEL: dict[str, Any] = botocore.loaders.Loader().load_service_model("logs", "service-2")
+LOGS_SHAPES: dict[str, dict[str, Any]] = LOGS_MODEL["shapes"]
+MODELS = {"glue": MODEL, "logs": LOGS_MODEL}
 SINGLE_LINE = SHAPES["NameString"]["pattern"]
 # Java patterns Python's `re` cannot express; validation skips them.
 UNSUPPORTED_PATTERNS = {r"[\p{L}\p{N}\p{P}]*"}
+LOGS_UNSUPPORTED_PATTERNS = {
+    r"[\w-_]*",
+    r"^([\p{L}\p{Z}\p{N}_.:/=+\-@]+)$",
+    r"^([\p{L}\p{Z}\p{N}_.:/=+\-@]*)$",
+    r"^!?\*?([\p{L}\p{Z}\p{N}_.:/=+\-@]*)\*?$",
+}
 # The operations gluerun serves: jobs, job runs, triggers, bookmarks.
 SERVED = sorted(
     op for op in MODEL["operations"] if any(word in op for word in ("Job", "Trigger", "Bookmark"))
 )
+# The CloudWatch Logs operations gluerun serves.
+LOGS_SERVED = ["DescribeLogGroups", "DescribeLogStreams", "FilterLogEvents", "GetLogEvents"]
 
 
 def create_job(**overrides: Any) -> dict[str, Any]:
@@ -53,9 +64,9 @@ def create_job(**overrides: Any) -> dict[str, Any]:
     return body
 
 
-def error_of(operation: str, params: dict[str, Any]) -> str:
+def error_of(operation: str, params: dict[str, Any], service: str = "glue") -> str:
     with pytest.raises(InvalidInput) as caught:
-        validate(operation, params)
+        validate(operation, params, service=service)
     return caught.value.message
 
 
@@ -398,11 +409,13 @@ def test_enum_values() -> None:
         enum_values("NameString")
 
 
-def _reachable(shape: str, seen: set[str]) -> Iterator[dict[str, Any]]:
+def _reachable(
+    shapes: dict[str, dict[str, Any]], shape: str, seen: set[str]
+) -> Iterator[dict[str, Any]]:
     if shape in seen:
         return
     seen.add(shape)
-    spec = SHAPES[shape]
+    spec = shapes[shape]
     yield spec
     children: list[str] = []
     if spec["type"] == "structure":
@@ -412,20 +425,26 @@ def _reachable(shape: str, seen: set[str]) -> Iterator[dict[str, Any]]:
     elif spec["type"] == "map":
         children = [spec["key"]["shape"], spec["value"]["shape"]]
     for child in children:
-        yield from _reachable(child, seen)
+        yield from _reachable(shapes, child, seen)
 
 
-def test_patterns_compile() -> None:
-    patterns = {spec["pattern"] for spec in SHAPES.values() if "pattern" in spec}
+@pytest.mark.parametrize(
+    ("service", "served", "unsupported"),
+    [("glue", SERVED, UNSUPPORTED_PATTERNS), ("logs", LOGS_SERVED, LOGS_UNSUPPORTED_PATTERNS)],
+)
+def test_patterns_compile(service: str, served: list[str], unsupported: set[str]) -> None:
+    model = MODELS[service]
+    shapes = model["shapes"]
+    patterns = {spec["pattern"] for spec in shapes.values() if "pattern" in spec}
     failed = {p for p in patterns if validation._compile_pattern(p) is None}
     compiled = len(patterns) - len(failed)
-    print(f"{compiled} of {len(patterns)} distinct Glue patterns compile")
-    assert failed <= UNSUPPORTED_PATTERNS
-    assert compiled >= len(patterns) - len(UNSUPPORTED_PATTERNS)
+    print(f"{compiled} of {len(patterns)} distinct {service} patterns compile")
+    assert failed <= unsupported
+    assert compiled >= len(patterns) - len(unsupported)
 
     seen: set[str] = set()
-    for operation in SERVED:
-        for spec in _reachable(MODEL["operations"][operation]["input"]["shape"], seen):
+    for operation in served:
+        for spec in _reachable(shapes, model["operations"][operation]["input"]["shape"], seen):
             if "pattern" in spec:
                 assert validation._compile_pattern(spec["pattern"]) is not None, spec["pattern"]
 
@@ -444,10 +463,12 @@ def test_java_pattern_semantics() -> None:
     assert not word.fullmatch("é")  # Java's \w is ASCII
 
 
-def test_every_shape_compiles_and_survives_junk() -> None:
+@pytest.mark.parametrize("service", sorted(MODELS))
+def test_every_shape_compiles_and_survives_junk(service: str) -> None:
     junk: list[Any] = ["x", "", 1, -1, 1.5, True, [], [None, "x", 1], {}, {"x": None, "y": 1}]
-    for name in SHAPES:
-        check = validation._shape_validator(name, False)
+    compiled = validation._service(service)
+    for name in MODELS[service]["shapes"]:
+        check = compiled.shape_validator(name, False)
         for value in junk:
             found: list[Any] = []
             check(value, "", "member", found)
@@ -457,12 +478,162 @@ def test_every_shape_compiles_and_survives_junk() -> None:
                 )
 
 
-def test_every_operation_validates_an_empty_body() -> None:
+@pytest.mark.parametrize("service", sorted(MODELS))
+def test_every_operation_validates_an_empty_body(service: str) -> None:
     messages: list[str] = []
-    for operation in sorted(operation_names()):
+    for operation in sorted(operation_names(service=service)):
         try:
-            validate(operation, {})
+            validate(operation, {}, service=service)
         except InvalidInput as error:
             messages.append(error.message)
     assert messages  # most operations have required members
     assert all("Member must not be null" in message for message in messages)
+
+
+# --------------------------------------------------------------------------- CloudWatch Logs
+
+LOG_GROUP = "/aws-glue/jobs/output"
+LOG_STREAM = "jr_" + "a" * 64
+
+
+@pytest.mark.parametrize(
+    ("operation", "params"),
+    [
+        ("DescribeLogGroups", {}),
+        (
+            "DescribeLogGroups",
+            {"logGroupNamePrefix": "/aws-glue/", "limit": 50, "logGroupClass": "STANDARD"},
+        ),
+        (
+            "DescribeLogStreams",
+            {
+                "logGroupName": LOG_GROUP,
+                "logStreamNamePrefix": "jr_",
+                "orderBy": "LastEventTime",
+                "descending": True,
+                "limit": 1,
+            },
+        ),
+        ("GetLogEvents", {"logGroupName": LOG_GROUP, "logStreamName": LOG_STREAM}),
+        (
+            "GetLogEvents",
+            {
+                "logGroupIdentifier": "arn:aws:logs:us-east-1:123456789012:log-group:" + LOG_GROUP,
+                "logStreamName": LOG_STREAM,
+                "startTime": 0,
+                "endTime": 1_700_000_000_000,
+                "nextToken": "f/3813",
+                "limit": 10000,
+                "startFromHead": True,
+            },
+        ),
+        (
+            "FilterLogEvents",
+            {
+                "logGroupName": "/aws-glue/jobs/error",
+                "logStreamNames": [LOG_STREAM, "jr_" + "b" * 64],
+                "startTime": 1_700_000_000_000,
+                "endTime": 1_700_000_600_000,
+                "filterPattern": "ERROR",
+                "nextToken": "token",
+                "limit": 100,
+                "interleaved": True,
+            },
+        ),
+        ("FilterLogEvents", {"logGroupName": LOG_GROUP, "filterPattern": ""}),
+    ],
+)
+def test_logs_valid_bodies_pass(operation: str, params: dict[str, Any]) -> None:
+    validate(operation, params, service="logs")
+
+
+def test_logs_limit_above_maximum() -> None:
+    body = {"logGroupName": LOG_GROUP, "logStreamName": LOG_STREAM, "limit": 20000}
+    assert error_of("GetLogEvents", body, "logs") == (
+        "1 validation error detected: Value '20000' at 'limit' failed to satisfy constraint: "
+        "Member must have value less than or equal to 10000"
+    )
+
+
+def test_logs_missing_required_member() -> None:
+    message = error_of("GetLogEvents", {"logGroupName": LOG_GROUP}, "logs")
+    assert message == one("logStreamName", None, "Member must not be null")
+
+
+def test_logs_enum() -> None:
+    body = {"logGroupName": LOG_GROUP, "orderBy": "Bogus"}
+    message = error_of("DescribeLogStreams", body, "logs")
+    assert message == one(
+        "orderBy", "Bogus", "Member must satisfy enum value set: [LogStreamName, LastEventTime]"
+    )
+
+
+def test_logs_several_violations_and_list_items() -> None:
+    body = {
+        "logGroupName": "bad name",
+        "logStreamNames": ["ok", "", None],
+        "startTime": -1,
+        "startFromHead": "yes",
+    }
+    message = error_of("FilterLogEvents", body, "logs")
+    pattern = LOGS_SHAPES["LogGroupName"]["pattern"]
+    assert message == (
+        "5 validation errors detected: "
+        + rule(
+            "logGroupName", "bad name", f"Member must satisfy regular expression pattern: {pattern}"
+        )
+        + "; "
+        + rule("logStreamNames.2.member", "", "Member must have length greater than or equal to 1")
+        + "; "
+        + rule("logStreamNames.3.member", None, "Member must not be null")
+        + "; "
+        + rule("startTime", "-1", "Member must have value greater than or equal to 0")
+        + "; "
+        + rule("startFromHead", "yes", "Member must be of type boolean")
+    )
+
+
+def test_logs_members_keep_their_lower_camel_names() -> None:
+    # Every Logs input member is lowerCamel on the wire but DescribeDestinations'
+    # DestinationNamePrefix, which is reported lowerCamel like every Glue member.
+    message = error_of("DescribeDestinations", {"DestinationNamePrefix": "", "limit": 0}, "logs")
+    assert message == (
+        "2 validation errors detected: "
+        + rule("destinationNamePrefix", "", "Member must have length greater than or equal to 1")
+        + "; "
+        + rule("limit", "0", "Member must have value greater than or equal to 1")
+    )
+
+
+def test_logs_operation_names_are_the_models() -> None:
+    names = operation_names(service="logs")
+    assert names == frozenset(LOGS_MODEL["operations"])
+    assert set(LOGS_SERVED) <= names
+    assert "GetJobRun" not in names
+    assert "GetLogEvents" not in operation_names()
+
+
+def test_services_keep_separate_models() -> None:
+    with pytest.raises(KeyError):
+        validate("GetLogEvents", {"logStreamName": LOG_STREAM})  # not a Glue operation
+    with pytest.raises(KeyError):
+        validate("GetJobRun", {"JobName": "j", "RunId": "r"}, service="logs")
+    # ResourceType is an enum in Glue's model and a patterned string in Logs'.
+    assert enum_values("ResourceType") == tuple(SHAPES["ResourceType"]["enum"])
+    with pytest.raises(ValueError, match="not an enum"):
+        enum_values("ResourceType", service="logs")
+    assert enum_values("OrderBy", service="logs") == ("LogStreamName", "LastEventTime")
+    # Glue's path is unchanged by Logs being loaded.
+    assert error_of("GetJobRuns", {"JobName": "j", "MaxResults": 500}) == one(
+        "maxResults", "500", "Member must have value less than or equal to 200"
+    )
+
+
+@pytest.mark.parametrize("service", ["nosuchservice", "Logs", "", "../glue"])
+def test_unknown_service_is_a_key_error(service: str) -> None:
+    with pytest.raises(KeyError):
+        validate("GetLogEvents", {}, service=service)
+    with pytest.raises(KeyError):
+        operation_names(service=service)
+    with pytest.raises(KeyError):
+        enum_values("OrderBy", service=service)

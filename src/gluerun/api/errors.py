@@ -14,6 +14,8 @@ log = logging.getLogger(__name__)
 #: error class → (__type, HTTP status)
 WIRE_ERRORS: dict[type[BaseException], tuple[str, int]] = {
     errors.InvalidInput: ("InvalidInputException", 400),
+    errors.InvalidParameter: ("InvalidParameterException", 400),
+    errors.ResourceNotFound: ("ResourceNotFoundException", 400),
     errors.EntityNotFound: ("EntityNotFoundException", 400),
     errors.AlreadyExists: ("AlreadyExistsException", 400),
     errors.ConcurrentRunsExceeded: ("ConcurrentRunsExceededException", 400),

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from gluerun.clock import Clock
+from gluerun.engine.logs import LogCollector
 from gluerun.engine.triggers import TriggerFirer
 from gluerun.errors import ExecutorError
 from gluerun.executors.base import Execution, Executor, ExitStatus, LaunchRequest, ProcessHandle
@@ -30,6 +31,8 @@ log = logging.getLogger(__name__)
 OWNED = frozenset({RunState.STARTING, RunState.RUNNING, RunState.STOPPING})
 #: How often the loop looks at the store when nothing wakes it (other nodes' writes).
 POLL_SECONDS = 1.0
+#: How gluerun's last message on a run's error stream starts (`gluerun logs --follow` stops there).
+FINAL_NOTE = "run ended"
 #: The shortest pause between two passes of the loop.
 MIN_TICK_SECONDS = 0.005
 
@@ -61,6 +64,8 @@ class EngineConfig:
     max_parallel_runs: int = 16
     job_env: Mapping[str, str] = field(default_factory=dict)
     kill_grace: float = 5.0
+    #: delete log events older than this many days (0: keep them forever)
+    log_retention_days: int = 0
 
 
 class Engine:
@@ -83,11 +88,14 @@ class Engine:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self.triggers = TriggerFirer(store, clock)
+        self.logs = LogCollector(store, clock, config.runs_dir)
+        self._next_expiry = 0.0
 
     # -- lifecycle ----------------------------------------------------------------------
     def start(self) -> None:
         """Recover this node's runs, then loop in a background thread."""
         self.recover()
+        self.logs.start()
         self._thread = threading.Thread(target=self.run_forever, name="gluerun-engine", daemon=True)
         self._thread.start()
 
@@ -98,6 +106,7 @@ class Engine:
         if self._thread is not None:
             self._thread.join(timeout=10)
         self._pool.shutdown(wait=False, cancel_futures=True)
+        self.logs.shutdown()
 
     def run_forever(self) -> None:
         while not self._stop.is_set():
@@ -141,10 +150,19 @@ class Engine:
                 self._stop_run(run)
         self._enforce_timeouts()
         self.triggers.tick()
+        self._expire_logs()
         self.store.admit_waiting(self.clock.now())
         free = self.config.max_parallel_runs - len(self._live)
         for run in self.store.claim_runs(self.config.node_id, free):
             self._launch(run)
+
+    def _expire_logs(self) -> None:
+        days = self.config.log_retention_days
+        now = self.clock.now()
+        if days <= 0 or now < self._next_expiry:
+            return
+        self._next_expiry = now + 3600
+        self.store.expire_logs(int((now - days * 86400) * 1000))
 
     def _drain_events(self) -> None:
         while True:
@@ -218,6 +236,8 @@ class Engine:
         )
         if self.store.update_run(running, {RunState.STARTING}):
             live.run = running
+            self.logs.watch(running)
+            self.logs.note(running, f"run started (pid {handle.pid}).")
             self._watch(live.run.id, execution)
         else:
             # Stopped (or timed out) while it was being prepared: end it now.
@@ -238,6 +258,7 @@ class Engine:
             self._settle_stopped(current)
             return
         failed = current.with_state(RunState.FAILED, self.clock.now(), error_message=message)
+        self.logs.note(current, f"{FINAL_NOTE} FAILED: the run could not start: {message}")
         if self.store.update_run(failed, {RunState.STARTING}):
             self._retry(failed)
 
@@ -247,12 +268,14 @@ class Engine:
         current = self._current(live.run)
         if current is None:
             return
+        self.logs.finish(current)
         now = self.clock.now()
         if current.state is RunState.STOPPING:
             self._settle_stopped(current)
         elif live.timed_out and current.state is RunState.RUNNING:
             minutes = current.timeout
             message = f"Job run timed out after {minutes} minutes (Timeout)."
+            self.logs.note(current, f"{FINAL_NOTE} TIMEOUT: {message}")
             self.store.update_run(
                 current.with_state(RunState.TIMEOUT, now, error_message=message), {RunState.RUNNING}
             )
@@ -265,6 +288,8 @@ class Engine:
         else:
             message = status.error_message or f"Command failed with exit code {status.code}"
             done = run.with_state(RunState.FAILED, now, error_message=message)
+        detail = f": {done.error_message}" if done.error_message else "."
+        self.logs.note(run, f"{FINAL_NOTE} {done.state.value}{detail}")
         if self.store.update_run(done, {RunState.RUNNING}):
             self._retry(done)
 
@@ -272,6 +297,7 @@ class Engine:
         if run is None or run.state is not RunState.STOPPING:
             return
         message = run.error_message or "Job run stopped by BatchStopJobRun."
+        self.logs.note(run, f"{FINAL_NOTE} STOPPED: {message}")
         stopped = run.with_state(RunState.STOPPED, self.clock.now(), error_message=message)
         self.store.update_run(stopped, {RunState.STOPPING})
 
@@ -282,6 +308,7 @@ class Engine:
         decision = policies.retry_decision(run, job.max_retries)
         if decision is None:
             return
+        self.logs.note(run, f"retrying as {decision.run_id} (attempt {decision.attempt}).")
         now = self.clock.now()
         retry = dataclasses.replace(
             run,
@@ -358,11 +385,14 @@ class Engine:
         if execution is not None:
             live = _Live(run, execution)
             self._live[run.id] = live
+            self.logs.watch(run)
+            self.logs.note(run, "server restarted; reattached to the running process.")
             self._watch(run.id, execution)
             if run.state is RunState.STOPPING:
                 self._kill(live)
             return
         status = executor.finished_status(handle)
+        self.logs.finish(run)
         if status is not None and run.state is RunState.RUNNING:
             self._complete(run, status, self.clock.now())
         elif run.state is RunState.STOPPING:
@@ -380,6 +410,7 @@ class Engine:
             self._settle_stopped(run)
             return
         failed = run.with_state(RunState.FAILED, self.clock.now(), error_message=message)
+        self.logs.note(run, f"{FINAL_NOTE} FAILED: {message}")
         if self.store.update_run(failed, {run.state}):
             self._retry(failed)
 

@@ -6,11 +6,12 @@ waiters in this process; other processes notice on their next poll.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
 from gluerun.model.jobs import Job
+from gluerun.model.logs import LogEvent, LogGroup, LogStream
 from gluerun.model.runs import JobRun, RunState
 from gluerun.model.triggers import Start, Trigger, TriggerType
 
@@ -135,6 +136,61 @@ class Store(Protocol):
     ) -> list[JobRun] | None:
         """Claim one fire and insert its runs atomically; None if already claimed."""
         ...
+
+    # -- logs ---------------------------------------------------------------------------
+    def append_log_events(
+        self,
+        group: str,
+        stream: str,
+        events: Sequence[tuple[int, str]],
+        now_ms: int,
+        source_bytes: int | None = None,
+    ) -> None:
+        """Append (timestamp ms, message) events; the stream is created on its first event."""
+        ...
+
+    def log_stream(self, group: str, stream: str) -> LogStream | None: ...
+
+    def log_groups(self, prefix: str | None, after: str | None, limit: int) -> list[LogGroup]: ...
+
+    def log_streams(
+        self,
+        group: str,
+        prefix: str | None,
+        by_last_event: bool,
+        descending: bool,
+        offset: int,
+        limit: int,
+    ) -> list[LogStream]: ...
+
+    def read_log_events(
+        self,
+        group: str,
+        stream: str,
+        *,
+        after: int | None = None,
+        before: int | None = None,
+        start: int | None = None,
+        end: int | None = None,
+        limit: int,
+        newest: bool,
+    ) -> list[LogEvent]: ...
+
+    def filter_log_events(
+        self,
+        group: str,
+        streams: Sequence[str] | None,
+        prefix: str | None,
+        *,
+        after: int | None,
+        start: int | None,
+        end: int | None,
+        limit: int,
+        matches: Callable[[str], bool],
+        scan: int = 10_000,
+    ) -> tuple[list[LogEvent], int | None]: ...
+
+    def expire_logs(self, before_ms: int) -> int: ...
 
     # -- change notification --------------------------------------------------------------
     def wait_for_change(self, timeout: float) -> bool:

@@ -27,6 +27,7 @@ from gluerun.model.triggers import Start
 from gluerun.store import codec
 from gluerun.store.base import RunPage, StopOutcome
 from gluerun.store.migrate import upgrade
+from gluerun.store.sql_logs import LogStore
 from gluerun.store.sql_triggers import TriggerStore, admission_refused
 from gluerun.store.tables import jobs, runs
 from gluerun.store.tables import tags as tag_rows
@@ -72,7 +73,7 @@ def _sqlite_engine(url: str) -> Engine:
     return engine
 
 
-class SqlStore(TriggerStore):
+class SqlStore(TriggerStore, LogStore):
     """The Store on SQLAlchemy Core (see base.Store for the contract of each method)."""
 
     def __init__(self, engine: Engine) -> None:

@@ -75,3 +75,33 @@ triggers = Table(
 )
 
 Index("triggers_due", triggers.c.state, triggers.c.type, triggers.c.next_fire)
+
+log_streams = Table(
+    "log_streams",
+    metadata,
+    Column("group_name", String(512), primary_key=True),
+    Column("stream_name", String(512), primary_key=True),
+    Column("creation_time", BigInteger, nullable=False),
+    Column("first_event", BigInteger),
+    Column("last_event", BigInteger),
+    Column("last_ingestion", BigInteger),
+    Column("stored_bytes", BigInteger, nullable=False),
+    Column("source_bytes", BigInteger, nullable=False),
+)
+
+log_events = Table(
+    "log_events",
+    metadata,
+    Column(
+        "seq", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
+    ),
+    Column("group_name", String(512), nullable=False),
+    Column("stream_name", String(512), nullable=False),
+    Column("timestamp", BigInteger, nullable=False),
+    Column("ingestion_time", BigInteger, nullable=False),
+    Column("message", Text, nullable=False),
+)
+
+Index("log_events_by_stream", log_events.c.group_name, log_events.c.stream_name, log_events.c.seq)
+Index("log_events_by_group", log_events.c.group_name, log_events.c.seq)
+Index("log_events_by_time", log_events.c.ingestion_time)

@@ -1,0 +1,96 @@
+"""Run logs as CloudWatch Logs sees them: groups, streams, events, and filter patterns (pure)."""
+
+from __future__ import annotations
+
+import shlex
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from gluerun.errors import InvalidParameter
+from gluerun.model.runs import LOG_GROUP_NAME
+
+#: Where a run's stdout goes; its stream is the run id.
+OUTPUT_GROUP = LOG_GROUP_NAME + "/output"
+#: Where a run's stderr and gluerun's own messages about the run go.
+ERROR_GROUP = LOG_GROUP_NAME + "/error"
+#: CloudWatch's largest event; longer lines are split.
+MAX_EVENT_BYTES = 256 * 1024
+
+
+@dataclass(frozen=True)
+class LogEvent:
+    """One stored event; `seq` orders all events of the store."""
+
+    seq: int
+    group: str
+    stream: str
+    timestamp: int
+    ingestion_time: int
+    message: str
+
+
+@dataclass(frozen=True)
+class LogStream:
+    group: str
+    stream: str
+    creation_time: int
+    first_event: int | None
+    last_event: int | None
+    last_ingestion: int | None
+    stored_bytes: int
+    #: bytes of the run's log file already ingested (so a restart never ingests twice)
+    source_bytes: int = 0
+
+
+@dataclass(frozen=True)
+class LogGroup:
+    name: str
+    creation_time: int
+    stored_bytes: int
+
+
+def compile_filter(pattern: str | None) -> Callable[[str], bool]:
+    """CloudWatch's text filter patterns: terms (all must appear), "quoted phrases",
+    ?term (any of these), -term (none of these). JSON and space-delimited patterns are refused.
+    """
+    if pattern is None or not pattern.strip():
+        return lambda _: True
+    if pattern.strip().startswith(("{", "[")):
+        raise InvalidParameter("JSON and space-delimited filter patterns are not supported.")
+    try:
+        terms = shlex.split(pattern)
+    except ValueError as exc:
+        raise InvalidParameter(f"Invalid filter pattern {pattern!r}: {exc}") from None
+    required = [t for t in terms if not t.startswith(("?", "-"))]
+    optional = [t[1:] for t in terms if t.startswith("?") and len(t) > 1]
+    excluded = [t[1:] for t in terms if t.startswith("-") and len(t) > 1]
+
+    def matches(message: str) -> bool:
+        if any(term in message for term in excluded):
+            return False
+        if optional and not any(term in message for term in optional):
+            return False
+        return all(term in message for term in required)
+
+    return matches
+
+
+def split_lines(data: bytes) -> tuple[list[str], bytes]:
+    """Complete lines of `data` (decoded, without newlines) and the unfinished rest."""
+    *lines, rest = data.split(b"\n")
+    out = []
+    for line in lines:
+        out.extend(_chunks(line.removesuffix(b"\r")))
+    if len(rest) >= MAX_EVENT_BYTES:
+        out.extend(_chunks(rest))
+        rest = b""
+    return out, rest
+
+
+def _chunks(line: bytes) -> list[str]:
+    if len(line) <= MAX_EVENT_BYTES:
+        return [line.decode("utf-8", "replace")]
+    return [
+        line[i : i + MAX_EVENT_BYTES].decode("utf-8", "replace")
+        for i in range(0, len(line), MAX_EVENT_BYTES)
+    ]

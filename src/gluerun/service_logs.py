@@ -1,0 +1,166 @@
+"""LogsService: the CloudWatch Logs operations over run logs in the store.
+
+Tokens: GetLogEvents uses `f/<seq>` (events from seq on) and `b/<seq>` (events before seq);
+FilterLogEvents uses `e/<seq>`; list operations use an offset. Sequences only grow, so a token
+stays valid and picks up events appended after it was issued.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from gluerun.errors import InvalidParameter, ResourceNotFound
+from gluerun.model.logs import LogEvent, LogGroup, LogStream, compile_filter
+from gluerun.store.base import Store
+
+#: Largest page CloudWatch returns for event reads.
+MAX_EVENTS = 10_000
+#: Events a FilterLogEvents call looks at before returning a partial page.
+FILTER_SCAN = 50_000
+
+
+@dataclass(frozen=True)
+class EventsPage:
+    events: list[LogEvent]
+    forward: str
+    backward: str
+
+
+def _seq_token(token: str, prefix: str) -> int:
+    kind, sep, value = token.partition("/")
+    if kind != prefix or not sep or not value.isdigit():
+        raise InvalidParameter(f"The specified nextToken is invalid: {token!r}")
+    return int(value)
+
+
+def _offset(token: str | None) -> int:
+    if not token:
+        return 0
+    return _seq_token(token, "o")
+
+
+class LogsService:
+    """DescribeLogGroups, DescribeLogStreams, GetLogEvents, FilterLogEvents."""
+
+    def __init__(self, store: Store, region: str, account_id: str) -> None:
+        self.store = store
+        self.region = region
+        self.account_id = account_id
+
+    def _require_group(self, group: str) -> None:
+        if not self.store.log_streams(group, None, False, False, 0, 1):
+            raise ResourceNotFound("The specified log group does not exist.")
+
+    def describe_log_groups(
+        self, prefix: str | None, next_token: str | None, limit: int | None
+    ) -> tuple[list[LogGroup], str | None]:
+        size = limit or 50
+        after = _seq_name(next_token)
+        groups = self.store.log_groups(prefix, after, size + 1)
+        if len(groups) > size:
+            return groups[:size], "g/" + groups[size - 1].name
+        return groups, None
+
+    def describe_log_streams(
+        self,
+        group: str,
+        prefix: str | None,
+        order_by: str | None,
+        descending: bool,
+        next_token: str | None,
+        limit: int | None,
+    ) -> tuple[list[LogStream], str | None]:
+        by_time = order_by == "LastEventTime"
+        if by_time and prefix:
+            raise InvalidParameter("Cannot order by LastEventTime with a logStreamNamePrefix.")
+        self._require_group(group)
+        size = limit or 50
+        offset = _offset(next_token)
+        streams = self.store.log_streams(group, prefix, by_time, descending, offset, size + 1)
+        if len(streams) > size:
+            return streams[:size], f"o/{offset + size}"
+        return streams, None
+
+    def get_log_events(
+        self,
+        group: str,
+        stream: str,
+        start: int | None,
+        end: int | None,
+        next_token: str | None,
+        limit: int | None,
+        start_from_head: bool,
+    ) -> EventsPage:
+        self._require_group(group)
+        if self.store.log_stream(group, stream) is None:
+            raise ResourceNotFound("The specified log stream does not exist.")
+        size = min(limit or MAX_EVENTS, MAX_EVENTS)
+        read = self.store.read_log_events
+        if next_token and next_token.startswith("b/"):
+            before = _seq_token(next_token, "b")
+            events = read(
+                group, stream, before=before, start=start, end=end, limit=size, newest=True
+            )
+            return _page(events, f"f/{before}", next_token)
+        if next_token:
+            after = _seq_token(next_token, "f")
+            events = read(
+                group, stream, after=after, start=start, end=end, limit=size, newest=False
+            )
+            return _page(events, next_token, f"b/{after}")
+        newest = not start_from_head
+        events = read(group, stream, start=start, end=end, limit=size, newest=newest)
+        return _page(events, "f/0", "b/0")
+
+    def filter_log_events(
+        self,
+        group: str,
+        streams: Sequence[str] | None,
+        prefix: str | None,
+        start: int | None,
+        end: int | None,
+        pattern: str | None,
+        next_token: str | None,
+        limit: int | None,
+    ) -> tuple[list[LogEvent], str | None]:
+        if streams and prefix:
+            raise InvalidParameter("logStreamNames and logStreamNamePrefix are mutually exclusive.")
+        self._require_group(group)
+        after = _seq_token(next_token, "e") if next_token else None
+        size = min(limit or MAX_EVENTS, MAX_EVENTS)
+        found, scanned = self.store.filter_log_events(
+            group,
+            streams,
+            prefix,
+            after=after,
+            start=start,
+            end=end,
+            limit=size,
+            matches=compile_filter(pattern),
+            scan=FILTER_SCAN,
+        )
+        if found:
+            return found, f"e/{found[-1].seq + 1}"
+        # An empty page carries no token, unless the scan stopped short of the end.
+        cut_short = scanned is not None and len(found) < size and _scan_full(after, scanned)
+        return found, f"e/{scanned + 1}" if cut_short and scanned is not None else None
+
+
+def _scan_full(after: int | None, scanned: int) -> bool:
+    return scanned - (after or 0) + 1 >= FILTER_SCAN
+
+
+def _seq_name(token: str | None) -> str | None:
+    if not token:
+        return None
+    kind, sep, value = token.partition("/")
+    if kind != "g" or not sep:
+        raise InvalidParameter(f"The specified nextToken is invalid: {token!r}")
+    return value
+
+
+def _page(events: list[LogEvent], forward_if_empty: str, backward_if_empty: str) -> EventsPage:
+    if not events:
+        return EventsPage(events, forward_if_empty, backward_if_empty)
+    return EventsPage(events, f"f/{events[-1].seq + 1}", f"b/{events[0].seq}")

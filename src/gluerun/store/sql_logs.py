@@ -1,0 +1,259 @@
+"""The log half of SqlStore: append events to streams, read them back as CloudWatch does."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager
+from typing import Any
+
+from sqlalchemy import Connection, and_, delete, func, select, update
+
+from gluerun.model.logs import LogEvent, LogGroup, LogStream
+from gluerun.store.tables import log_events, log_streams
+
+
+class LogStore:
+    """Mixed into SqlStore; relies on its _read/_write helpers."""
+
+    def _read(self) -> AbstractContextManager[Connection]:
+        raise NotImplementedError
+
+    def _write(self) -> AbstractContextManager[Connection]:
+        raise NotImplementedError
+
+    def append_log_events(
+        self,
+        group: str,
+        stream: str,
+        events: Sequence[tuple[int, str]],
+        now_ms: int,
+        source_bytes: int | None = None,
+    ) -> None:
+        """Append (timestamp ms, message) events, creating the stream on its first event.
+
+        `source_bytes` records how much of the run's log file these events cover, in the same
+        transaction, so a restarted collector resumes exactly where this one stopped.
+        """
+        if not events and source_bytes is None:
+            return
+        with self._write() as conn:
+            current = _stream_row(conn, group, stream)
+            if current is None:
+                conn.execute(
+                    log_streams.insert().values(
+                        group_name=group,
+                        stream_name=stream,
+                        creation_time=now_ms,
+                        stored_bytes=0,
+                        source_bytes=0,
+                    )
+                )
+            if events:
+                conn.execute(
+                    log_events.insert(),
+                    [
+                        {
+                            "group_name": group,
+                            "stream_name": stream,
+                            "timestamp": ts,
+                            "ingestion_time": now_ms,
+                            "message": message,
+                        }
+                        for ts, message in events
+                    ],
+                )
+            conn.execute(_stream_update(group, stream, events, now_ms, current, source_bytes))
+
+    def log_stream(self, group: str, stream: str) -> LogStream | None:
+        with self._read() as conn:
+            return _stream_row(conn, group, stream)
+
+    def log_groups(self, prefix: str | None, after: str | None, limit: int) -> list[LogGroup]:
+        query = (
+            select(
+                log_streams.c.group_name,
+                func.min(log_streams.c.creation_time),
+                func.sum(log_streams.c.stored_bytes),
+            )
+            .group_by(log_streams.c.group_name)
+            .order_by(log_streams.c.group_name)
+            .limit(limit)
+        )
+        if prefix:
+            query = query.where(log_streams.c.group_name.startswith(prefix, autoescape=True))
+        if after is not None:
+            query = query.where(log_streams.c.group_name > after)
+        with self._read() as conn:
+            return [
+                LogGroup(name, int(created), int(size or 0))
+                for name, created, size in conn.execute(query)
+            ]
+
+    def log_streams(
+        self,
+        group: str,
+        prefix: str | None,
+        by_last_event: bool,
+        descending: bool,
+        offset: int,
+        limit: int,
+    ) -> list[LogStream]:
+        """A group's streams, by name or by last event time, from `offset`."""
+        key = log_streams.c.last_event if by_last_event else log_streams.c.stream_name
+        order = [key.desc() if descending else key.asc(), log_streams.c.stream_name]
+        query = select(log_streams).where(log_streams.c.group_name == group)
+        if prefix:
+            query = query.where(log_streams.c.stream_name.startswith(prefix, autoescape=True))
+        query = query.order_by(*order).offset(offset).limit(limit)
+        with self._read() as conn:
+            return [_to_stream(row._mapping) for row in conn.execute(query)]
+
+    def read_log_events(
+        self,
+        group: str,
+        stream: str,
+        *,
+        after: int | None = None,
+        before: int | None = None,
+        start: int | None = None,
+        end: int | None = None,
+        limit: int,
+        newest: bool,
+    ) -> list[LogEvent]:
+        """Events of one stream in seq order: the first `limit` with seq >= `after`, or with
+        `newest` the last `limit` (with seq < `before`), within [start, end)."""
+        cond = [log_events.c.group_name == group, log_events.c.stream_name == stream]
+        cond += _window(after, before, start, end)
+        column = log_events.c.seq
+        query = select(log_events).where(and_(*cond)).limit(limit)
+        query = query.order_by(column.desc() if newest else column.asc())
+        with self._read() as conn:
+            found = [_to_event(row._mapping) for row in conn.execute(query)]
+        return found[::-1] if newest else found
+
+    def filter_log_events(
+        self,
+        group: str,
+        streams: Sequence[str] | None,
+        prefix: str | None,
+        *,
+        after: int | None,
+        start: int | None,
+        end: int | None,
+        limit: int,
+        matches: Callable[[str], bool],
+        scan: int = 10_000,
+    ) -> tuple[list[LogEvent], int | None]:
+        """Matching events of a group in seq order after `after`, and the last seq scanned."""
+        cond = [log_events.c.group_name == group, *_window(after, None, start, end)]
+        if streams:
+            cond.append(log_events.c.stream_name.in_(list(streams)))
+        if prefix:
+            cond.append(log_events.c.stream_name.startswith(prefix, autoescape=True))
+        query = select(log_events).where(and_(*cond)).order_by(log_events.c.seq).limit(scan)
+        found: list[LogEvent] = []
+        last: int | None = None
+        with self._read() as conn:
+            for row in conn.execute(query):
+                event = _to_event(row._mapping)
+                last = event.seq
+                if matches(event.message):
+                    found.append(event)
+                    if len(found) == limit:
+                        break
+        return found, last
+
+    def expire_logs(self, before_ms: int) -> int:
+        """Delete events ingested before `before_ms`, and streams left empty; returns count."""
+        with self._write() as conn:
+            gone = conn.execute(delete(log_events).where(log_events.c.ingestion_time < before_ms))
+            conn.execute(
+                delete(log_streams).where(
+                    log_streams.c.last_ingestion < before_ms,
+                    ~select(log_events.c.seq)
+                    .where(
+                        log_events.c.group_name == log_streams.c.group_name,
+                        log_events.c.stream_name == log_streams.c.stream_name,
+                    )
+                    .exists(),
+                )
+            )
+        return int(gone.rowcount or 0)
+
+
+def _window(after: int | None, before: int | None, start: int | None, end: int | None) -> list[Any]:
+    cond: list[Any] = []
+    if after is not None:
+        cond.append(log_events.c.seq >= after)
+    if before is not None:
+        cond.append(log_events.c.seq < before)
+    if start is not None:
+        cond.append(log_events.c.timestamp >= start)
+    if end is not None:
+        cond.append(log_events.c.timestamp < end)
+    return cond
+
+
+def _stream_row(conn: Connection, group: str, stream: str) -> LogStream | None:
+    row = conn.execute(
+        select(log_streams).where(
+            log_streams.c.group_name == group, log_streams.c.stream_name == stream
+        )
+    ).first()
+    return _to_stream(row._mapping) if row else None
+
+
+def _stream_update(
+    group: str,
+    stream: str,
+    events: Sequence[tuple[int, str]],
+    now_ms: int,
+    current: LogStream | None,
+    source_bytes: int | None,
+) -> Any:
+    values: dict[str, Any] = {}
+    if events:
+        first = min(ts for ts, _ in events)
+        last = max(ts for ts, _ in events)
+        values["first_event"] = (
+            first
+            if current is None or current.first_event is None
+            else min(first, current.first_event)
+        )
+        values["last_event"] = (
+            last if current is None or current.last_event is None else max(last, current.last_event)
+        )
+        values["last_ingestion"] = now_ms
+        size = sum(len(message.encode()) for _, message in events)
+        values["stored_bytes"] = log_streams.c.stored_bytes + size
+    if source_bytes is not None:
+        values["source_bytes"] = source_bytes
+    return (
+        update(log_streams)
+        .where(log_streams.c.group_name == group, log_streams.c.stream_name == stream)
+        .values(**values)
+    )
+
+
+def _to_stream(row: Any) -> LogStream:
+    return LogStream(
+        group=row["group_name"],
+        stream=row["stream_name"],
+        creation_time=row["creation_time"],
+        first_event=row["first_event"],
+        last_event=row["last_event"],
+        last_ingestion=row["last_ingestion"],
+        stored_bytes=row["stored_bytes"],
+        source_bytes=row["source_bytes"],
+    )
+
+
+def _to_event(row: Any) -> LogEvent:
+    return LogEvent(
+        seq=row["seq"],
+        group=row["group_name"],
+        stream=row["stream_name"],
+        timestamp=row["timestamp"],
+        ingestion_time=row["ingestion_time"],
+        message=row["message"],
+    )

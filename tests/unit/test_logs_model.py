@@ -1,0 +1,54 @@
+"""Filter patterns and line splitting of run logs."""
+
+from __future__ import annotations
+
+import pytest
+
+from gluerun.errors import InvalidParameter
+from gluerun.model.logs import MAX_EVENT_BYTES, compile_filter, split_lines
+
+
+@pytest.mark.parametrize(
+    ("pattern", "message", "expected"),
+    [
+        (None, "anything", True),
+        ("", "anything", True),
+        ("ERROR", "an ERROR here", True),
+        ("ERROR", "an error here", False),
+        ("ERROR db", "ERROR in db layer", True),
+        ("ERROR db", "ERROR in web layer", False),
+        ('"disk full"', "the disk full again", True),
+        ('"disk full"', "full disk", False),
+        ("?WARN ?ERROR", "a WARN line", True),
+        ("?WARN ?ERROR", "an INFO line", False),
+        ("ERROR -timeout", "ERROR timeout", False),
+        ("ERROR -timeout", "ERROR crash", True),
+    ],
+)
+def test_text_patterns(pattern: str | None, message: str, expected: bool) -> None:
+    assert compile_filter(pattern)(message) is expected
+
+
+@pytest.mark.parametrize("pattern", ['{ $.level = "ERROR" }', "[ip, user]", '"unclosed'])
+def test_unsupported_or_broken_patterns_are_refused(pattern: str) -> None:
+    with pytest.raises(InvalidParameter):
+        compile_filter(pattern)
+
+
+def test_split_lines_keeps_the_unfinished_rest() -> None:
+    lines, rest = split_lines(b"one\r\ntwo\nthr")
+    assert (lines, rest) == (["one", "two"], b"thr")
+    assert split_lines(b"") == ([], b"")
+
+
+def test_overlong_lines_are_split_into_events() -> None:
+    big = b"x" * (MAX_EVENT_BYTES * 2 + 5)
+    lines, rest = split_lines(big + b"\n")
+    assert [len(line) for line in lines] == [MAX_EVENT_BYTES, MAX_EVENT_BYTES, 5]
+    lines, rest = split_lines(big)
+    assert rest == b"" and sum(map(len, lines)) == len(big)
+
+
+def test_invalid_utf8_is_replaced_not_fatal() -> None:
+    lines, _ = split_lines(b"caf\xc3\xa9 \xff\n")
+    assert lines == ["café \ufffd"]
