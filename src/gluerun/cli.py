@@ -58,6 +58,8 @@ def run_server(settings: Settings, log_level: str = "info") -> None:
 
     from gluerun.api.app import build_app
     from gluerun.clock import SystemClock
+    from gluerun.engine.webhooks import WebhookSender
+    from gluerun.metrics import Metrics
     from gluerun.service import GlueService
     from gluerun.store import open_store
 
@@ -68,11 +70,16 @@ def run_server(settings: Settings, log_level: str = "info") -> None:
     store = open_store(settings.resolved_database_url)
     clock = SystemClock()
     service = GlueService(store, clock, settings.region, settings.account_id)
-    engine = build_engine(settings, store, clock) if settings.engine else None
+    metrics = Metrics(store)
+    engine = build_engine(settings, store, clock, metrics) if settings.engine else None
+    webhooks = WebhookSender(
+        store, clock, settings.webhook_list(), settings.region, settings.account_id
+    )
     if engine is not None:
         engine.start()
+        webhooks.start()
     config = uvicorn.Config(
-        build_app(service),
+        build_app(service, metrics=metrics),
         host=settings.host,
         port=settings.port,
         log_level=log_level,
@@ -91,10 +98,11 @@ def run_server(settings: Settings, log_level: str = "info") -> None:
     finally:
         if engine is not None:
             engine.shutdown()
+        webhooks.shutdown()
         store.close()
 
 
-def build_engine(settings: Settings, store: Any, clock: Any) -> Any:
+def build_engine(settings: Settings, store: Any, clock: Any, metrics: Any = None) -> Any:
     from gluerun.engine.engine import Engine, EngineConfig
     from gluerun.executors.subprocess import SubprocessExecutor
 
@@ -112,6 +120,7 @@ def build_engine(settings: Settings, store: Any, clock: Any) -> Any:
         runs_dir=settings.data_dir / "runs",
         max_parallel_runs=settings.max_parallel_runs,
         log_retention_days=settings.log_retention_days,
+        observer=metrics.observe_run if metrics is not None else None,
     )
     return Engine(store, {"pythonshell": pythonshell}, clock, config)
 

@@ -43,6 +43,7 @@ class Settings:
     job_env: str = ""
     log_tail_bytes: int = 65536
     log_retention_days: int = 0
+    webhook_urls: str = ""
     engine: bool = True
 
     @property
@@ -54,6 +55,9 @@ class Settings:
         if self.database_url:
             return self.database_url
         return f"sqlite:///{self.data_dir / 'gluerun.db'}"
+
+    def webhook_list(self) -> list[str]:
+        return [url.strip() for url in self.webhook_urls.split(",") if url.strip()]
 
     def job_env_vars(self) -> dict[str, str]:
         """GLUERUN_JOB_ENV as a dict: `K=V` pairs separated by commas or newlines."""
@@ -102,6 +106,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("job_env", str, "Extra environment for job processes: K=V pairs, comma-separated."),
     Setting("log_tail_bytes", int, "Bytes of stderr kept in memory to find a failure's message."),
     Setting("log_retention_days", int, "Delete run log events older than this (0: keep forever)."),
+    Setting("webhook_urls", str, "URLs that get every run event by HTTP POST, comma-separated."),
     Setting("engine", _bool, "Run the engine in this process (false: API only)."),
 )
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 import uuid
 from typing import Any
 
@@ -16,6 +17,9 @@ from gluerun.api.errors import wire_error
 from gluerun.api.logs import LOGS_OPERATIONS, LOGS_PREFIX
 from gluerun.api.operations import GLUE_OPERATIONS
 from gluerun.errors import InvalidInput, InvalidParameter, UnknownOperation
+from gluerun.metrics import CONTENT_TYPE as METRICS_CONTENT_TYPE
+from gluerun.metrics import Metrics
+from gluerun.model.events import envelope
 from gluerun.service import GlueService
 from gluerun.service_logs import LogsService
 
@@ -33,6 +37,11 @@ class Dispatcher:
     def __init__(self, glue: GlueService, logs: LogsService) -> None:
         self.glue = glue
         self.logs = logs
+        #: targets worth a metrics label of their own (unknown ones are lumped together)
+        self.known = frozenset(
+            [f"{protocol.GLUE_PREFIX}.{op}" for op in GLUE_OPERATIONS]
+            + [f"{LOGS_PREFIX}.{op}" for op in LOGS_OPERATIONS]
+        )
 
     def call(self, target: str | None, raw: bytes) -> Any:
         prefix, operation = protocol.parse_target(target)
@@ -61,25 +70,60 @@ class Dispatcher:
         return handler(self.logs, body)
 
 
-def build_app(service: GlueService, logs: LogsService | None = None) -> Starlette:
-    """The ASGI app for `service` (and the Logs API over the same store)."""
+def build_app(
+    service: GlueService, logs: LogsService | None = None, metrics: Metrics | None = None
+) -> Starlette:
+    """The ASGI app for `service`: Glue and Logs on POST /, /metrics and /events beside."""
     dispatcher = Dispatcher(
         service, logs or LogsService(service.store, service.region, service.account_id)
     )
+    meter = metrics or Metrics(service.store)
 
     async def dispatch(request: Request) -> Response:
+        started = time.perf_counter()
         raw = await request.body()
+        target = request.headers.get("x-amz-target") or ""
         try:
-            target = request.headers.get("x-amz-target")
             result = await run_in_threadpool(dispatcher.call, target, raw)
+            response = _respond(200, result)
         except Exception as exc:
             code, status, message = wire_error(exc)
-            return _respond(status, {"__type": code, "Message": message}, code)
-        return _respond(200, result)
+            response = _respond(status, {"__type": code, "Message": message}, code)
+        operation = target.rpartition(".")[2] if target in dispatcher.known else "unknown"
+        outcome = str(response.status_code)
+        meter.api_latency.labels(operation, outcome).observe(time.perf_counter() - started)
+        return response
 
     async def health(_: Request) -> Response:
         return JSONResponse({"service": "gluerun", "status": "ok"})
 
+    async def metrics_page(_: Request) -> Response:
+        body = await run_in_threadpool(meter.render)
+        return Response(body, media_type=METRICS_CONTENT_TYPE)
+
+    async def events_page(request: Request) -> Response:
+        after = _int_param(request, "after", 0)
+        limit = min(_int_param(request, "limit", 100), 1000)
+        found = await run_in_threadpool(service.store.events_after, after, limit)
+        region, account = service.region, service.account_id
+        body = [
+            {"seq": e.seq, **envelope(e.event_id, e.detail_type, e.detail, e.time, region, account)}
+            for e in found
+        ]
+        return JSONResponse({"events": body, "next": found[-1].seq if found else after})
+
     return Starlette(
-        routes=[Route("/", dispatch, methods=["POST"]), Route("/", health, methods=["GET"])]
+        routes=[
+            Route("/", dispatch, methods=["POST"]),
+            Route("/", health, methods=["GET"]),
+            Route("/metrics", metrics_page, methods=["GET"]),
+            Route("/events", events_page, methods=["GET"]),
+        ]
     )
+
+
+def _int_param(request: Request, name: str, default: int) -> int:
+    try:
+        return max(0, int(request.query_params.get(name, default)))
+    except ValueError:
+        return default

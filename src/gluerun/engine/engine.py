@@ -21,7 +21,7 @@ from gluerun.engine.logs import LogCollector
 from gluerun.engine.triggers import TriggerFirer
 from gluerun.errors import ExecutorError
 from gluerun.executors.base import Execution, Executor, ExitStatus, LaunchRequest, ProcessHandle
-from gluerun.model import policies
+from gluerun.model import events, policies
 from gluerun.model.runs import JobRun, RunState
 from gluerun.store.base import Store
 
@@ -66,6 +66,8 @@ class EngineConfig:
     kill_grace: float = 5.0
     #: delete log events older than this many days (0: keep them forever)
     log_retention_days: int = 0
+    #: called with each run this engine moved to a final state (metrics)
+    observer: Callable[[JobRun], None] | None = None
 
 
 class Engine:
@@ -148,6 +150,7 @@ class Engine:
         for run in owned:
             if run.state is RunState.STOPPING:
                 self._stop_run(run)
+            self._notify_delay(run)
         self._enforce_timeouts()
         self.triggers.tick()
         self._expire_logs()
@@ -155,6 +158,21 @@ class Engine:
         free = self.config.max_parallel_runs - len(self._live)
         for run in self.store.claim_runs(self.config.node_id, free):
             self._launch(run)
+
+    def _notify_delay(self, run: JobRun) -> None:
+        """A "Glue Job Run Status" event once a run outlives its NotifyDelayAfter."""
+        now = self.clock.now()
+        if not events.delay_due(run, now):
+            return
+        marked = dataclasses.replace(run, extra={**run.extra, "delay_notified": True})
+        if self.store.update_run(marked, {run.state}):
+            self.store.record_event(events.RUN_STATUS, events.run_status_detail(run), now)
+            if run.id in self._live:
+                self._live[run.id].run = marked
+
+    def _ended(self, run: JobRun) -> None:
+        if self.config.observer is not None:
+            self.config.observer(run)
 
     def _expire_logs(self) -> None:
         days = self.config.log_retention_days
@@ -227,7 +245,12 @@ class Engine:
         live.execution = execution
         handle = execution.handle
         now = self.clock.now()
-        running = live.run.with_state(
+        base = self._current(live.run) or live.run
+        if base.state is not RunState.STARTING:
+            self._watch(live.run.id, execution)
+            self._kill(live)
+            return
+        running = base.with_state(
             RunState.RUNNING,
             now,
             running_since=now,
@@ -260,6 +283,7 @@ class Engine:
         failed = current.with_state(RunState.FAILED, self.clock.now(), error_message=message)
         self.logs.note(current, f"{FINAL_NOTE} FAILED: the run could not start: {message}")
         if self.store.update_run(failed, {RunState.STARTING}):
+            self._ended(failed)
             self._retry(failed)
 
     # -- finishing ----------------------------------------------------------------------
@@ -276,9 +300,9 @@ class Engine:
             minutes = current.timeout
             message = f"Job run timed out after {minutes} minutes (Timeout)."
             self.logs.note(current, f"{FINAL_NOTE} TIMEOUT: {message}")
-            self.store.update_run(
-                current.with_state(RunState.TIMEOUT, now, error_message=message), {RunState.RUNNING}
-            )
+            timed_out = current.with_state(RunState.TIMEOUT, now, error_message=message)
+            if self.store.update_run(timed_out, {RunState.RUNNING}):
+                self._ended(timed_out)
         elif current.state is RunState.RUNNING:
             self._complete(current, status, now)
 
@@ -291,6 +315,7 @@ class Engine:
         detail = f": {done.error_message}" if done.error_message else "."
         self.logs.note(run, f"{FINAL_NOTE} {done.state.value}{detail}")
         if self.store.update_run(done, {RunState.RUNNING}):
+            self._ended(done)
             self._retry(done)
 
     def _settle_stopped(self, run: JobRun | None) -> None:
@@ -299,7 +324,8 @@ class Engine:
         message = run.error_message or "Job run stopped by BatchStopJobRun."
         self.logs.note(run, f"{FINAL_NOTE} STOPPED: {message}")
         stopped = run.with_state(RunState.STOPPED, self.clock.now(), error_message=message)
-        self.store.update_run(stopped, {RunState.STOPPING})
+        if self.store.update_run(stopped, {RunState.STOPPING}):
+            self._ended(stopped)
 
     def _retry(self, run: JobRun) -> None:
         job = self.store.get_job(run.job_name)
@@ -412,6 +438,7 @@ class Engine:
         failed = run.with_state(RunState.FAILED, self.clock.now(), error_message=message)
         self.logs.note(run, f"{FINAL_NOTE} FAILED: {message}")
         if self.store.update_run(failed, {run.state}):
+            self._ended(failed)
             self._retry(failed)
 
 

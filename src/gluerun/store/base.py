@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
+from gluerun.model.events import StoredEvent
 from gluerun.model.jobs import Job
 from gluerun.model.logs import LogEvent, LogGroup, LogStream
 from gluerun.model.runs import JobRun, RunState
@@ -191,6 +192,19 @@ class Store(Protocol):
     ) -> tuple[list[LogEvent], int | None]: ...
 
     def expire_logs(self, before_ms: int) -> int: ...
+
+    # -- events and metrics -----------------------------------------------------------------
+    def record_event(self, detail_type: str, detail: dict[str, Any], time: float) -> None: ...
+
+    def events_after(self, seq: int, limit: int) -> list[StoredEvent]: ...
+
+    def webhook_cursor(self, url: str) -> int: ...
+
+    def advance_webhook(self, url: str, old: int, new: int) -> bool: ...
+
+    def run_counts(self) -> list[tuple[str, str, int]]: ...
+
+    def queue_depth(self) -> tuple[int, int]: ...
 
     # -- change notification --------------------------------------------------------------
     def wait_for_change(self, timeout: float) -> bool:

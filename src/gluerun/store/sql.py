@@ -27,6 +27,7 @@ from gluerun.model.triggers import Start
 from gluerun.store import codec
 from gluerun.store.base import RunPage, StopOutcome
 from gluerun.store.migrate import upgrade
+from gluerun.store.sql_events import EventStore, record_state_change
 from gluerun.store.sql_logs import LogStore
 from gluerun.store.sql_triggers import TriggerStore, admission_refused
 from gluerun.store.tables import jobs, runs
@@ -73,7 +74,7 @@ def _sqlite_engine(url: str) -> Engine:
     return engine
 
 
-class SqlStore(TriggerStore, LogStore):
+class SqlStore(TriggerStore, LogStore, EventStore):
     """The Store on SQLAlchemy Core (see base.Store for the contract of each method)."""
 
     def __init__(self, engine: Engine) -> None:
@@ -332,6 +333,8 @@ class SqlStore(TriggerStore, LogStore):
                 .values(state=run.state.value, node_id=run.node_id, doc=codec.dump_run(run))
             )
             changed = result.rowcount == 1
+            if changed:
+                record_state_change(conn, run)
         if changed:
             self.notify()
         return changed
@@ -374,6 +377,7 @@ def _put_tags(conn: Connection, kind: str, name: str, tags: Mapping[str, str]) -
 
 
 def _insert_run(conn: Connection, run: JobRun) -> None:
+    record_state_change(conn, run)
     conn.execute(
         runs.insert().values(
             id=run.id,
@@ -387,6 +391,7 @@ def _insert_run(conn: Connection, run: JobRun) -> None:
 
 
 def _write_run(conn: Connection, run: JobRun) -> None:
+    record_state_change(conn, run)
     conn.execute(
         update(runs)
         .where(runs.c.id == run.id)

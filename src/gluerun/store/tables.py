@@ -105,3 +105,22 @@ log_events = Table(
 Index("log_events_by_stream", log_events.c.group_name, log_events.c.stream_name, log_events.c.seq)
 Index("log_events_by_group", log_events.c.group_name, log_events.c.seq)
 Index("log_events_by_time", log_events.c.ingestion_time)
+
+events = Table(
+    "events",
+    metadata,
+    Column(
+        "seq", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
+    ),
+    Column("event_id", String(64), nullable=False, unique=True),
+    Column("detail_type", String(64), nullable=False),
+    Column("time", Float, nullable=False),
+    Column("detail", Text, nullable=False),
+)
+
+webhook_cursors = Table(
+    "webhook_cursors",
+    metadata,
+    Column("url", String(2048), primary_key=True),
+    Column("last_seq", BigInteger, nullable=False),
+)

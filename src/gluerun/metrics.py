@@ -1,0 +1,69 @@
+"""Prometheus metrics of one gluerun process: API latency, run durations, and store gauges.
+
+Counts of runs by job and state and the queue depth are read from the store at scrape time,
+so every node reports the whole cluster's; latencies and durations are this process's own.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from prometheus_client import CollectorRegistry, Histogram, generate_latest
+from prometheus_client.core import GaugeMetricFamily, Metric
+from prometheus_client.registry import Collector
+
+from gluerun.model.runs import JobRun
+from gluerun.store.base import Store
+
+#: Content type of the text exposition format.
+CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
+
+
+class _StoreCollector(Collector):
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    def collect(self) -> Iterator[Metric]:
+        runs = GaugeMetricFamily(
+            "gluerun_job_runs",
+            "Job runs kept in the store, by job and state.",
+            labels=["job", "state"],
+        )
+        for job, state, count in self.store.run_counts():
+            runs.add_metric([job, state], count)
+        yield runs
+        waiting, unclaimed = self.store.queue_depth()
+        queue = GaugeMetricFamily("gluerun_queue_depth", "Runs not yet executing.", labels=["kind"])
+        queue.add_metric(["waiting"], waiting)
+        queue.add_metric(["unclaimed"], unclaimed)
+        yield queue
+
+
+class Metrics:
+    """A registry per process (never the global one, so tests stay independent)."""
+
+    def __init__(self, store: Store) -> None:
+        self.registry = CollectorRegistry()
+        self.api_latency = Histogram(
+            "gluerun_api_request_duration_seconds",
+            "Time to answer one API request, by operation and outcome.",
+            ["operation", "status"],
+            registry=self.registry,
+            buckets=(0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5),
+        )
+        self.run_duration = Histogram(
+            "gluerun_run_duration_seconds",
+            "Wall time from StartedOn to CompletedOn of runs this node finished.",
+            ["job", "state"],
+            registry=self.registry,
+            buckets=(0.1, 0.5, 1, 5, 15, 60, 300, 900, 3600, 4 * 3600, 24 * 3600),
+        )
+        self.registry.register(_StoreCollector(store))
+
+    def observe_run(self, run: JobRun) -> None:
+        if run.completed_on is not None:
+            seconds = max(0.0, run.completed_on - run.started_on)
+            self.run_duration.labels(run.job_name, run.state.value).observe(seconds)
+
+    def render(self) -> bytes:
+        return generate_latest(self.registry)

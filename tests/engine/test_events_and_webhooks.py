@@ -1,0 +1,113 @@
+"""Delay notifications, the metrics observer, and webhook delivery with retries."""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from gluerun.clock import FakeClock
+from gluerun.engine.engine import Engine, EngineConfig
+from gluerun.engine.webhooks import WebhookSender
+from gluerun.model.events import RUN_STATUS, STATE_CHANGE
+from gluerun.model.runs import JobRun, RunState
+from gluerun.model.starts import RunRequest
+from gluerun.service import GlueService
+from gluerun.store.sql import SqlStore
+from gluerun.testing import FakeExecutor, make_job
+
+
+def settle(engine: Engine, store: SqlStore, until: Any) -> None:
+    for _ in range(300):
+        engine.tick()
+        if until():
+            return
+        store.wait_for_change(0.02)
+    raise AssertionError("did not settle")
+
+
+def test_delay_notification_once_and_observer(
+    sqlite_store: SqlStore, clock: FakeClock, tmp_path: Path
+) -> None:
+    ended: list[JobRun] = []
+    executor = FakeExecutor()
+    config = EngineConfig("n", tmp_path / "runs", observer=ended.append)
+    engine = Engine(sqlite_store, {"pythonshell": executor}, clock, config)
+    service = GlueService(sqlite_store, clock, "us-east-1", "1")
+    service.create_job(make_job("a", notify_delay_after=1), {})
+    run_id = service.start_job_run("a", RunRequest())
+    settle(engine, sqlite_store, lambda: service.get_job_run("a", run_id).state is RunState.RUNNING)
+    clock.advance(59)
+    engine.tick()
+    assert sqlite_store.events_after(0, 10) == []
+    clock.advance(2)
+    engine.tick()
+    engine.tick()
+    kinds = [e.detail_type for e in sqlite_store.events_after(0, 10)]
+    assert kinds == [RUN_STATUS]
+    executor.executions[run_id].finish(0)
+    settle(
+        engine, sqlite_store, lambda: service.get_job_run("a", run_id).state is RunState.SUCCEEDED
+    )
+    assert [e.detail_type for e in sqlite_store.events_after(0, 10)] == [RUN_STATUS, STATE_CHANGE]
+    assert [(r.id, r.state) for r in ended] == [(run_id, RunState.SUCCEEDED)]
+    engine.shutdown()
+
+
+class _Receiver(BaseHTTPRequestHandler):
+    failures_left = 0
+    received: list[dict[str, Any]] = []
+
+    def do_POST(self) -> None:
+        body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+        if _Receiver.failures_left > 0:
+            _Receiver.failures_left -= 1
+            self.send_response(503)
+        else:
+            _Receiver.received.append(body)
+            self.send_response(200)
+        self.end_headers()
+
+    def log_message(self, *_: Any) -> None:
+        pass
+
+
+@pytest.fixture
+def receiver() -> Iterator[str]:
+    _Receiver.failures_left = 2
+    _Receiver.received = []
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Receiver)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/hook"
+    server.shutdown()
+    server.server_close()
+
+
+def test_webhooks_deliver_in_order_with_back_off(
+    sqlite_store: SqlStore, clock: FakeClock, receiver: str
+) -> None:
+    for i in range(3):
+        sqlite_store.record_event(STATE_CHANGE, {"n": i, "state": "SUCCEEDED"}, clock.now())
+    dead = "http://127.0.0.1:9/unreachable"
+    sender = WebhookSender(sqlite_store, clock, [dead, receiver], "us-east-1", "123", timeout=1)
+    sender.deliver()  # the receiver answers 503: nothing acknowledged
+    assert _Receiver.received == [] and sqlite_store.webhook_cursor(receiver) == 0
+    sender.deliver()  # backing off (1 s): not even tried
+    assert _Receiver.failures_left == 1
+    clock.advance(1)
+    sender.deliver()  # 503 again; now 2 s of back-off
+    clock.advance(1.5)
+    sender.deliver()
+    assert _Receiver.received == []
+    clock.advance(1)
+    sender.deliver()
+    assert [e["detail"]["n"] for e in _Receiver.received] == [0, 1, 2]
+    assert _Receiver.received[0]["detail-type"] == STATE_CHANGE
+    assert sqlite_store.webhook_cursor(receiver) == 3
+    assert sqlite_store.webhook_cursor(dead) == 0
