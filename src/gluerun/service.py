@@ -18,6 +18,7 @@ from gluerun.model.jobs import COMMAND_NAMES, PYTHONSHELL, Job
 from gluerun.model.runs import JobRun
 from gluerun.model.starts import RunRequest, build_run, deleted_job_id
 from gluerun.paging import decode_token, encode_token, page_size
+from gluerun.service_bookmarks import BookmarkOperations
 from gluerun.service_triggers import TriggerOperations
 from gluerun.store.base import StopOutcome, Store
 
@@ -38,7 +39,7 @@ def new_job_id() -> str:
     return "j_" + secrets.token_hex(32)
 
 
-class GlueService(TriggerOperations):
+class GlueService(TriggerOperations, BookmarkOperations):
     """Glue's jobs, job runs and tags over a Store."""
 
     def __init__(self, store: Store, clock: Clock, region: str, account_id: str) -> None:

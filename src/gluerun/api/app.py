@@ -15,7 +15,8 @@ from starlette.routing import Route
 from gluerun.api import protocol, validation
 from gluerun.api.errors import wire_error
 from gluerun.api.logs import LOGS_OPERATIONS, LOGS_PREFIX
-from gluerun.api.operations import GLUE_OPERATIONS
+from gluerun.api.operations import GLUE_OPERATIONS, GLUERUN_OPERATIONS
+from gluerun.api.unmodeled import GLUERUN_PREFIX, UNMODELED, check_unmodeled
 from gluerun.errors import InvalidInput, InvalidParameter, UnknownOperation
 from gluerun.metrics import CONTENT_TYPE as METRICS_CONTENT_TYPE
 from gluerun.metrics import Metrics
@@ -49,13 +50,25 @@ class Dispatcher:
             return self._glue(operation, protocol.parse_body(raw))
         if prefix == LOGS_PREFIX:
             return self._logs(operation, protocol.parse_body(raw))
+        if prefix == GLUERUN_PREFIX:
+            return self._gluerun(operation, protocol.parse_body(raw))
         raise UnknownOperation(f"Unknown operation {target!r}.")
 
     def _glue(self, operation: str, body: dict[str, Any]) -> Any:
         handler = GLUE_OPERATIONS.get(operation)
         if handler is None:
             raise UnknownOperation(f"Unknown operation {protocol.GLUE_PREFIX}.{operation}.")
-        validation.validate(operation, body)
+        if operation in UNMODELED:
+            check_unmodeled(operation, body)
+        else:
+            validation.validate(operation, body)
+        return handler(self.glue, body)
+
+    def _gluerun(self, operation: str, body: dict[str, Any]) -> Any:
+        handler = GLUERUN_OPERATIONS.get(operation)
+        if handler is None:
+            raise UnknownOperation(f"Unknown operation {GLUERUN_PREFIX}.{operation}.")
+        check_unmodeled(operation, body)
         return handler(self.glue, body)
 
     def _logs(self, operation: str, body: dict[str, Any]) -> Any:

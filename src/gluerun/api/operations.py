@@ -137,6 +137,30 @@ def delete_trigger(svc: GlueService, body: Body) -> dict[str, Any]:
     return {"Name": svc.delete_trigger(body["Name"])}
 
 
+def get_job_bookmark(svc: GlueService, body: Body) -> dict[str, Any]:
+    entry = svc.get_job_bookmark(body["JobName"], body.get("RunId"))
+    return {"JobBookmarkEntry": shapes.bookmark_to_wire(entry)}
+
+
+def reset_job_bookmark(svc: GlueService, body: Body) -> dict[str, Any]:
+    entry = svc.reset_job_bookmark(body["JobName"], body.get("RunId"))
+    return {"JobBookmarkEntry": shapes.bookmark_to_wire(entry)}
+
+
+def get_job_bookmarks(svc: GlueService, body: Body) -> dict[str, Any]:
+    entries, token = svc.get_job_bookmarks(
+        body["JobName"], body.get("MaxResults"), body.get("NextToken")
+    )
+    return {"JobBookmarkEntries": [shapes.bookmark_to_wire(e) for e in entries], "NextToken": token}
+
+
+def commit_job_bookmark(svc: GlueService, body: Body) -> dict[str, Any]:
+    entry = svc.commit_job_bookmark(
+        body["JobName"], body["RunId"], body["BaseVersion"], body["JobBookmark"]
+    )
+    return {"JobBookmarkEntry": shapes.bookmark_to_wire(entry)}
+
+
 def _page(body: dict[str, Any], token: str | None) -> dict[str, Any]:
     if token:
         body["NextToken"] = token
@@ -168,4 +192,12 @@ GLUE_OPERATIONS: dict[str, Handler] = {
     "StartTrigger": start_trigger,
     "StopTrigger": stop_trigger,
     "DeleteTrigger": delete_trigger,
+    "GetJobBookmark": get_job_bookmark,
+    "ResetJobBookmark": reset_job_bookmark,
+    "GetJobBookmarks": get_job_bookmarks,
+}
+
+#: gluerun's own operations (`X-Amz-Target: Gluerun.<Op>`), called by job processes.
+GLUERUN_OPERATIONS: dict[str, Handler] = {
+    "CommitJobBookmark": commit_job_bookmark,
 }

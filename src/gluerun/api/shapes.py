@@ -11,6 +11,7 @@ from typing import Any
 
 from gluerun.errors import InvalidInput
 from gluerun.model import policies
+from gluerun.model.bookmarks import BookmarkEntry
 from gluerun.model.jobs import Command, Job
 from gluerun.model.runs import LOG_GROUP_NAME, JobRun, RunState
 from gluerun.model.starts import RunRequest
@@ -279,3 +280,18 @@ def trigger_to_wire(trigger: Trigger) -> Wire:
         wire["Predicate"] = {"Logical": trigger.predicate.logical, "Conditions": conditions}
     wire.update(_drop_none({"Schedule": trigger.schedule, "Description": trigger.description}))
     return wire
+
+
+# -- job bookmarks --------------------------------------------------------------------------
+def bookmark_to_wire(entry: BookmarkEntry) -> Wire:
+    return _drop_none(
+        {
+            "JobName": entry.job_name,
+            "Version": entry.version,
+            "Run": entry.run,
+            "Attempt": entry.attempt,
+            "PreviousRunId": entry.previous_run_id,
+            "RunId": entry.run_id,
+            "JobBookmark": entry.bookmark,
+        }
+    )

@@ -66,6 +66,8 @@ class EngineConfig:
     kill_grace: float = 5.0
     #: delete log events older than this many days (0: keep them forever)
     log_retention_days: int = 0
+    #: the API endpoint job processes reach gluerun at (Job.init/commit of job bookmarks)
+    endpoint_url: str = ""
     #: called with each run this engine moved to a final state (metrics)
     observer: Callable[[JobRun], None] | None = None
 
@@ -223,8 +225,14 @@ class Engine:
             argv=policies.script_argv(spec.arguments, spec.job_id, run.id, run.job_name),
             arguments=spec.arguments,
             run_dir=self.config.runs_dir / run.id,
-            env=self.config.job_env,
+            env=self._job_env(),
         )
+
+    def _job_env(self) -> dict[str, str]:
+        env = dict(self.config.job_env)
+        if self.config.endpoint_url:
+            env["GLUERUN_ENDPOINT_URL"] = self.config.endpoint_url
+        return env
 
     def _launch_worker(self, executor: Executor, request: LaunchRequest) -> None:
         try:

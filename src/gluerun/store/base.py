@@ -10,6 +10,7 @@ from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from gluerun.model.bookmarks import BookmarkEntry
 from gluerun.model.events import StoredEvent
 from gluerun.model.jobs import Job
 from gluerun.model.logs import LogEvent, LogGroup, LogStream
@@ -205,6 +206,19 @@ class Store(Protocol):
     def run_counts(self) -> list[tuple[str, str, int]]: ...
 
     def queue_depth(self) -> tuple[int, int]: ...
+
+    # -- job bookmarks ----------------------------------------------------------------------
+    def latest_bookmark(self, job_name: str) -> BookmarkEntry | None: ...
+
+    def bookmark_of_run(self, job_name: str, run_id: str) -> BookmarkEntry | None: ...
+
+    def bookmarks(self, job_name: str, offset: int, limit: int) -> list[BookmarkEntry]: ...
+
+    def put_bookmark(self, entry: BookmarkEntry) -> None:
+        """Add the next version; ConcurrentModification if someone else added it first."""
+        ...
+
+    def delete_bookmarks(self, job_name: str) -> None: ...
 
     # -- change notification --------------------------------------------------------------
     def wait_for_change(self, timeout: float) -> bool:

@@ -27,10 +27,11 @@ from gluerun.model.triggers import Start
 from gluerun.store import codec
 from gluerun.store.base import RunPage, StopOutcome
 from gluerun.store.migrate import upgrade
+from gluerun.store.sql_bookmarks import BookmarkStore
 from gluerun.store.sql_events import EventStore, record_state_change
 from gluerun.store.sql_logs import LogStore
 from gluerun.store.sql_triggers import TriggerStore, admission_refused
-from gluerun.store.tables import jobs, runs
+from gluerun.store.tables import job_bookmarks, jobs, runs
 from gluerun.store.tables import tags as tag_rows
 
 _ACTIVE = [s.value for s in ACTIVE]
@@ -74,7 +75,7 @@ def _sqlite_engine(url: str) -> Engine:
     return engine
 
 
-class SqlStore(TriggerStore, LogStore, EventStore):
+class SqlStore(TriggerStore, LogStore, EventStore, BookmarkStore):
     """The Store on SQLAlchemy Core (see base.Store for the contract of each method)."""
 
     def __init__(self, engine: Engine) -> None:
@@ -177,6 +178,7 @@ class SqlStore(TriggerStore, LogStore, EventStore):
             if job_id is None:
                 return False
             conn.execute(delete(jobs).where(jobs.c.name == name))
+            conn.execute(delete(job_bookmarks).where(job_bookmarks.c.job_name == name))
             conn.execute(delete(tag_rows).where(tag_rows.c.kind == "job", tag_rows.c.name == name))
             for run in _runs_where(conn, runs.c.job_id == job_id, runs.c.state.in_(_ACTIVE)):
                 _stop(conn, run, now, "Job deleted while the run was active.")

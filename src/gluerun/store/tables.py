@@ -124,3 +124,17 @@ webhook_cursors = Table(
     Column("url", String(2048), primary_key=True),
     Column("last_seq", BigInteger, nullable=False),
 )
+
+job_bookmarks = Table(
+    "job_bookmarks",
+    metadata,
+    Column("job_name", String(255), primary_key=True),
+    Column("version", Integer, primary_key=True),
+    Column("run", Integer, nullable=False),
+    Column("attempt", Integer, nullable=False),
+    Column("run_id", String(255)),
+    Column("previous_run_id", String(255)),
+    Column("bookmark", Text, nullable=False),
+)
+
+Index("job_bookmarks_by_run", job_bookmarks.c.job_name, job_bookmarks.c.run_id)
