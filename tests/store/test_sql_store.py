@@ -175,3 +175,32 @@ def test_wait_for_change_wakes_on_write(store: SqlStore) -> None:
     store.create_job(job, {})
     store.start_run(make_run(job), limit=1, queuing=False)
     assert store.wait_for_change(0.01) is True
+
+
+def test_admission_counts_follow_every_write(store: SqlStore) -> None:
+    from sqlalchemy import select
+
+    from gluerun.store.tables import jobs
+
+    job = make_job("a", max_concurrent_runs=2)
+    store.create_job(job, {})
+    first = store.start_run(make_run(job), limit=2, queuing=True)
+    second = store.start_run(make_run(job), limit=2, queuing=True)
+    queued = [store.start_run(make_run(job), limit=2, queuing=True) for _ in range(3)]
+    store.request_stop(job.job_id, queued[2].id, NOW)  # WAITING → STOPPED
+    store.claim_runs("n", 10)
+    running = store.get_run(job.job_id, first.id)
+    assert running is not None
+    store.update_run(running.with_state(RunState.RUNNING, NOW), {RunState.STARTING})
+    store.request_stop(job.job_id, second.id, NOW)  # STARTING → STOPPING: still a slot
+    done = store.get_run(job.job_id, first.id)
+    assert done is not None
+    store.update_run(done.with_state(RunState.SUCCEEDED, NOW), {RunState.RUNNING})
+    store.admit_waiting(NOW)  # one slot freed: the oldest queued run starts
+    with store.engine.connect() as conn:
+        counts = conn.execute(
+            select(jobs.c.slot_runs, jobs.c.waiting_runs).where(jobs.c.name == "a")
+        ).one()
+    states = [r.state for r in store.node_runs(None, set(RunState))]
+    slots = sum(s in (RunState.STARTING, RunState.RUNNING, RunState.STOPPING) for s in states)
+    assert tuple(counts) == (slots, states.count(RunState.WAITING)) == (2, 1)

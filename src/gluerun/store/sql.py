@@ -14,7 +14,17 @@ from contextlib import contextmanager, nullcontext
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, Engine, create_engine, delete, event, func, select, update
+from sqlalchemy import (
+    Connection,
+    Engine,
+    bindparam,
+    create_engine,
+    delete,
+    event,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.pool import StaticPool
 
@@ -26,6 +36,7 @@ from gluerun.model.starts import RunRequest, error_run
 from gluerun.model.triggers import Start
 from gluerun.store import codec
 from gluerun.store.base import RunPage, StopOutcome
+from gluerun.store.fastread import FastReader
 from gluerun.store.migrate import upgrade
 from gluerun.store.sql_bookmarks import BookmarkStore
 from gluerun.store.sql_events import EventStore, record_state_change
@@ -69,8 +80,10 @@ def _sqlite_engine(url: str) -> Engine:
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Connection) -> None:
-        write = conn.get_execution_options().get("gluerun_write", False)
-        conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
+        options = conn.get_execution_options()
+        if options.get("gluerun_read"):
+            return  # one statement, its own snapshot: no transaction to pay for
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if options.get("gluerun_write") else "BEGIN")
 
     return engine
 
@@ -80,6 +93,13 @@ class SqlStore(TriggerStore, LogStore, EventStore, BookmarkStore):
 
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
+        self._fast = FastReader(engine)
+        self._get_job = self._fast.prepare(_GET_JOB)
+        self._get_run = self._fast.prepare(_GET_RUN)
+        self._list_runs = self._fast.prepare(_LIST_RUNS)
+        self._any_unclaimed = self._fast.prepare(_ANY_UNCLAIMED)
+        self._any_waiting = self._fast.prepare(_ANY_WAITING)
+        self._node_runs = self._fast.prepare(_NODE_RUNS)
         self._sqlite = engine.dialect.name == "sqlite"
         self._write_lock = threading.Lock() if self._sqlite else None
         self._changed = threading.Event()
@@ -107,8 +127,10 @@ class SqlStore(TriggerStore, LogStore, EventStore, BookmarkStore):
     # -- transactions -------------------------------------------------------------------
     @contextmanager
     def _read(self) -> Iterator[Connection]:
+        """A connection for reads; on SQLite each statement reads its own snapshot."""
         try:
             with self._engine.connect() as conn:
+                conn.execution_options(gluerun_read=True)
                 yield conn
         except DBAPIError as exc:
             raise StoreError(str(exc.orig)) from exc
@@ -127,10 +149,8 @@ class SqlStore(TriggerStore, LogStore, EventStore, BookmarkStore):
             raise StoreError(str(exc.orig)) from exc
 
     def _lock_job(self, conn: Connection, job_id: str) -> Mapping[str, Any] | None:
-        query = select(jobs.c.job_id, jobs.c.max_concurrent_runs).where(jobs.c.job_id == job_id)
-        if not self._sqlite:
-            query = query.with_for_update()
-        row = conn.execute(query).first()
+        query = _JOB_SLOTS if self._sqlite else _JOB_SLOTS_FOR_UPDATE
+        row = conn.execute(query, {"job_id": job_id}).first()
         return dict(row._mapping) if row else None
 
     # -- jobs ---------------------------------------------------------------------------
@@ -143,9 +163,8 @@ class SqlStore(TriggerStore, LogStore, EventStore, BookmarkStore):
             raise AlreadyExists(f"Job with name {job.name} already exists.") from None
 
     def get_job(self, name: str) -> Job | None:
-        with self._read() as conn:
-            doc = conn.execute(select(jobs.c.doc).where(jobs.c.name == name)).scalar()
-        return codec.load_job(doc) if doc else None
+        rows = self._fast.rows(self._get_job, {"name": name})
+        return codec.load_job(rows[0][0]) if rows else None
 
     def list_jobs(
         self, after: str | None, limit: int, tags: Mapping[str, str] | None = None
@@ -225,7 +244,8 @@ class SqlStore(TriggerStore, LogStore, EventStore, BookmarkStore):
         run is inserted ERROR or FAILED instead, as Glue records them.
         """
         run = start.run
-        if run.state is not RunState.ERROR and self._lock_job(conn, run.launch.job_id) is None:
+        job = None if run.state is RunState.ERROR else self._lock_job(conn, run.launch.job_id)
+        if run.state is not RunState.ERROR and job is None:
             if strict:
                 raise EntityNotFound(f"Job with name: {run.job_name} not found.")
             run = error_run(
@@ -237,9 +257,8 @@ class SqlStore(TriggerStore, LogStore, EventStore, BookmarkStore):
         if run.state is RunState.ERROR:
             _insert_run(conn, run)
             return run
-        counts = _active_counts(conn, run.launch.job_id)
-        waiting = counts.get(RunState.WAITING.value, 0)
-        active = sum(counts.get(s, 0) for s in _SLOT)
+        counts = job or {"slot_runs": 0, "waiting_runs": 0}
+        active, waiting = counts["slot_runs"], counts["waiting_runs"]
         decision = policies.admit(active, waiting, start.limit, start.queuing)
         if decision is policies.Admission.REJECT:
             if strict:
@@ -256,24 +275,14 @@ class SqlStore(TriggerStore, LogStore, EventStore, BookmarkStore):
         return run
 
     def get_run(self, job_id: str, run_id: str) -> JobRun | None:
-        query = select(runs.c.doc).where(runs.c.id == run_id, runs.c.job_id == job_id)
-        with self._read() as conn:
-            doc = conn.execute(query).scalar()
-        return codec.load_run(doc) if doc else None
+        rows = self._fast.rows(self._get_run, {"run_id": run_id, "job_id": job_id})
+        return codec.load_run(rows[0][0]) if rows else None
 
     def list_runs(self, job_id: str, cursor: int | None, limit: int) -> RunPage:
-        query = (
-            select(runs.c.seq, runs.c.doc)
-            .where(runs.c.job_id == job_id)
-            .order_by(runs.c.seq.desc())
-            .limit(limit + 1)
-        )
-        if cursor is not None:
-            query = query.where(runs.c.seq <= cursor)
-        with self._read() as conn:
-            rows = conn.execute(query).all()
-        nxt = rows[limit].seq if len(rows) > limit else None
-        return RunPage([codec.load_run(row.doc) for row in rows[:limit]], nxt)
+        values = {"job_id": job_id, "cursor": _MAX_SEQ if cursor is None else cursor}
+        rows = self._fast.rows(self._list_runs, {**values, "limit": limit + 1})
+        nxt = rows[limit][0] if len(rows) > limit else None
+        return RunPage([codec.load_run(doc) for _, doc in rows[:limit]], nxt)
 
     def request_stop(self, job_id: str, run_id: str, now: float) -> str:
         with self._write() as conn:
@@ -296,7 +305,9 @@ class SqlStore(TriggerStore, LogStore, EventStore, BookmarkStore):
         self.notify()
 
     def claim_runs(self, node_id: str, limit: int) -> list[JobRun]:
-        if limit <= 0:
+        # A cheap read first: most engine passes find nothing to claim, and a write
+        # transaction would queue behind (and hold up) StartJobRun.
+        if limit <= 0 or not self._fast.rows(self._any_unclaimed, {}):
             return []
         with self._write() as conn:
             query = (
@@ -312,11 +323,13 @@ class SqlStore(TriggerStore, LogStore, EventStore, BookmarkStore):
                 for doc in conn.execute(query).scalars()
             ]
             for run in claimed:
-                _write_run(conn, run)
+                _write_run(conn, run, RunState.STARTING)
         return claimed
 
     def admit_waiting(self, now: float) -> list[JobRun]:
         admitted: list[JobRun] = []
+        if not self._fast.rows(self._any_waiting, {}):
+            return admitted
         with self._write() as conn:
             waiting_jobs = conn.execute(
                 select(runs.c.job_id).where(runs.c.state == RunState.WAITING.value).distinct()
@@ -329,19 +342,20 @@ class SqlStore(TriggerStore, LogStore, EventStore, BookmarkStore):
 
     def update_run(self, run: JobRun, expected: Collection[RunState]) -> bool:
         with self._write() as conn:
-            result = conn.execute(
-                update(runs)
-                .where(runs.c.id == run.id, runs.c.state.in_([s.value for s in expected]))
-                .values(state=run.state.value, node_id=run.node_id, doc=codec.dump_run(run))
-            )
-            changed = result.rowcount == 1
+            current = conn.execute(_RUN_STATE, {"run_id": run.id}).scalar()
+            old = RunState(current) if current is not None else None
+            changed = old in expected and _swap_run(conn, run, old)
             if changed:
                 record_state_change(conn, run)
+                _count_move(conn, run.launch.job_id, old, run.state)
         if changed:
             self.notify()
         return changed
 
     def node_runs(self, node_id: str | None, states: Collection[RunState]) -> list[JobRun]:
+        if node_id is not None and frozenset(states) == _OWNED:
+            rows = self._fast.rows(self._node_runs, {"node_id": node_id})
+            return [codec.load_run(doc) for (doc,) in rows]
         cond: list[Any] = [runs.c.state.in_([s.value for s in states])]
         if node_id is not None:
             cond.append(runs.c.node_id == node_id)
@@ -380,20 +394,23 @@ def _put_tags(conn: Connection, kind: str, name: str, tags: Mapping[str, str]) -
 
 def _insert_run(conn: Connection, run: JobRun) -> None:
     record_state_change(conn, run)
+    _count_move(conn, run.launch.job_id, None, run.state)
     conn.execute(
-        runs.insert().values(
-            id=run.id,
-            job_id=run.launch.job_id,
-            state=run.state.value,
-            node_id=run.node_id,
-            started_on=run.started_on,
-            doc=codec.dump_run(run),
-        )
+        _INSERT_RUN,
+        {
+            "id": run.id,
+            "job_id": run.launch.job_id,
+            "state": run.state.value,
+            "node_id": run.node_id,
+            "started_on": run.started_on,
+            "doc": codec.dump_run(run),
+        },
     )
 
 
-def _write_run(conn: Connection, run: JobRun) -> None:
+def _write_run(conn: Connection, run: JobRun, old: RunState) -> None:
     record_state_change(conn, run)
+    _count_move(conn, run.launch.job_id, old, run.state)
     conn.execute(
         update(runs)
         .where(runs.c.id == run.id)
@@ -406,23 +423,84 @@ def _runs_where(conn: Connection, *cond: Any) -> list[JobRun]:
     return [codec.load_run(doc) for doc in conn.execute(query).scalars()]
 
 
-def _active_counts(conn: Connection, job_id: str) -> dict[str, int]:
-    query = (
-        select(runs.c.state, func.count())
-        .where(runs.c.job_id == job_id, runs.c.state.in_(_ACTIVE))
-        .group_by(runs.c.state)
+#: Prepared once: building SQLAlchemy statements per call costs more than running them.
+_JOB_SLOTS = select(
+    jobs.c.job_id, jobs.c.max_concurrent_runs, jobs.c.slot_runs, jobs.c.waiting_runs
+).where(jobs.c.job_id == bindparam("job_id"))
+_RUN_STATE = select(runs.c.state).where(runs.c.id == bindparam("run_id"))
+_JOB_SLOTS_FOR_UPDATE = _JOB_SLOTS.with_for_update()
+_INSERT_RUN = runs.insert()
+_GET_JOB = select(jobs.c.doc).where(jobs.c.name == bindparam("name"))
+_GET_RUN = select(runs.c.doc).where(
+    runs.c.id == bindparam("run_id"), runs.c.job_id == bindparam("job_id")
+)
+_LIST_RUNS = (
+    select(runs.c.seq, runs.c.doc)
+    .where(runs.c.job_id == bindparam("job_id"), runs.c.seq <= bindparam("cursor"))
+    .order_by(runs.c.seq.desc())
+    .limit(bindparam("limit"))
+)
+_ANY_UNCLAIMED = (
+    select(runs.c.seq)
+    .where(runs.c.state == RunState.STARTING.value, runs.c.node_id.is_(None))
+    .limit(1)
+)
+_ANY_WAITING = select(runs.c.seq).where(runs.c.state == RunState.WAITING.value).limit(1)
+_OWNED = frozenset({RunState.STARTING, RunState.RUNNING, RunState.STOPPING})
+_NODE_RUNS = (
+    select(runs.c.doc)
+    .where(
+        runs.c.node_id == bindparam("node_id"),
+        # OR of equalities, not IN: an IN list is expanded per call, which Prepared can't.
+        or_(*(runs.c.state == state.value for state in sorted(_OWNED))),
     )
-    return {state: count for state, count in conn.execute(query)}
+    .order_by(runs.c.seq)
+)
+#: Larger than any run sequence: the cursor of a first page.
+_MAX_SEQ = 2**62
+_HAS_WAITING = (
+    select(runs.c.seq)
+    .where(runs.c.job_id == bindparam("job_id"), runs.c.state == RunState.WAITING.value)
+    .limit(1)
+)
+
+
+def _swap_run(conn: Connection, run: JobRun, old: RunState | None) -> bool:
+    """Write `run` if its row is still in state `old`."""
+    result = conn.execute(
+        update(runs)
+        .where(runs.c.id == run.id, runs.c.state == (old.value if old else None))
+        .values(state=run.state.value, node_id=run.node_id, doc=codec.dump_run(run))
+    )
+    return result.rowcount == 1
+
+
+def _count_move(conn: Connection, job_id: str, old: RunState | None, new: RunState | None) -> None:
+    """Keep the job's counts of slot-holding and waiting runs, which admission reads."""
+    slots = (new in SLOT_HOLDING) - (old in SLOT_HOLDING)
+    waiting = (new is RunState.WAITING) - (old is RunState.WAITING)
+    if slots or waiting:
+        conn.execute(_MOVE_COUNTS, {"of_job": job_id, "slots": slots, "waiting": waiting})
+
+
+_MOVE_COUNTS = (
+    update(jobs)
+    .where(jobs.c.job_id == bindparam("of_job"))
+    .values(
+        slot_runs=jobs.c.slot_runs + bindparam("slots"),
+        waiting_runs=jobs.c.waiting_runs + bindparam("waiting"),
+    )
+)
 
 
 def _stop(conn: Connection, run: JobRun, now: float, reason: str | None) -> str:
     """Queued runs stop at once; started ones go to STOPPING for their engine to end."""
     if run.state is RunState.WAITING:
         message = reason or "Job run stopped before it left the queue."
-        _write_run(conn, run.with_state(RunState.STOPPED, now, error_message=message))
+        _write_run(conn, run.with_state(RunState.STOPPED, now, error_message=message), run.state)
         return StopOutcome.STOPPED_WAITING
     changes = {"error_message": reason} if reason else {}
-    _write_run(conn, run.with_state(RunState.STOPPING, now, **changes))
+    _write_run(conn, run.with_state(RunState.STOPPING, now, **changes), run.state)
     return StopOutcome.ACCEPTED
 
 
@@ -432,11 +510,10 @@ def _admit_job(
     queued = _runs_where(conn, runs.c.job_id == job_id, runs.c.state == RunState.WAITING.value)
     if job is None:
         return []
-    counts = _active_counts(conn, job_id)
-    free = job["max_concurrent_runs"] - sum(counts.get(s, 0) for s in _SLOT)
+    free = job["max_concurrent_runs"] - job["slot_runs"]
     admitted = []
     for run in queued[: max(free, 0)]:
         started = run.with_state(RunState.STARTING, now, admitted_on=now, state_detail=None)
-        _write_run(conn, started)
+        _write_run(conn, started, RunState.WAITING)
         admitted.append(started)
     return admitted

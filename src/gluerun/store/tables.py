@@ -16,7 +16,6 @@ from sqlalchemy import (
     String,
     Table,
     Text,
-    text,
 )
 
 metadata = MetaData()
@@ -29,6 +28,10 @@ jobs = Table(
     Column("max_concurrent_runs", Integer, nullable=False),
     Column("created_on", Float, nullable=False),
     Column("doc", Text, nullable=False),
+    #: runs of the job in STARTING, RUNNING or STOPPING, and in WAITING: kept by every
+    #: write of a run, read by admission (so a start costs the same with 10,000 queued)
+    Column("slot_runs", Integer, nullable=False, server_default="0"),
+    Column("waiting_runs", Integer, nullable=False, server_default="0"),
 )
 
 tags = Table(
@@ -55,13 +58,8 @@ runs = Table(
 )
 
 Index("runs_by_job", runs.c.job_id, runs.c.seq)
-Index(
-    "runs_active",
-    runs.c.state,
-    runs.c.job_id,
-    sqlite_where=text("state IN ('WAITING','STARTING','RUNNING','STOPPING')"),
-    postgresql_where=text("state IN ('WAITING','STARTING','RUNNING','STOPPING')"),
-)
+Index("runs_by_job_state", runs.c.job_id, runs.c.state)
+Index("runs_by_state_node", runs.c.state, runs.c.node_id)
 
 triggers = Table(
     "triggers",

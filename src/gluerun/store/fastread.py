@@ -1,0 +1,88 @@
+"""Hot reads without SQLAlchemy's per-statement machinery.
+
+A GetJobRun is two indexed lookups that SQLite answers in microseconds, while building,
+caching and executing them through SQLAlchemy Core costs a hundred times that. The statements
+are still written once in SQLAlchemy (so they follow the tables) and compiled once per dialect;
+here they run on plain DBAPI cursors: one connection per thread for SQLite files, pooled
+connections elsewhere.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from typing import Any
+
+from sqlalchemy import Engine
+from sqlalchemy.sql import Select
+
+
+class Prepared:
+    """A statement compiled for one dialect, with its parameters in driver order."""
+
+    def __init__(self, statement: Select[Any], engine: Engine) -> None:
+        compiled = statement.compile(dialect=engine.dialect)
+        self.sql = str(compiled)
+        #: values the dialect bound itself (SQLite adds OFFSET 0 to a LIMIT)
+        self.defaults = {k: v for k, v in compiled.params.items() if v is not None}
+        self.order: Sequence[str] | None = (
+            list(compiled.positiontup or []) if compiled.positional else None
+        )
+
+    def params(self, values: Mapping[str, Any]) -> Sequence[Any] | Mapping[str, Any]:
+        merged = {**self.defaults, **values}
+        if self.order is None:
+            return merged
+        return tuple(merged[name] for name in self.order)
+
+
+class FastReader:
+    """Runs Prepared statements and returns plain rows."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        database = engine.url.database or ""
+        self._sqlite_path = (
+            database
+            if engine.dialect.name == "sqlite" and database not in ("", ":memory:")
+            else None
+        )
+        self._local = threading.local()
+
+    def prepare(self, statement: Select[Any]) -> Prepared:
+        return Prepared(statement, self.engine)
+
+    def rows(self, prepared: Prepared, values: Mapping[str, Any]) -> list[tuple[Any, ...]]:
+        with self._cursor() as cursor:
+            cursor.execute(prepared.sql, prepared.params(values))
+            return list(cursor.fetchall())
+
+    @contextmanager
+    def _cursor(self) -> Iterator[Any]:
+        if self._sqlite_path is not None:
+            connection = self._thread_connection()
+            cursor = connection.cursor()
+            try:
+                yield cursor
+            finally:
+                cursor.close()
+            return
+        raw = self.engine.raw_connection()
+        try:
+            pooled = raw.cursor()
+            yield pooled
+            pooled.close()
+            raw.commit()
+        finally:
+            raw.close()
+
+    def _thread_connection(self) -> sqlite3.Connection:
+        connection: sqlite3.Connection | None = getattr(self._local, "connection", None)
+        if connection is None:
+            assert self._sqlite_path is not None
+            connection = sqlite3.connect(self._sqlite_path, isolation_level=None, timeout=30)
+            connection.execute("PRAGMA query_only=ON")
+            self._local.connection = connection
+        return connection
