@@ -79,7 +79,7 @@ def run_server(settings: Settings, log_level: str = "info") -> None:
         engine.start()
         webhooks.start()
     config = uvicorn.Config(
-        build_app(service, metrics=metrics),
+        build_app(service, metrics=metrics, inline_reads=store.inline_reads),
         host=settings.host,
         port=settings.port,
         log_level=log_level,

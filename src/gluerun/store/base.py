@@ -40,6 +40,11 @@ class StopOutcome:
 class Store(Protocol):
     """Durable jobs, runs and tags."""
 
+    @property
+    def inline_reads(self) -> bool:
+        """True when reads are local and take microseconds, so a caller may skip a thread hop."""
+        ...
+
     # -- jobs ---------------------------------------------------------------------------
     def create_job(self, job: Job, tags: Mapping[str, str]) -> None:
         """Insert a job and its tags. Raises AlreadyExists if the name is taken."""

@@ -118,6 +118,11 @@ class SqlStore(TriggerStore, LogStore, EventStore, BookmarkStore):
         return cls(engine)
 
     @property
+    def inline_reads(self) -> bool:
+        """Reads are local and take microseconds (SQLite): callers may skip a thread hop."""
+        return self._sqlite
+
+    @property
     def engine(self) -> Engine:
         return self._engine
 
