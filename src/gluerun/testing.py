@@ -6,7 +6,9 @@ import dataclasses
 import itertools
 import secrets
 import threading
+from collections.abc import Callable
 
+from gluerun.engine.engine import Engine
 from gluerun.errors import ExecutorError
 from gluerun.executors.base import ExitStatus, LaunchRequest, ProcessHandle
 from gluerun.model.jobs import PYTHONSHELL, Command, Job
@@ -112,3 +114,14 @@ def make_run(
         ),
     )
     return dataclasses.replace(run, **changes)  # type: ignore[arg-type]
+
+
+def settle(engine: Engine, until: Callable[[], bool], rounds: int = 300) -> None:
+    """Tick `engine` until `until()` holds; its executor threads report through the store,
+    so each round waits for a store change (at most 20 ms) instead of sleeping."""
+    for _ in range(rounds):
+        engine.tick()
+        if until():
+            return
+        engine.store.wait_for_change(0.02)
+    raise AssertionError("engine did not settle")

@@ -14,7 +14,7 @@ from gluerun.model.runs import JobRun, RunState
 from gluerun.model.starts import RunRequest
 from gluerun.service import GlueService
 from gluerun.store.sql import SqlStore
-from gluerun.testing import FakeExecutor, make_job
+from gluerun.testing import FakeExecutor, make_job, settle
 
 
 @pytest.fixture
@@ -36,16 +36,6 @@ def service(store: SqlStore, clock: FakeClock) -> GlueService:
     return GlueService(store, clock, "us-east-1", "123456789012")
 
 
-def settle(engine: Engine, store: SqlStore, until: object, rounds: int = 200) -> None:
-    """Tick until `until()` holds; the executor's threads report through the store."""
-    for _ in range(rounds):
-        engine.tick()
-        if until():  # type: ignore[operator]
-            return
-        store.wait_for_change(0.02)
-    raise AssertionError("engine did not settle")
-
-
 def run_of(service: GlueService, job: str, run_id: str) -> JobRun:
     return service.get_job_run(job, run_id)
 
@@ -55,15 +45,15 @@ def test_run_succeeds(
 ) -> None:
     service.create_job(make_job("a", default_arguments={"--d": "1"}), {})
     run_id = service.start_job_run("a", RunRequest(arguments={"--r": "2"}))
-    settle(engine, store, lambda: run_id in executor.executions)
+    settle(engine, lambda: run_id in executor.executions)
     execution = executor.executions[run_id]
     argv = list(execution.request.argv)
     assert argv[argv.index("--d") + 1] == "1" and argv[argv.index("--r") + 1] == "2"
     assert argv[argv.index("--JOB_RUN_ID") + 1] == run_id
     assert argv[argv.index("--job-bookmark-option") + 1] == "job-bookmark-disable"
-    settle(engine, store, lambda: run_of(service, "a", run_id).state is RunState.RUNNING)
+    settle(engine, lambda: run_of(service, "a", run_id).state is RunState.RUNNING)
     execution.finish(0)
-    settle(engine, store, lambda: run_of(service, "a", run_id).state is RunState.SUCCEEDED)
+    settle(engine, lambda: run_of(service, "a", run_id).state is RunState.SUCCEEDED)
     run = run_of(service, "a", run_id)
     assert run.completed_on is not None and run.arguments == {"--r": "2"}
 
@@ -75,16 +65,14 @@ def test_failed_run_is_retried_with_attempt_ids(
     root = service.start_job_run("a", RunRequest())
     ids = [root, f"{root}_attempt_1", f"{root}_attempt_2"]
     for run_id in ids:
-        settle(engine, store, lambda run_id=run_id: run_id in executor.executions)
+        settle(engine, lambda run_id=run_id: run_id in executor.executions)
         settle(
             engine,
-            store,
             lambda run_id=run_id: run_of(service, "a", run_id).state is RunState.RUNNING,
         )
         executor.executions[run_id].finish(1, "ValueError: boom")
         settle(
             engine,
-            store,
             lambda run_id=run_id: run_of(service, "a", run_id).state is RunState.FAILED,
         )
     engine.tick()
@@ -100,7 +88,7 @@ def test_launch_failure_fails_the_run(
     service.create_job(make_job("a"), {})
     executor.fail_with = "Script not found: /nope.py"
     run_id = service.start_job_run("a", RunRequest())
-    settle(engine, store, lambda: run_of(service, "a", run_id).state is RunState.FAILED)
+    settle(engine, lambda: run_of(service, "a", run_id).state is RunState.FAILED)
     assert run_of(service, "a", run_id).error_message == "Script not found: /nope.py"
 
 
@@ -109,11 +97,11 @@ def test_stop_kills_and_ends_stopped(
 ) -> None:
     service.create_job(make_job("a"), {})
     run_id = service.start_job_run("a", RunRequest())
-    settle(engine, store, lambda: run_of(service, "a", run_id).state is RunState.RUNNING)
+    settle(engine, lambda: run_of(service, "a", run_id).state is RunState.RUNNING)
     stopped, errors = service.batch_stop_job_run("a", [run_id])
     assert stopped == [run_id] and errors == []
     assert run_of(service, "a", run_id).state is RunState.STOPPING
-    settle(engine, store, lambda: run_of(service, "a", run_id).state is RunState.STOPPED)
+    settle(engine, lambda: run_of(service, "a", run_id).state is RunState.STOPPED)
     assert executor.executions[run_id].killed
 
 
@@ -122,12 +110,12 @@ def test_timeout_kills_and_is_not_retried(
 ) -> None:
     service.create_job(make_job("a", max_retries=3, timeout=2), {})
     run_id = service.start_job_run("a", RunRequest())
-    settle(engine, store, lambda: run_of(service, "a", run_id).state is RunState.RUNNING)
+    settle(engine, lambda: run_of(service, "a", run_id).state is RunState.RUNNING)
     clock.advance(119)
     engine.tick()
     assert not executor.executions[run_id].killed
     clock.advance(2)
-    settle(engine, store, lambda: run_of(service, "a", run_id).state is RunState.TIMEOUT)
+    settle(engine, lambda: run_of(service, "a", run_id).state is RunState.TIMEOUT)
     assert executor.executions[run_id].killed
     run = run_of(service, "a", run_id)
     assert run.error_message is not None and "timed out" in run.error_message
@@ -141,9 +129,9 @@ def test_run_timeout_overrides_job_timeout(
 ) -> None:
     service.create_job(make_job("a", timeout=100), {})
     run_id = service.start_job_run("a", RunRequest(timeout=1))
-    settle(engine, store, lambda: run_of(service, "a", run_id).state is RunState.RUNNING)
+    settle(engine, lambda: run_of(service, "a", run_id).state is RunState.RUNNING)
     clock.advance(61)
-    settle(engine, store, lambda: run_of(service, "a", run_id).state is RunState.TIMEOUT)
+    settle(engine, lambda: run_of(service, "a", run_id).state is RunState.TIMEOUT)
 
 
 def test_queued_run_starts_when_slot_frees(
@@ -153,11 +141,11 @@ def test_queued_run_starts_when_slot_frees(
     first = service.start_job_run("a", RunRequest())
     second = service.start_job_run("a", RunRequest())
     assert run_of(service, "a", second).state is RunState.WAITING
-    settle(engine, store, lambda: run_of(service, "a", first).state is RunState.RUNNING)
+    settle(engine, lambda: run_of(service, "a", first).state is RunState.RUNNING)
     engine.tick()
     assert run_of(service, "a", second).state is RunState.WAITING
     executor.executions[first].finish(0)
-    settle(engine, store, lambda: run_of(service, "a", second).state is RunState.RUNNING)
+    settle(engine, lambda: run_of(service, "a", second).state is RunState.RUNNING)
 
 
 def test_restart_reattaches_to_live_process(
@@ -167,12 +155,12 @@ def test_restart_reattaches_to_live_process(
     first = Engine(store, {"pythonshell": executor}, clock, config)
     service.create_job(make_job("a"), {})
     run_id = service.start_job_run("a", RunRequest())
-    settle(first, store, lambda: run_of(service, "a", run_id).state is RunState.RUNNING)
+    settle(first, lambda: run_of(service, "a", run_id).state is RunState.RUNNING)
     first.shutdown()
     second = Engine(store, {"pythonshell": executor}, clock, config)
     second.recover()
     executor.executions[run_id].finish(0)
-    settle(second, store, lambda: run_of(service, "a", run_id).state is RunState.SUCCEEDED)
+    settle(second, lambda: run_of(service, "a", run_id).state is RunState.SUCCEEDED)
     second.shutdown()
 
 
@@ -183,7 +171,7 @@ def test_restart_fails_lost_runs_and_retries_them(
     first = Engine(store, {"pythonshell": executor}, clock, config)
     service.create_job(make_job("a", max_retries=1), {})
     run_id = service.start_job_run("a", RunRequest())
-    settle(first, store, lambda: run_of(service, "a", run_id).state is RunState.RUNNING)
+    settle(first, lambda: run_of(service, "a", run_id).state is RunState.RUNNING)
     first.shutdown()
     executor.executions[run_id].finish(-9)  # the process died while nobody watched
     executor.executions.pop(run_id)
@@ -203,7 +191,7 @@ def test_restart_reads_exit_status_of_run_finished_while_down(
     first = Engine(store, {"pythonshell": executor}, clock, config)
     service.create_job(make_job("a"), {})
     run_id = service.start_job_run("a", RunRequest())
-    settle(first, store, lambda: run_of(service, "a", run_id).state is RunState.RUNNING)
+    settle(first, lambda: run_of(service, "a", run_id).state is RunState.RUNNING)
     first.shutdown()
     execution = executor.executions.pop(run_id)
     execution.finish(0)
@@ -222,5 +210,5 @@ def test_unsupported_command_fails_clearly(
         job.__class__(**{**job.__dict__, "command": job.command.__class__("glueray", "/x.py")}), {}
     )
     run_id = service.start_job_run("a", RunRequest())
-    settle(engine, store, lambda: run_of(service, "a", run_id).state is RunState.FAILED)
+    settle(engine, lambda: run_of(service, "a", run_id).state is RunState.FAILED)
     assert "not supported" in (run_of(service, "a", run_id).error_message or "")

@@ -19,16 +19,7 @@ from gluerun.model.runs import JobRun, RunState
 from gluerun.model.starts import RunRequest
 from gluerun.service import GlueService
 from gluerun.store.sql import SqlStore
-from gluerun.testing import FakeExecutor, make_job
-
-
-def settle(engine: Engine, store: SqlStore, until: Any) -> None:
-    for _ in range(300):
-        engine.tick()
-        if until():
-            return
-        store.wait_for_change(0.02)
-    raise AssertionError("did not settle")
+from gluerun.testing import FakeExecutor, make_job, settle
 
 
 def test_delay_notification_once_and_observer(
@@ -41,7 +32,7 @@ def test_delay_notification_once_and_observer(
     service = GlueService(sqlite_store, clock, "us-east-1", "1")
     service.create_job(make_job("a", notify_delay_after=1), {})
     run_id = service.start_job_run("a", RunRequest())
-    settle(engine, sqlite_store, lambda: service.get_job_run("a", run_id).state is RunState.RUNNING)
+    settle(engine, lambda: service.get_job_run("a", run_id).state is RunState.RUNNING)
     clock.advance(59)
     engine.tick()
     assert sqlite_store.events_after(0, 10) == []
@@ -51,9 +42,7 @@ def test_delay_notification_once_and_observer(
     kinds = [e.detail_type for e in sqlite_store.events_after(0, 10)]
     assert kinds == [RUN_STATUS]
     executor.executions[run_id].finish(0)
-    settle(
-        engine, sqlite_store, lambda: service.get_job_run("a", run_id).state is RunState.SUCCEEDED
-    )
+    settle(engine, lambda: service.get_job_run("a", run_id).state is RunState.SUCCEEDED)
     assert [e.detail_type for e in sqlite_store.events_after(0, 10)] == [RUN_STATUS, STATE_CHANGE]
     assert [(r.id, r.state) for r in ended] == [(run_id, RunState.SUCCEEDED)]
     engine.shutdown()

@@ -15,7 +15,7 @@ from gluerun.model.runs import JobRun, RunState
 from gluerun.model.triggers import Action, Condition, Predicate, Trigger, TriggerState, TriggerType
 from gluerun.service import GlueService
 from gluerun.store.sql import SqlStore
-from gluerun.testing import FakeExecutor, make_job
+from gluerun.testing import FakeExecutor, make_job, settle
 
 T0 = datetime(2024, 1, 31, 22, 30, 30, tzinfo=UTC).timestamp()
 
@@ -134,15 +134,6 @@ def test_deactivated_and_created_triggers_do_not_fire(
     assert len(runs(service, "a")) == 1
 
 
-def settle(engine: Engine, store: SqlStore, until: object) -> None:
-    for _ in range(300):
-        engine.tick()
-        if until():  # type: ignore[operator]
-            return
-        store.wait_for_change(0.02)
-    raise AssertionError("did not settle")
-
-
 def finish_all(executor: FakeExecutor, code: int = 0) -> None:
     for execution in list(executor.executions.values()):
         if execution.alive:
@@ -160,9 +151,9 @@ def test_chain_of_three_jobs_with_predecessors(
     service.start_trigger("go")
     assert service.get_trigger("go").state is TriggerState.CREATED
     for job in ("a", "b", "c"):
-        settle(engine, store, lambda job=job: len(executor.executions) == "abc".index(job) + 1)
+        settle(engine, lambda job=job: len(executor.executions) == "abc".index(job) + 1)
         finish_all(executor)
-        settle(engine, store, lambda job=job: runs(service, job)[0].state is RunState.SUCCEEDED)
+        settle(engine, lambda job=job: runs(service, job)[0].state is RunState.SUCCEEDED)
     a, b, c = (runs(service, j)[0] for j in "abc")
     b_full = service.get_job_run("b", b.id, predecessors_included=True)
     c_full = service.get_job_run("c", c.id, predecessors_included=True)
@@ -184,17 +175,17 @@ def test_and_waits_for_both_and_runs_not_started_by_triggers_do_not_count(
     from gluerun.model.starts import RunRequest
 
     manual = service.start_job_run("a", RunRequest())
-    settle(engine, store, lambda: manual in executor.executions)
+    settle(engine, lambda: manual in executor.executions)
     executor.executions[manual].finish(0)
-    settle(engine, store, lambda: runs(service, "a")[0].state is RunState.SUCCEEDED)
+    settle(engine, lambda: runs(service, "a")[0].state is RunState.SUCCEEDED)
     service.start_trigger("go")
-    settle(engine, store, lambda: len(executor.executions) == 3)
+    settle(engine, lambda: len(executor.executions) == 3)
     by_job = {e.request.job_name: e for e in executor.executions.values() if e.alive}
     by_job["a"].finish(0)
-    settle(engine, store, lambda: runs(service, "a")[0].state is RunState.SUCCEEDED)
+    settle(engine, lambda: runs(service, "a")[0].state is RunState.SUCCEEDED)
     assert runs(service, "c") == []
     by_job["b"].finish(1)
-    settle(engine, store, lambda: len(runs(service, "c")) == 1)
+    settle(engine, lambda: len(runs(service, "c")) == 1)
     c = service.get_job_run("c", runs(service, "c")[0].id, predecessors_included=True)
     assert {p.job_name for p in c.predecessors} == {"a", "b"}
     assert manual not in {p.run_id for p in c.predecessors}
