@@ -60,4 +60,3 @@ def _check(member: str, value: Any, kind: type, required: bool, minimum: int | N
 
 def _size(value: Any) -> int:
     return len(value) if isinstance(value, str) else int(value)
-
