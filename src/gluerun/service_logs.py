@@ -53,11 +53,20 @@ class LogsService:
             raise ResourceNotFound("The specified log group does not exist.")
 
     def describe_log_groups(
-        self, prefix: str | None, next_token: str | None, limit: int | None
+        self,
+        prefix: str | None,
+        next_token: str | None,
+        limit: int | None,
+        pattern: str | None = None,
     ) -> tuple[list[LogGroup], str | None]:
+        """Groups by name; `pattern` is CloudWatch's case-insensitive substring match."""
+        if prefix and pattern:
+            raise InvalidParameter("logGroupNamePrefix and logGroupNamePattern are exclusive.")
         size = limit or 50
         after = _seq_name(next_token)
-        groups = self.store.log_groups(prefix, after, size + 1)
+        groups = self.store.log_groups(prefix, after, 1_000_000 if pattern else size + 1)
+        if pattern:
+            groups = [g for g in groups if pattern.lower() in g.name.lower()][: size + 1]
         if len(groups) > size:
             return groups[:size], "g/" + groups[size - 1].name
         return groups, None

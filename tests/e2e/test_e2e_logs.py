@@ -181,3 +181,13 @@ def test_logs_survive_restart_and_memory_stays_bounded(
     assert stream["storedBytes"] == 199 * 200_000
     tail = logs.get_log_events(logGroupName=OUT, logStreamName=run_id, limit=1)
     assert lines(tail) == ["z" * 199]
+
+
+def test_describe_log_groups_name_pattern_is_a_case_insensitive_substring(
+    glue: Any, logs: Any, script: Callable[..., str]
+) -> None:
+    run_id = start(glue, "patterned", "print('p')", script)
+    wait_state(glue, "patterned", run_id, FINAL)
+    found = logs.describe_log_groups(logGroupNamePattern="OUTPUT")["logGroups"]
+    assert [g["logGroupName"] for g in found] == [OUT]
+    assert logs.describe_log_groups(logGroupNamePattern="nomatch")["logGroups"] == []

@@ -71,7 +71,10 @@ def _with_token(body: dict[str, Any], key: str, token: str | None) -> dict[str, 
 
 def describe_log_groups(svc: LogsService, body: Body) -> dict[str, Any]:
     groups, token = svc.describe_log_groups(
-        body.get("logGroupNamePrefix"), body.get("nextToken"), body.get("limit")
+        body.get("logGroupNamePrefix"),
+        body.get("nextToken"),
+        body.get("limit"),
+        body.get("logGroupNamePattern"),
     )
     return _with_token({"logGroups": [_log_group(svc, g) for g in groups]}, "nextToken", token)
 

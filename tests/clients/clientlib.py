@@ -1,0 +1,164 @@
+"""Helpers of the clients tier (importable by its test modules; fixtures live in conftest)."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from botocore.exceptions import ClientError
+
+sys.path.insert(0, str(Path(__file__).parents[1] / "e2e"))
+
+from live_server import FINAL, Server, wait_state
+
+IN_CI = bool(os.environ.get("CI"))
+# Read at import: the suite's autouse fixture strips GLUERUN_* from each test's environment.
+SWITCH = os.environ.get("GLUERUN_CLIENTS", "")
+REGION = "us-east-1"
+ACCOUNT = "123456789012"  # gluerun's default GLUERUN_ACCOUNT_ID
+LOG_GROUP = "/aws-glue/jobs"
+
+
+def missing(reason: str) -> None:
+    """A capability the tier needs is absent: skip locally, fail in CI."""
+    if IN_CI:
+        pytest.fail(f"{reason} (CI: the clients tier may not skip this)")
+    pytest.skip(reason)
+
+
+def start_server(tmp: Path, env: dict[str, str] | None = None) -> Server:
+    """A live `gluerun serve` on a free port; only `env` sets GLUERUN_* for it."""
+    srv = Server(tmp / "data", env=dict(env or {}))
+    srv.data_dir.mkdir(parents=True)
+    saved = {k: v for k, v in os.environ.items() if k.startswith("GLUERUN_")}
+    for key in saved:
+        del os.environ[key]
+    try:
+        srv.start()
+    finally:
+        os.environ.update(saved)
+    return srv
+
+
+def stop_server(srv: Server) -> None:
+    """Stop every active run, then the server (by pid); kill any job process left behind."""
+    if srv.proc is None:
+        return
+    glue = srv.client()
+    try:
+        for name in glue.list_jobs(MaxResults=1000)["JobNames"]:
+            active = [
+                run["Id"]
+                for run in glue.get_job_runs(JobName=name, MaxResults=200)["JobRuns"]
+                if run["JobRunState"] not in FINAL
+            ]
+            if active:
+                glue.batch_stop_job_run(JobName=name, JobRunIds=active)
+                for run_id in active:
+                    wait_state(glue, name, run_id, FINAL, timeout=20)
+    finally:
+        srv.stop()
+        kill_strays(srv.data_dir)
+
+
+def kill_strays(data_dir: Path) -> list[int]:
+    """Job processes run with their run directory as cwd: end any that outlived the server."""
+    root = str(data_dir.resolve())
+    killed = []
+    for proc in Path("/proc").iterdir():
+        if not proc.name.isdigit():
+            continue
+        try:
+            cwd = os.readlink(proc / "cwd")
+        except OSError:
+            continue
+        if cwd.startswith(root):
+            try:
+                os.kill(int(proc.name), signal.SIGKILL)
+                killed.append(int(proc.name))
+            except ProcessLookupError:
+                pass
+    return killed
+
+
+def logs_api_answers(srv: Server) -> bool:
+    try:
+        srv.client("logs").describe_log_groups(logGroupNamePrefix=LOG_GROUP)
+    except ClientError as err:
+        if err.response["Error"]["Code"] in {"UnknownOperationException", "UnknownOperation"}:
+            return False
+        raise
+    return True
+
+
+def require_logs_api(srv: Server) -> None:
+    if not logs_api_answers(srv):
+        missing(
+            "gluerun does not serve the CloudWatch Logs API yet "
+            "(Logs_20140328.DescribeLogGroups answers UnknownOperationException)"
+        )
+
+
+@dataclass
+class Venv:
+    name: str
+    path: Path
+
+    @property
+    def python(self) -> str:
+        return str(self.path / "bin" / "python")
+
+    def bin(self, tool: str) -> str:
+        return str(self.path / "bin" / tool)
+
+
+def client_env(home: Path, endpoint: str, **extra: str) -> dict[str, str]:
+    """A clean environment for a client process: dummy credentials, one endpoint for all."""
+    return {
+        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+        "HOME": str(home),
+        "LANG": "C.UTF-8",
+        "TMPDIR": os.environ.get("TMPDIR", "/tmp"),
+        "AWS_ACCESS_KEY_ID": "test",
+        "AWS_SECRET_ACCESS_KEY": "test",
+        "AWS_DEFAULT_REGION": REGION,
+        "AWS_ENDPOINT_URL": endpoint,
+        "AWS_CONFIG_FILE": str(home / "no-aws-config"),
+        "AWS_SHARED_CREDENTIALS_FILE": str(home / "no-aws-credentials"),
+        "AWS_EC2_METADATA_DISABLED": "true",
+        **extra,
+    }
+
+
+@dataclass
+class Result:
+    """A client process's exit code and output."""
+
+    code: int
+    stdout: str
+    stderr: str
+
+    def json(self) -> Any:
+        """The driver's result: the last stdout line that is a JSON object."""
+        for line in reversed(self.stdout.splitlines()):
+            if line.startswith("{"):
+                return json.loads(line)
+        raise AssertionError(f"no JSON result line\n{self}")
+
+    def __str__(self) -> str:
+        return (
+            f"exit {self.code}\n--- stdout\n{self.stdout[-8000:]}\n"
+            f"--- stderr\n{self.stderr[-8000:]}"
+        )
+
+    __repr__ = __str__
+
+
+Driver = Callable[..., Result]

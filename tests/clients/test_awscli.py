@@ -1,0 +1,447 @@
+"""AWS CLI v1, installed alone in its own venv, for every Glue and Logs operation gluerun serves."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from clientlib import ACCOUNT, REGION, Result, Venv, client_env
+from live_server import FINAL, Server
+
+pytestmark = pytest.mark.clients
+
+
+class Cli:
+    def __init__(self, venv: Venv, server: Server, home: Path) -> None:
+        self.aws = venv.bin("aws")
+        self.endpoint = server.endpoint
+        self.env = client_env(home, server.endpoint)
+        del self.env["AWS_ENDPOINT_URL"]  # --endpoint-url, as the README shows
+
+    def raw(self, service: str, *args: str) -> Result:
+        out = subprocess.run(
+            [self.aws, service, *args, "--endpoint-url", self.endpoint, "--output", "json"],
+            env=self.env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+        return Result(out.returncode, out.stdout, out.stderr)
+
+    def __call__(self, *args: str, service: str = "glue") -> Any:
+        res = self.raw(service, *args)
+        assert res.code == 0, f"aws {service} {' '.join(args)}\n{res}"
+        return json.loads(res.stdout) if res.stdout.strip() else {}
+
+    def wait(self, job: str, run_id: str, timeout: float = 60) -> dict[str, Any]:
+        deadline = time.monotonic() + timeout
+        while True:
+            run: dict[str, Any] = self("get-job-run", "--job-name", job, "--run-id", run_id)[
+                "JobRun"
+            ]
+            if run["JobRunState"] in FINAL or time.monotonic() > deadline:
+                return run
+            time.sleep(0.3)
+
+
+@pytest.fixture
+def cli(awscli_venv: Venv, server: Server, tmp_path: Path) -> Cli:
+    return Cli(awscli_venv, server, tmp_path)
+
+
+def job_arn(name: str) -> str:
+    return f"arn:aws:glue:{REGION}:{ACCOUNT}:job/{name}"
+
+
+def test_cli_job_definitions_and_tags(cli: Cli, job_script: Callable[..., str]) -> None:
+    script = job_script("print('hi')\n")
+    command = f"Name=pythonshell,ScriptLocation={script},PythonVersion=3.9"
+    created = cli(
+        "create-job",
+        "--name",
+        "cli-def",
+        "--role",
+        "arn:aws:iam::123456789012:role/any",
+        "--command",
+        command,
+        "--default-arguments",
+        '{"--day":"2024-01-01"}',
+        "--description",
+        "made by the CLI",
+        "--tags",
+        "cli-team=data,env=test",
+    )
+    assert created == {"Name": "cli-def"}
+    again = cli.raw("glue", "create-job", "--name", "cli-def", "--role", "r", "--command", command)
+    assert again.code == 255 and "(AlreadyExistsException)" in again.stderr
+
+    job = cli("get-job", "--job-name", "cli-def")["Job"]
+    assert job["Command"]["ScriptLocation"] == script
+    assert job["DefaultArguments"] == {"--day": "2024-01-01"}
+    assert job["Description"] == "made by the CLI"
+    assert isinstance(job["CreatedOn"], int | float)  # v1 prints the raw epoch number
+
+    cli("create-job", "--name", "cli-def2", "--role", "r", "--command", command)
+    cli("create-job", "--name", "cli-def3", "--role", "r", "--command", command)
+    names = [j["Name"] for j in cli("get-jobs", "--page-size", "1")["Jobs"]]
+    assert {"cli-def", "cli-def2", "cli-def3"} <= set(names)
+    assert cli("list-jobs", "--tags", "cli-team=data")["JobNames"] == ["cli-def"]
+    listed = cli("list-jobs", "--max-items", "1")
+    assert len(listed["JobNames"]) == 1 and "NextToken" in listed  # the CLI's own token
+
+    got = cli("batch-get-jobs", "--job-names", "cli-def", "cli-nope")
+    assert [j["Name"] for j in got["Jobs"]] == ["cli-def"]
+    assert got["JobsNotFound"] == ["cli-nope"]
+
+    updated = cli(
+        "update-job",
+        "--job-name",
+        "cli-def2",
+        "--job-update",
+        json.dumps(
+            {
+                "Role": "r2",
+                "Command": {"Name": "pythonshell", "ScriptLocation": script},
+                "MaxRetries": 2,
+                "Timeout": 30,
+            }
+        ),
+    )
+    assert updated == {"JobName": "cli-def2"}
+    job2 = cli("get-job", "--job-name", "cli-def2")["Job"]
+    assert (job2["Role"], job2["MaxRetries"], job2["Timeout"]) == ("r2", 2, 30)
+
+    arn = job_arn("cli-def")
+    assert cli("get-tags", "--resource-arn", arn)["Tags"] == {"cli-team": "data", "env": "test"}
+    cli("tag-resource", "--resource-arn", arn, "--tags-to-add", "owner=me")
+    cli("untag-resource", "--resource-arn", arn, "--tags-to-remove", "env")
+    assert cli("get-tags", "--resource-arn", arn)["Tags"] == {"cli-team": "data", "owner": "me"}
+
+    assert cli("delete-job", "--job-name", "cli-def3") == {"JobName": "cli-def3"}
+    gone = cli.raw("glue", "get-job", "--job-name", "cli-def3")
+    assert gone.code == 255 and "(EntityNotFoundException)" in gone.stderr
+
+
+def test_cli_runs(cli: Cli, job_script: Callable[..., str]) -> None:
+    ok = job_script("import sys\nprint('args', sys.argv[1:])\n", "ok.py")
+    cli(
+        "create-job",
+        "--name",
+        "cli-runs",
+        "--role",
+        "r",
+        "--command",
+        f"Name=pythonshell,ScriptLocation={ok}",
+        "--execution-property",
+        "MaxConcurrentRuns=20",
+    )
+    run_id = cli("start-job-run", "--job-name", "cli-runs", "--arguments", '{"--day":"d1"}')[
+        "JobRunId"
+    ]
+    run = cli.wait("cli-runs", run_id)
+    assert run["JobRunState"] == "SUCCEEDED", run
+    assert run["Arguments"] == {"--day": "d1"}
+    assert isinstance(run["StartedOn"], int | float)
+    assert run["LogGroupName"] == "/aws-glue/jobs"
+    with_pred = cli(
+        "get-job-run", "--job-name", "cli-runs", "--run-id", run_id, "--predecessors-included"
+    )["JobRun"]
+    assert with_pred["Id"] == run_id
+
+    # --job-run-id: a new attempt of a finished run.
+    retry = cli("start-job-run", "--job-name", "cli-runs", "--job-run-id", run_id)["JobRunId"]
+    assert retry == f"{run_id}_attempt_1"
+    assert cli.wait("cli-runs", retry)["PreviousRunId"] == run_id
+
+    for _ in range(3):
+        cli("start-job-run", "--job-name", "cli-runs", "--timeout", "5")
+    paged = cli("get-job-runs", "--job-name", "cli-runs", "--page-size", "2")["JobRuns"]
+    assert len(paged) == 5
+    truncated = cli("get-job-runs", "--job-name", "cli-runs", "--max-items", "3")
+    assert len(truncated["JobRuns"]) == 3 and "NextToken" in truncated
+    rest = cli(
+        "get-job-runs", "--job-name", "cli-runs", "--starting-token", truncated["NextToken"]
+    )["JobRuns"]
+    assert len(rest) == 2
+    one = cli("get-job-runs", "--job-name", "cli-runs", "--no-paginate", "--max-results", "2")
+    assert len(one["JobRuns"]) == 2 and one["NextToken"]
+    too_many = cli.raw("glue", "get-job-runs", "--job-name", "cli-runs", "--max-results", "201")
+    assert too_many.code == 255 and "(InvalidInputException)" in too_many.stderr
+
+    unknown = cli.raw("glue", "get-job-run", "--job-name", "cli-runs", "--run-id", "jr_nope")
+    assert unknown.code == 255
+    assert "An error occurred (EntityNotFoundException) when calling the GetJobRun" in (
+        unknown.stderr
+    )
+
+
+def test_cli_stop_and_failure(cli: Cli, job_script: Callable[..., str]) -> None:
+    slow = job_script("import time\ntime.sleep(300)\n", "slow.py")
+    bad = job_script("raise ValueError('boom')\n", "bad.py")
+    cli(
+        "create-job",
+        "--name",
+        "cli-slow",
+        "--role",
+        "r",
+        "--command",
+        f"Name=pythonshell,ScriptLocation={slow}",
+    )
+    cli(
+        "create-job",
+        "--name",
+        "cli-bad",
+        "--role",
+        "r",
+        "--command",
+        f"Name=pythonshell,ScriptLocation={bad}",
+    )
+    run_id = cli("start-job-run", "--job-name", "cli-slow")["JobRunId"]
+    stopped = cli(
+        "batch-stop-job-run", "--job-name", "cli-slow", "--job-run-ids", run_id, "jr_unknown"
+    )
+    assert stopped["SuccessfulSubmissions"] == [{"JobName": "cli-slow", "JobRunId": run_id}]
+    assert stopped["Errors"][0]["JobRunId"] == "jr_unknown"
+    assert stopped["Errors"][0]["ErrorDetail"]["ErrorCode"] == "EntityNotFoundException"
+    assert cli.wait("cli-slow", run_id)["JobRunState"] == "STOPPED"
+
+    failed = cli.wait("cli-bad", cli("start-job-run", "--job-name", "cli-bad")["JobRunId"])
+    assert failed["JobRunState"] == "FAILED"
+    assert failed["ErrorMessage"] == "ValueError: boom"
+
+
+def test_cli_triggers(cli: Cli, job_script: Callable[..., str]) -> None:
+    script = job_script("print('t')\n")
+    for name in ("cli-ta", "cli-tb"):
+        cli(
+            "create-job",
+            "--name",
+            name,
+            "--role",
+            "r",
+            "--command",
+            f"Name=pythonshell,ScriptLocation={script}",
+        )
+    cli(
+        "create-trigger",
+        "--name",
+        "cli-on-demand",
+        "--type",
+        "ON_DEMAND",
+        "--actions",
+        '[{"JobName": "cli-ta", "Arguments": {"--x": "1"}}]',
+    )
+    cli(
+        "create-trigger",
+        "--name",
+        "cli-then-b",
+        "--type",
+        "CONDITIONAL",
+        "--start-on-creation",
+        "--predicate",
+        json.dumps(
+            {
+                "Conditions": [
+                    {"LogicalOperator": "EQUALS", "JobName": "cli-ta", "State": "SUCCEEDED"}
+                ]
+            }
+        ),
+        "--actions",
+        "JobName=cli-tb",
+    )
+    cli(
+        "create-trigger",
+        "--name",
+        "cli-nightly",
+        "--type",
+        "SCHEDULED",
+        "--schedule",
+        "cron(0 3 * * ? *)",
+        "--actions",
+        "JobName=cli-tb",
+        "--tags",
+        "k=v",
+    )
+
+    assert cli("get-trigger", "--name", "cli-then-b")["Trigger"]["State"] == "ACTIVATED"
+    all_triggers = {t["Name"] for t in cli("get-triggers", "--page-size", "1")["Triggers"]}
+    assert {"cli-on-demand", "cli-then-b", "cli-nightly"} <= all_triggers
+    dependent = cli("get-triggers", "--dependent-job-name", "cli-tb")["Triggers"]
+    assert {t["Name"] for t in dependent} == {"cli-then-b", "cli-nightly"}
+    assert "cli-nightly" in cli("list-triggers", "--tags", "k=v")["TriggerNames"]
+    got = cli("batch-get-triggers", "--trigger-names", "cli-nightly", "cli-nope")
+    assert [t["Name"] for t in got["Triggers"]] == ["cli-nightly"]
+    assert got["TriggersNotFound"] == ["cli-nope"]
+
+    updated = cli(
+        "update-trigger",
+        "--name",
+        "cli-nightly",
+        "--trigger-update",
+        json.dumps({"Schedule": "cron(15 4 * * ? *)", "Actions": [{"JobName": "cli-tb"}]}),
+    )["Trigger"]
+    assert updated["Schedule"] == "cron(15 4 * * ? *)"
+    assert cli("start-trigger", "--name", "cli-nightly") == {"Name": "cli-nightly"}
+    assert cli("get-trigger", "--name", "cli-nightly")["Trigger"]["State"] == "ACTIVATED"
+    assert cli("stop-trigger", "--name", "cli-nightly") == {"Name": "cli-nightly"}
+    assert cli("get-trigger", "--name", "cli-nightly")["Trigger"]["State"] == "DEACTIVATED"
+
+    # Fire on demand: cli-ta runs with the action's arguments, then the condition fires cli-tb.
+    assert cli("start-trigger", "--name", "cli-on-demand") == {"Name": "cli-on-demand"}
+    deadline = time.monotonic() + 60
+    runs_b: list[dict[str, Any]] = []
+    while time.monotonic() < deadline and not runs_b:
+        runs_b = cli("get-job-runs", "--job-name", "cli-tb")["JobRuns"]
+        time.sleep(0.5)
+    (run_a,) = cli("get-job-runs", "--job-name", "cli-ta")["JobRuns"]
+    assert run_a["TriggerName"] == "cli-on-demand"
+    assert run_a["Arguments"] == {"--x": "1"}
+    assert runs_b and runs_b[0]["TriggerName"] == "cli-then-b"
+    assert runs_b[0]["PredecessorRuns"] == [{"JobName": "cli-ta", "RunId": run_a["Id"]}]
+    assert cli.wait("cli-tb", runs_b[0]["Id"])["JobRunState"] == "SUCCEEDED"
+
+    for name in ("cli-on-demand", "cli-then-b", "cli-nightly"):
+        assert cli("delete-trigger", "--name", name) == {"Name": name}
+    assert cli.raw("glue", "get-trigger", "--name", "cli-nightly").code == 255
+
+
+def test_cli_job_bookmarks(cli: Cli, job_script: Callable[..., str]) -> None:
+    """get-job-bookmark / reset-job-bookmark, once gluerun serves them (not claimed yet)."""
+    probe = cli.raw("glue", "get-job-bookmark", "--job-name", "cli-bm-none")
+    if "(UnknownOperationException)" in probe.stderr:
+        pytest.skip("gluerun does not serve GetJobBookmark yet (not in its claimed operations)")
+    assert probe.code == 255 and "(EntityNotFoundException)" in probe.stderr, probe
+    cli("create-job", "--name", "cli-bm", "--role", "r", "--command",
+        f"Name=pythonshell,ScriptLocation={job_script('pass')}",
+        "--default-arguments", '{"--job-bookmark-option":"job-bookmark-enable"}')  # fmt: skip
+    run_id = cli("start-job-run", "--job-name", "cli-bm")["JobRunId"]
+    assert cli.wait("cli-bm", run_id)["JobRunState"] == "SUCCEEDED"
+    # A job that never committed a bookmark: Glue answers EntityNotFoundException
+    # ("Continuation for job ... not found"); one that did returns its entry.
+    for command in ("get-job-bookmark", "reset-job-bookmark"):
+        res = cli.raw("glue", command, "--job-name", "cli-bm")
+        if res.code == 0:
+            assert json.loads(res.stdout)["JobBookmarkEntry"]["JobName"] == "cli-bm"
+        else:
+            assert res.code == 255 and "(EntityNotFoundException)" in res.stderr, res
+
+
+@pytest.mark.usefixtures("logs_api")
+def test_cli_logs(cli: Cli, job_script: Callable[..., str]) -> None:
+    script = job_script(
+        """
+        import sys
+        for i in range(3):
+            print(f"out line {i}")
+        print("err line", file=sys.stderr)
+        """
+    )
+    cli(
+        "create-job",
+        "--name",
+        "cli-logs",
+        "--role",
+        "r",
+        "--command",
+        f"Name=pythonshell,ScriptLocation={script}",
+    )
+    run_id = cli("start-job-run", "--job-name", "cli-logs")["JobRunId"]
+    assert cli.wait("cli-logs", run_id)["JobRunState"] == "SUCCEEDED"
+
+    def logs(*args: str) -> Any:
+        return cli(*args, service="logs")
+
+    groups = {g["logGroupName"] for g in logs("describe-log-groups")["logGroups"]}
+    assert {"/aws-glue/jobs/output", "/aws-glue/jobs/error"} <= groups
+    prefixed = logs("describe-log-groups", "--log-group-name-prefix", "/aws-glue/jobs/out")
+    assert [g["logGroupName"] for g in prefixed["logGroups"]] == ["/aws-glue/jobs/output"]
+
+    streams = logs(
+        "describe-log-streams",
+        "--log-group-name",
+        "/aws-glue/jobs/output",
+        "--log-stream-name-prefix",
+        run_id,
+    )["logStreams"]
+    assert [s["logStreamName"] for s in streams] == [run_id]
+
+    head = logs(
+        "get-log-events",
+        "--log-group-name",
+        "/aws-glue/jobs/output",
+        "--log-stream-name",
+        run_id,
+        "--start-from-head",
+    )
+    assert [e["message"] for e in head["events"]] == [f"out line {i}" for i in range(3)]
+    again = logs(
+        "get-log-events",
+        "--log-group-name",
+        "/aws-glue/jobs/output",
+        "--log-stream-name",
+        run_id,
+        "--next-token",
+        head["nextForwardToken"],
+    )
+    assert again["events"] == []
+    assert again["nextForwardToken"] == head["nextForwardToken"]
+    tail = logs(
+        "get-log-events",
+        "--log-group-name",
+        "/aws-glue/jobs/output",
+        "--log-stream-name",
+        run_id,
+        "--limit",
+        "1",
+    )
+    assert [e["message"] for e in tail["events"]] == ["out line 2"]
+
+    filtered = logs(
+        "filter-log-events",
+        "--log-group-name",
+        "/aws-glue/jobs/output",
+        "--log-stream-names",
+        run_id,
+        "--page-size",
+        "2",
+    )
+    assert [e["message"] for e in filtered["events"]] == [f"out line {i}" for i in range(3)]
+    assert {e["logStreamName"] for e in filtered["events"]} == {run_id}
+    errors = logs(
+        "filter-log-events",
+        "--log-group-name",
+        "/aws-glue/jobs/error",
+        "--log-stream-names",
+        run_id,
+    )["events"]
+    assert "err line" in [e["message"] for e in errors]
+
+    missing_stream = cli.raw(
+        "logs",
+        "get-log-events",
+        "--log-group-name",
+        "/aws-glue/jobs/output",
+        "--log-stream-name",
+        "jr_nope",
+    )
+    assert missing_stream.code == 255
+    assert "(ResourceNotFoundException)" in missing_stream.stderr
+
+
+@pytest.mark.usefixtures("logs_api")
+def test_cli_describe_log_groups_name_pattern(cli: Cli, job_script: Callable[..., str]) -> None:
+    cli("create-job", "--name", "cli-pattern", "--role", "r", "--command",
+        f"Name=pythonshell,ScriptLocation={job_script('print(1)')}")  # fmt: skip
+    run_id = cli("start-job-run", "--job-name", "cli-pattern")["JobRunId"]
+    assert cli.wait("cli-pattern", run_id)["JobRunState"] == "SUCCEEDED"
+    # CloudWatch: a case-insensitive substring match on the group name.
+    found = cli("describe-log-groups", "--log-group-name-pattern", "OUTPUT", service="logs")
+    assert [g["logGroupName"] for g in found["logGroups"]] == ["/aws-glue/jobs/output"]
+    none = cli("describe-log-groups", "--log-group-name-pattern", "nomatch", service="logs")
+    assert none["logGroups"] == []
