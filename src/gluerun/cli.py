@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import signal
 import socket
 import sys
@@ -39,6 +40,7 @@ def main() -> None:
 @_option("database_url", "--database-url", default=None)
 @_option("python", "--python", default=None)
 @_option("s3_endpoint_url", "--s3-endpoint-url", default=None)
+@_option("spark_master", "--spark-master", default=None)
 @_option("max_parallel_runs", "--max-parallel-runs", type=int, default=None)
 @_option("node_id", "--node-id", default=None)
 @click.option("--log-level", default="info", show_default=True, help="Server log level.")
@@ -104,6 +106,7 @@ def run_server(settings: Settings, log_level: str = "info") -> None:
 
 def build_engine(settings: Settings, store: Any, clock: Any, metrics: Any = None) -> Any:
     from gluerun.engine.engine import Engine, EngineConfig
+    from gluerun.executors.spark import SparkExecutor
     from gluerun.executors.subprocess import SubprocessExecutor
 
     runtime = Path(__file__).parent / "runtime"
@@ -115,6 +118,17 @@ def build_engine(settings: Settings, store: Any, clock: Any, metrics: Any = None
         base_env=settings.job_env_vars(),
         tail_bytes=settings.log_tail_bytes,
     )
+    spark = SparkExecutor(
+        python=settings.python,
+        runtime_path=runtime,
+        cache_dir=settings.data_dir / "pymodules",
+        master=settings.spark_master,
+        spark_home=settings.spark_home,
+        spark_conf=settings.spark_conf,
+        s3_endpoint_url=settings.s3_endpoint_url or None,
+        base_env=_spark_base_env(settings),
+        tail_bytes=settings.log_tail_bytes,
+    )
     config = EngineConfig(
         node_id=settings.node_id or socket.gethostname(),
         runs_dir=settings.data_dir / "runs",
@@ -123,7 +137,17 @@ def build_engine(settings: Settings, store: Any, clock: Any, metrics: Any = None
         endpoint_url=settings.endpoint_url,
         observer=metrics.observe_run if metrics is not None else None,
     )
-    return Engine(store, {"pythonshell": pythonshell}, clock, config)
+    executors = {"pythonshell": pythonshell, "glueetl": spark}
+    return Engine(store, executors, clock, config)
+
+
+def _spark_base_env(settings: Settings) -> dict[str, str]:
+    """The job environment of glueetl runs: GLUERUN_JOB_ENV, plus the server's JAVA_HOME."""
+    env = settings.job_env_vars()
+    java_home = os.environ.get("JAVA_HOME")
+    if java_home and "JAVA_HOME" not in env:
+        env["JAVA_HOME"] = java_home
+    return env
 
 
 def _endpoint_option(func: F) -> F:

@@ -39,6 +39,9 @@ class Settings:
     node_id: str = ""
     python: str = sys.executable
     s3_endpoint_url: str = ""
+    spark_master: str = ""
+    spark_home: str = ""
+    spark_conf: str = ""
     max_parallel_runs: int = 16
     job_env: str = ""
     log_tail_bytes: int = 65536
@@ -102,6 +105,9 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("node_id", str, "This node's id in the store (default: hostname:pid)."),
     Setting("python", str, "Interpreter for pythonshell jobs (default: the server's)."),
     Setting("s3_endpoint_url", str, "S3 endpoint for s3:// script locations (default: AWS)."),
+    Setting("spark_master", str, "Spark master for glueetl runs (default: local[N], N = cores)."),
+    Setting("spark_home", str, "Spark installation for glueetl runs (default: the job's pyspark)."),
+    Setting("spark_conf", str, "Spark settings for every glueetl run: k=v --conf k=v ..."),
     Setting("max_parallel_runs", int, "Runs this node executes at once; others stay STARTING."),
     Setting("job_env", str, "Extra environment for job processes: K=V pairs, comma-separated."),
     Setting("log_tail_bytes", int, "Bytes of stderr kept in memory to find a failure's message."),

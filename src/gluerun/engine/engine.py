@@ -226,6 +226,11 @@ class Engine:
             arguments=spec.arguments,
             run_dir=self.config.runs_dir / run.id,
             env=self._job_env(),
+            # Executors are sized from WorkerType/NumberOfWorkers only: every run has a
+            # MaxCapacity (Glue's default is 10 DPU), and sizing a user's cluster by that
+            # default would ask for more than many clusters have (docs/spark.md).
+            worker_type=run.worker_type,
+            number_of_workers=run.number_of_workers,
         )
 
     def _job_env(self) -> dict[str, str]:

@@ -33,6 +33,10 @@ class LaunchRequest:
     run_dir: Path
     #: extra environment for the job process, on top of the clean base environment
     env: Mapping[str, str]
+    #: the run's capacity (Spark executors are sized from it; see docs/spark.md)
+    worker_type: str | None = None
+    number_of_workers: int | None = None
+    max_capacity: float | None = None
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,8 @@ TRACEBACK_HEADER = "Traceback (most recent call last):"
 #: what Python prints before the traceback of an uncaught ExceptionGroup
 _GROUP_HEADER = re.compile(r"^  \+ Exception Group Traceback \(most recent call last\):$")
 _GROUP_LINE = "  | "
+#: how a PySpark driver's error quotes the traceback of a failed Python worker (glueetl)
+_WORKER_HEADER = re.compile(r"PythonException: Traceback \(most recent call last\):$")
 #: a shell reports a child killed by signal N as exit status 128 + N
 _SIGNAL_BASE = 128
 _MAX_SIGNAL = 64
@@ -56,13 +58,15 @@ def exception_line(text: str) -> str | None:
 
     Takes the last ``Traceback (most recent call last):`` that starts a line (or the last
     top-level ExceptionGroup traceback) and returns the first non-indented line after it;
-    a multi-line message yields its first line. Without any traceback, a compile error of
+    a multi-line message yields its first line. A Python worker's traceback quoted in a
+    PySpark driver's error (``...PythonException: Traceback ...``) counts as a traceback, so a
+    failed Spark task reads as its own exception. Without any traceback, a compile error of
     the script (``  File "…", line N`` then ``SyntaxError: …``) still yields its last line.
     """
     lines = text.splitlines()
     for index in range(len(lines) - 1, -1, -1):
         line = lines[index].rstrip()
-        if line == TRACEBACK_HEADER:
+        if line == TRACEBACK_HEADER or _WORKER_HEADER.search(line):
             return _first_unindented(lines[index + 1 :])
         if _GROUP_HEADER.match(line):
             return _first_unindented(lines[index + 1 :], strip_prefix=_GROUP_LINE)

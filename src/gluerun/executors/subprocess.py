@@ -98,33 +98,35 @@ class SubprocessExecutor:
 
     def launch(self, request: LaunchRequest) -> _LiveExecution:
         """Fetch the script and extra files, install modules, start the process (see base.py)."""
-        run_dir = request.run_dir.resolve()
-        try:
-            run_dir.mkdir(parents=True, exist_ok=True)
-        except OSError as exc:
-            raise ExecutorError(f"Cannot create the run directory {run_dir}: {exc}") from exc
+        run_dir = _make_run_dir(request.run_dir)
         script = self._files.fetch(parse_location(request.script_location), run_dir)
         pythonpath = [str(self._runtime_path)]
         extra_path: list[str] = []
         extra_files = request.arguments.get(EXTRA_PY_FILES, "")
         if extra_files.strip():
             pythonpath += self._stage_extra_py(extra_files, run_dir)
-        specs = parse_specs(request.arguments.get(ADDITIONAL_MODULES, ""))
-        if specs:
-            options = request.arguments.get(INSTALLER_OPTION, "").split()
-            pip_env = self._environment(run_dir, [], [], request.env)
-            pip_env.pop("PYTHONPATH", None)
-            pip_env.setdefault("PIP_CACHE_DIR", str(self._cache_dir / "pip-cache"))
-            site = self._modules.install(specs, options, pip_env, run_dir)
+        site = self._install_modules(request, run_dir)
+        if site is not None:
             pythonpath.append(str(site))
             if (site / "bin").is_dir():
                 extra_path.append(str(site / "bin"))
         env = self._environment(run_dir, pythonpath, extra_path, request.env)
-        command = [_SHELL, "-c", self._wrapper, "sh", self._python, "-u", str(script)]
-        command += request.argv
-        return self._start(command, run_dir, env)
+        return self._start([self._python, "-u", str(script), *request.argv], run_dir, env)
 
-    def _start(self, command: list[str], run_dir: Path, env: dict[str, str]) -> _LiveExecution:
+    def _install_modules(self, request: LaunchRequest, run_dir: Path) -> Path | None:
+        """The cached directory holding the run's --additional-python-modules, if it has any."""
+        specs = parse_specs(request.arguments.get(ADDITIONAL_MODULES, ""))
+        if not specs:
+            return None
+        options = request.arguments.get(INSTALLER_OPTION, "").split()
+        pip_env = self._environment(run_dir, [], [], request.env)
+        pip_env.pop("PYTHONPATH", None)
+        pip_env.setdefault("PIP_CACHE_DIR", str(self._cache_dir / "pip-cache"))
+        return self._modules.install(specs, options, pip_env, run_dir)
+
+    def _start(self, job: list[str], run_dir: Path, env: dict[str, str]) -> _LiveExecution:
+        """Start `job` (argv) behind the exit-status wrapper shell, logging to run_dir."""
+        command = [_SHELL, "-c", self._wrapper, "sh", *job]
         try:
             with (
                 (run_dir / STDOUT_LOG).open("wb") as out,
@@ -209,6 +211,16 @@ class SubprocessExecutor:
         if code is None:
             return None
         return describe_exit(code, handle.run_dir / STDERR_LOG, self._tail_bytes)
+
+
+def _make_run_dir(path: Path) -> Path:
+    """Create the run directory (absolute) or fail the launch."""
+    run_dir = path.resolve()
+    try:
+        run_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ExecutorError(f"Cannot create the run directory {run_dir}: {exc}") from exc
+    return run_dir
 
 
 def _status_after_exit(

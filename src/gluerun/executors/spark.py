@@ -1,0 +1,320 @@
+"""The glueetl executor: runs a job's PySpark script as the Spark driver, locally or on a cluster.
+
+The script runs as ``python -u script args`` exactly as for pythonshell (same clean
+environment, run directory, exit-status wrapper, logs, kill and reattach: see subprocess.py);
+PySpark then starts the driver JVM as its child through ``spark-submit``, with the options in
+``PYSPARK_SUBMIT_ARGS``: Glue's Spark-side parameters (--conf, --extra-jars, --extra-files, ...)
+and the master, ``local[N]`` unless the server is given one (``--spark-master``). So the
+script's traceback is on its own stderr, and killing the run's process group ends the JVM.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shlex
+import subprocess
+import threading
+import zipfile
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import psutil
+
+from gluerun.errors import ExecutorError
+from gluerun.executors import _spark_conf as sc
+from gluerun.executors.base import LaunchRequest
+from gluerun.executors.scripts import parse_location
+from gluerun.executors.subprocess import (
+    EXTRA_PY_DIR,
+    EXTRA_PY_FILES,
+    SubprocessExecutor,
+    _LiveExecution,
+    _make_run_dir,
+)
+
+#: where in a run directory fetched jars go, and event logs when no usable path is given
+JARS_DIR = "jars"
+EVENT_LOG_DIR = "spark-events"
+#: environment variable through which the awsglue runtime learns the S3 endpoint
+S3_ENDPOINT_ENV = "GLUERUN_S3_ENDPOINT_URL"
+#: how PySpark is told the spark-submit options of the driver JVM it starts
+SUBMIT_ARGS_ENV = "PYSPARK_SUBMIT_ARGS"
+
+_FIND_PYSPARK = "import os, pyspark; print(os.path.dirname(os.path.abspath(pyspark.__file__)))"
+_FIND_TIMEOUT = 120.0
+
+
+@dataclass
+class _Staged:
+    """A run's files, placed for the driver and listed for spark-submit."""
+
+    pythonpath: list[str] = field(default_factory=list)
+    extra_path: list[str] = field(default_factory=list)
+    py_files: list[str] = field(default_factory=list)
+    jars: list[str] = field(default_factory=list)
+    files: list[str] = field(default_factory=list)
+
+
+class SparkExecutor(SubprocessExecutor):
+    """Runs glueetl scripts as PySpark drivers (see the module docstring)."""
+
+    def __init__(
+        self,
+        python: str,
+        runtime_path: Path,
+        cache_dir: Path,
+        master: str = "",
+        spark_home: str = "",
+        spark_conf: str = "",
+        s3_endpoint_url: str | None = None,
+        base_env: Mapping[str, str] | None = None,
+        tail_bytes: int = 65536,
+    ) -> None:
+        """Set up the executor; nothing about Spark is looked up until the first launch.
+
+        Args:
+            python: the driver's (and local executors') interpreter; it must have pyspark.
+            runtime_path: the directory holding the ``awsglue`` package.
+            cache_dir: where module installs and zips shipped to a cluster are kept.
+            master: a spark-submit master URL; empty for ``local[N]``, N = the machine's cores.
+            spark_home: the Spark installation; empty for the job interpreter's pyspark.
+            spark_conf: Spark settings for every run, in Glue's ``--conf`` syntax.
+            s3_endpoint_url: the S3 endpoint for s3:// locations, s3a and the runtime.
+            base_env: environment every job gets on top of the clean defaults.
+            tail_bytes: how much of the end of stderr.log is searched for the error.
+
+        Raises:
+            ExecutorError: `python` cannot be found or `spark_conf` is malformed.
+        """
+        super().__init__(python, runtime_path, cache_dir, s3_endpoint_url, base_env, tail_bytes)
+        self._master = master.strip()
+        self._spark_home_setting = spark_home
+        self._server_confs = sc.parse_conf(spark_conf)
+        self._s3_endpoint_url = s3_endpoint_url
+        self._machine_cores = os.cpu_count() or 1
+        self._machine_memory_mb = int(psutil.virtual_memory().total) // (1 << 20)
+        self._spark_home: Path | None = None
+        self._lock = threading.Lock()
+
+    @property
+    def local(self) -> bool:
+        """Whether runs use local mode (no master given, or a ``local`` one)."""
+        return not self._master or sc.is_local(self._master)
+
+    def launch(self, request: LaunchRequest) -> _LiveExecution:
+        """Stage the script and Glue's extra files, then start the driver (see base.py)."""
+        _check_language(request.arguments)
+        run_dir = _make_run_dir(request.run_dir)
+        spark_home = self.spark_home()
+        script = self._files.fetch(parse_location(request.script_location), run_dir)
+        staged = self._stage(request, run_dir)
+        found = sc.resources(*_sizing(request))
+        master = self._master or sc.local_master(found, self._machine_cores)
+        confs = self._confs(request, run_dir, staged, found)
+        submit = _submit_args(master, request.job_name, confs, staged)
+        env = self._environment(run_dir, staged.pythonpath, staged.extra_path, request.env)
+        env.update(self._spark_env(spark_home, env, submit))
+        command = [self._python, "-u", str(script), *request.argv]
+        return self._start(command, run_dir, env)
+
+    # -- Spark installation ---------------------------------------------------------------
+
+    def spark_home(self) -> Path:
+        """The Spark installation runs use: the setting, else the job interpreter's pyspark.
+
+        Raises:
+            ExecutorError: there is none (pyspark not installed, no bin/spark-submit).
+        """
+        with self._lock:
+            if self._spark_home is None:
+                home = Path(self._spark_home_setting or self._find_pyspark())
+                if not (home / "bin" / "spark-submit").is_file():
+                    raise ExecutorError(f"No bin/spark-submit in the Spark home {home}")
+                self._spark_home = home
+            return self._spark_home
+
+    def _find_pyspark(self) -> str:
+        env = self._environment(Path.cwd(), [], [], {})
+        env.pop("PYTHONPATH", None)
+        try:
+            done = subprocess.run(
+                [self._python, "-c", _FIND_PYSPARK],
+                env=env,
+                capture_output=True,
+                text=True,
+                timeout=_FIND_TIMEOUT,
+                check=False,
+            )
+        except (OSError, subprocess.TimeoutExpired) as exc:
+            raise ExecutorError(f"Cannot ask {self._python} for pyspark: {exc}") from exc
+        if done.returncode != 0:
+            raise ExecutorError(
+                f"PySpark is not installed for {self._python}: install gluerun[spark] "
+                "(pip install 'gluerun[spark]') or set GLUERUN_SPARK_HOME"
+            )
+        return done.stdout.strip()
+
+    # -- staging ------------------------------------------------------------------------
+
+    def _stage(self, request: LaunchRequest, run_dir: Path) -> _Staged:
+        staged = _Staged(pythonpath=[str(self._runtime_path)])
+        extra_py = request.arguments.get(EXTRA_PY_FILES, "")
+        if extra_py.strip():
+            entries = self._stage_extra_py(extra_py, run_dir)
+            staged.pythonpath += entries
+            staged.py_files += _shippable(entries)
+        site = self._install_modules(request, run_dir)
+        if site is not None:
+            staged.pythonpath.append(str(site))
+            if (site / "bin").is_dir():
+                staged.extra_path.append(str(site / "bin"))
+            if not self.local:
+                staged.py_files.append(str(self._zip_once(site, site.with_suffix(".zip"))))
+        if not self.local:
+            staged.py_files.insert(0, str(self._runtime_zip()))
+        staged.jars = self._stage_jars(request.arguments.get(sc.EXTRA_JARS, ""), run_dir)
+        staged.files = self._stage_files(request.arguments.get(sc.EXTRA_FILES, ""), run_dir)
+        return staged
+
+    def _stage_jars(self, value: str, run_dir: Path) -> list[str]:
+        jars: list[str] = []
+        for item in sc.split_list(value):
+            location = parse_location(item, "Extra jar")
+            if location.path is None:
+                jars.append(str(self._files.fetch(location, run_dir / JARS_DIR, "Extra jar")))
+            elif not location.path.is_file():
+                raise ExecutorError(f"Extra jar not found: {item}")
+            else:
+                jars.append(str(location.path))
+        return jars
+
+    def _stage_files(self, value: str, run_dir: Path) -> list[str]:
+        """Copy --extra-files into the driver's working directory (the run directory)."""
+        return [
+            str(self._files.fetch(parse_location(item, "Extra file"), run_dir, "Extra file"))
+            for item in sc.split_list(value)
+        ]
+
+    def _runtime_zip(self) -> Path:
+        """The awsglue runtime as a zip for --py-files, rebuilt when its sources change."""
+        package = self._runtime_path / "awsglue"
+        digest = hashlib.sha256()
+        for path in sorted(package.rglob("*.py")):
+            digest.update(str(path.relative_to(package)).encode() + b"\0" + path.read_bytes())
+        return self._zip_once(
+            self._runtime_path, self._cache_dir / f"awsglue-{digest.hexdigest()[:16]}.zip"
+        )
+
+    def _zip_once(self, source: Path, target: Path) -> Path:
+        """Zip the .py-bearing tree `source` into `target` unless that was done already."""
+        if target.is_file():
+            return target
+        partial = target.with_name(f"{target.name}.{os.getpid()}.{threading.get_ident()}.part")
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            with zipfile.ZipFile(partial, "w", zipfile.ZIP_DEFLATED) as archive:
+                for path in sorted(source.rglob("*")):
+                    if path.is_file() and "__pycache__" not in path.parts:
+                        archive.write(path, path.relative_to(source))
+            partial.replace(target)
+        except OSError as exc:
+            raise ExecutorError(f"Cannot build {target}: {exc}") from exc
+        finally:
+            partial.unlink(missing_ok=True)
+        return target
+
+    # -- configuration ------------------------------------------------------------------
+
+    def _confs(
+        self, request: LaunchRequest, run_dir: Path, staged: _Staged, found: sc.Resources | None
+    ) -> dict[str, str]:
+        """Every --conf of the run, lowest precedence first (see _spark_conf)."""
+        job_confs = sc.parse_conf(request.arguments.get(sc.CONF, ""))
+        user = dict([*self._server_confs, *job_confs])
+        # spark-submit's --jars/--py-files/--files replace these confs: merge them instead.
+        staged.jars += sc.split_list(user.pop("spark.jars", ""))
+        staged.py_files += sc.split_list(user.pop("spark.submit.pyFiles", ""))
+        staged.files += sc.split_list(user.pop("spark.files", ""))
+        s3 = sc.s3_confs(self._s3_endpoint_url, staged.jars)
+        s3a = s3[sc.S3_MODE_CONF] == "s3a"
+        events = run_dir / EVENT_LOG_DIR
+        ui = sc.ui_confs(request.arguments, str(events), s3a)
+        _make_event_dir(ui.get("spark.eventLog.dir", ""))
+        confs = dict(sc.TUNING)
+        confs.update(sc.sizing_confs(found, self.local, self._machine_memory_mb))
+        confs.update(s3)
+        confs.update(ui)
+        confs.update(sc.user_jars_first(request.arguments))
+        confs.update(user)
+        return confs
+
+    def _spark_env(
+        self, spark_home: Path, env: Mapping[str, str], submit: list[str]
+    ) -> dict[str, str]:
+        """What the driver needs: where Spark is and the spark-submit options of its JVM."""
+        extra = {
+            "SPARK_HOME": str(spark_home),
+            SUBMIT_ARGS_ENV: shlex.join([*submit, "pyspark-shell"]),
+            "PYSPARK_PYTHON": env.get("PYSPARK_PYTHON", self._python),
+        }
+        if self.local:
+            extra["SPARK_LOCAL_IP"] = env.get("SPARK_LOCAL_IP", "127.0.0.1")
+        if self._s3_endpoint_url:
+            extra[S3_ENDPOINT_ENV] = self._s3_endpoint_url
+        return extra
+
+
+def _submit_args(master: str, name: str, confs: Mapping[str, str], staged: _Staged) -> list[str]:
+    """The spark-submit options of a run's driver JVM."""
+    submit = ["--master", master, "--name", name]
+    for key, value in confs.items():
+        submit += ["--conf", f"{key}={value}"]
+    for option, items in (
+        ("--jars", staged.jars),
+        ("--py-files", staged.py_files),
+        ("--files", staged.files),
+    ):
+        if items:
+            submit += [option, ",".join(items)]
+    return submit
+
+
+def _check_language(arguments: Mapping[str, str]) -> None:
+    language = arguments.get(sc.JOB_LANGUAGE, "python").strip().lower() or "python"
+    if language == "scala":
+        raise ExecutorError(
+            "Scala jobs (--job-language scala) are not supported by gluerun: "
+            "glueetl runs Python scripts only"
+        )
+    if language != "python":
+        raise ExecutorError(f"Unknown --job-language {language!r}: expected python")
+
+
+def _sizing(request: LaunchRequest) -> tuple[str | None, int | None, float | None]:
+    """The run's WorkerType, NumberOfWorkers and MaxCapacity."""
+    return request.worker_type, request.number_of_workers, request.max_capacity
+
+
+def _shippable(entries: Iterable[str]) -> list[str]:
+    """The files among PYTHONPATH `entries` that spark-submit can ship to executors."""
+    files: list[str] = []
+    for entry in entries:
+        path = Path(entry)
+        if path.is_dir() and path.name == EXTRA_PY_DIR:
+            files += sorted(str(p) for p in path.glob("*.py"))
+        elif path.is_file():
+            files.append(entry)
+    return files
+
+
+def _make_event_dir(path: str) -> None:
+    """Create a local event-log directory; Spark refuses to start without it."""
+    if not path or ("://" in path and not path.startswith("file://")):
+        return
+    local = Path(path[len("file://") :] if path.startswith("file://") else path)
+    try:
+        local.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ExecutorError(f"Cannot create the Spark event-log directory {local}: {exc}") from exc

@@ -1,0 +1,306 @@
+"""``GlueContext``: Glue's entry point on plain PySpark: a SQLContext with readers, writers.
+
+Sources and sinks are files: ``connection_type`` ``s3`` (or ``file``) with ``paths`` that are
+``s3://`` URIs, ``file://`` URIs or local paths. gluerun has no Data Catalog yet, so the
+``from_catalog`` methods raise.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from pyspark import SparkContext
+from pyspark.sql import DataFrame, SparkSession, SQLContext
+
+from . import _formats
+from ._storage import MODE_CONF, Storage
+from .dynamicframe import DynamicFrame
+
+__all__ = ["GlueContext", "GlueLogger"]
+
+_FILE_CONNECTIONS = ("s3", "file")
+_DEFAULT_RETENTION_HOURS = 168.0
+_NO_CATALOG = (
+    "gluerun has no Data Catalog: {what}(database={database!r}, table_name={table!r}) cannot "
+    "be resolved; use {alternative} with connection_type 's3' and the data's paths"
+)
+
+
+class GlueLogger:
+    """Glue's logger: ``info``, ``warn`` and ``error`` lines on the driver's stderr."""
+
+    def __init__(self, name: str = "GlueLogger") -> None:
+        self._logger = logging.getLogger(name)
+        if not self._logger.handlers:
+            handler = logging.StreamHandler(sys.stderr)
+            handler.setFormatter(
+                logging.Formatter(
+                    "%(asctime)s %(levelname)s %(name)s: %(message)s", "%y/%m/%d %H:%M:%S"
+                )
+            )
+            self._logger.addHandler(handler)
+            self._logger.setLevel(logging.INFO)
+            self._logger.propagate = False
+
+    def info(self, message: str) -> None:
+        self._logger.info(message)
+
+    def warn(self, message: str) -> None:
+        self._logger.warning(message)
+
+    def error(self, message: str) -> None:
+        self._logger.error(message)
+
+
+class GlueContext(SQLContext):
+    """Wraps a SparkContext; reads and writes DynamicFrames (see the module docstring)."""
+
+    def __init__(self, sparkContext: SparkContext, **options: Any) -> None:
+        spark = SparkSession.builder.getOrCreate()
+        super().__init__(sparkContext, spark)
+        self.spark_session = spark
+        self._glue_options = dict(options)
+        s3a = sparkContext.getConf().get(MODE_CONF, "staging") == "s3a"
+        self._storage = Storage(s3a=s3a)
+        self.create_dynamic_frame = DynamicFrameReader(self)
+        self.create_data_frame = DataFrameReader(self)
+        self.write_dynamic_frame = DynamicFrameWriter(self)
+
+    @property
+    def storage(self) -> Storage:
+        """How this context reaches its paths (local, s3a or staged through boto3)."""
+        return self._storage
+
+    def get_logger(self) -> GlueLogger:
+        return GlueLogger()
+
+    # -- sources ------------------------------------------------------------------------
+
+    def create_data_frame_from_options(
+        self,
+        connection_type: str,
+        connection_options: Mapping[str, Any] | None = None,
+        format: str | None = None,
+        format_options: Mapping[str, Any] | None = None,
+        transformation_ctx: str = "",
+        **kwargs: Any,
+    ) -> DataFrame:
+        """A DataFrame of the files at ``connection_options["paths"]`` in `format`."""
+        options = dict(connection_options or {})
+        _check_connection(connection_type)
+        paths = options.get("paths") or ([options["path"]] if options.get("path") else [])
+        if isinstance(paths, str):
+            paths = [paths]
+        if not paths:
+            raise ValueError("connection_options must name the data: {'paths': [...]}")
+        recurse = str(options.get("recurse", False)).lower() == "true"
+        readable = self._storage.read_paths([str(p) for p in paths])
+        return _formats.read(self.spark_session, readable, format, format_options or {}, recurse)
+
+    def create_dynamic_frame_from_options(
+        self,
+        connection_type: str,
+        connection_options: Mapping[str, Any] | None = None,
+        format: str | None = None,
+        format_options: Mapping[str, Any] | None = None,
+        transformation_ctx: str = "",
+        push_down_predicate: str = "",
+        **kwargs: Any,
+    ) -> DynamicFrame:
+        """A DynamicFrame of the files at ``connection_options["paths"]`` in `format`."""
+        frame = self.create_data_frame_from_options(
+            connection_type, connection_options, format, format_options, transformation_ctx
+        )
+        return DynamicFrame(frame, self, transformation_ctx)
+
+    def create_dynamic_frame_from_catalog(
+        self, database: str | None = None, table_name: str | None = None, *args: Any, **kwargs: Any
+    ) -> DynamicFrame:
+        """Always raises: there is no Data Catalog in gluerun yet."""
+        raise RuntimeError(
+            _NO_CATALOG.format(
+                what="create_dynamic_frame.from_catalog",
+                database=database,
+                table=table_name,
+                alternative="create_dynamic_frame.from_options",
+            )
+        )
+
+    def create_data_frame_from_catalog(
+        self, database: str | None = None, table_name: str | None = None, *args: Any, **kwargs: Any
+    ) -> DataFrame:
+        """Always raises: there is no Data Catalog in gluerun yet."""
+        raise RuntimeError(
+            _NO_CATALOG.format(
+                what="create_data_frame.from_catalog",
+                database=database,
+                table=table_name,
+                alternative="create_data_frame.from_options",
+            )
+        )
+
+    # -- sinks --------------------------------------------------------------------------
+
+    def write_dynamic_frame_from_options(
+        self,
+        frame: DynamicFrame,
+        connection_type: str,
+        connection_options: Mapping[str, Any] | None = None,
+        format: str | None = None,
+        format_options: Mapping[str, Any] | None = None,
+        transformation_ctx: str = "",
+    ) -> DynamicFrame:
+        """Append `frame` to ``connection_options["path"]`` in `format` (``partitionKeys``)."""
+        self.write_data_frame_from_options(
+            frame.toDF(), connection_type, connection_options, format, format_options
+        )
+        return frame
+
+    def write_data_frame_from_options(
+        self,
+        frame: DataFrame,
+        connection_type: str,
+        connection_options: Mapping[str, Any] | None = None,
+        format: str | None = None,
+        format_options: Mapping[str, Any] | None = None,
+        transformation_ctx: str = "",
+    ) -> None:
+        """Append the DataFrame `frame` to ``connection_options["path"]`` in `format`."""
+        _check_connection(connection_type)
+        options = dict(connection_options or {})
+        path = options.get("path")
+        if not path:
+            raise ValueError("connection_options must name the destination: {'path': ...}")
+        keys: Sequence[str] = options.get("partitionKeys") or []
+        fmt_options = dict(format_options or {})
+        self._storage.write(
+            str(path), lambda target: _formats.write(frame, target, format, fmt_options, keys)
+        )
+
+    def write_dynamic_frame_from_catalog(
+        self,
+        frame: DynamicFrame,
+        database: str | None = None,
+        table_name: str | None = None,
+        *args: Any,
+        **kwargs: Any,
+    ) -> DynamicFrame:
+        """Always raises: there is no Data Catalog in gluerun yet."""
+        raise RuntimeError(
+            _NO_CATALOG.format(
+                what="write_dynamic_frame.from_catalog",
+                database=database,
+                table=table_name,
+                alternative="write_dynamic_frame.from_options",
+            )
+        )
+
+    def purge_s3_path(
+        self,
+        s3_path: str,
+        options: Mapping[str, Any] | None = None,
+        transformation_ctx: str = "",
+    ) -> None:
+        """Delete the files under `s3_path` older than ``retentionPeriod`` hours (default 168).
+
+        ``excludeStorageClasses`` keeps objects of those storage classes. Local paths and
+        ``file://`` URIs are purged too (a gluerun extension).
+        """
+        opts = dict(options or {})
+        hours = float(opts.get("retentionPeriod", _DEFAULT_RETENTION_HOURS))
+        excluded = list(opts.get("excludeStorageClasses", []))
+        self._storage.purge(s3_path, hours, excluded)
+
+
+class DynamicFrameReader:
+    """``glueContext.create_dynamic_frame``: ``from_options`` and ``from_catalog``."""
+
+    def __init__(self, glue_context: GlueContext) -> None:
+        self._glue_context = glue_context
+
+    def from_options(
+        self,
+        connection_type: str,
+        connection_options: Mapping[str, Any] | None = None,
+        format: str | None = None,
+        format_options: Mapping[str, Any] | None = None,
+        transformation_ctx: str = "",
+        push_down_predicate: str = "",
+        **kwargs: Any,
+    ) -> DynamicFrame:
+        return self._glue_context.create_dynamic_frame_from_options(
+            connection_type, connection_options, format, format_options, transformation_ctx
+        )
+
+    def from_catalog(
+        self, database: str | None = None, table_name: str | None = None, **kwargs: Any
+    ) -> DynamicFrame:
+        database = database or kwargs.get("name_space")
+        return self._glue_context.create_dynamic_frame_from_catalog(database, table_name)
+
+
+class DataFrameReader:
+    """``glueContext.create_data_frame``: ``from_options`` and ``from_catalog``."""
+
+    def __init__(self, glue_context: GlueContext) -> None:
+        self._glue_context = glue_context
+
+    def from_options(
+        self,
+        connection_type: str,
+        connection_options: Mapping[str, Any] | None = None,
+        format: str | None = None,
+        format_options: Mapping[str, Any] | None = None,
+        transformation_ctx: str = "",
+        **kwargs: Any,
+    ) -> DataFrame:
+        return self._glue_context.create_data_frame_from_options(
+            connection_type, connection_options, format, format_options, transformation_ctx
+        )
+
+    def from_catalog(
+        self, database: str | None = None, table_name: str | None = None, **kwargs: Any
+    ) -> DataFrame:
+        database = database or kwargs.get("name_space")
+        return self._glue_context.create_data_frame_from_catalog(database, table_name)
+
+
+class DynamicFrameWriter:
+    """``glueContext.write_dynamic_frame``: ``from_options`` and ``from_catalog``."""
+
+    def __init__(self, glue_context: GlueContext) -> None:
+        self._glue_context = glue_context
+
+    def from_options(
+        self,
+        frame: DynamicFrame,
+        connection_type: str,
+        connection_options: Mapping[str, Any] | None = None,
+        format: str | None = None,
+        format_options: Mapping[str, Any] | None = None,
+        transformation_ctx: str = "",
+    ) -> DynamicFrame:
+        return self._glue_context.write_dynamic_frame_from_options(
+            frame, connection_type, connection_options, format, format_options, transformation_ctx
+        )
+
+    def from_catalog(
+        self,
+        frame: DynamicFrame,
+        database: str | None = None,
+        table_name: str | None = None,
+        **kwargs: Any,
+    ) -> DynamicFrame:
+        database = database or kwargs.get("name_space")
+        return self._glue_context.write_dynamic_frame_from_catalog(frame, database, table_name)
+
+
+def _check_connection(connection_type: str) -> None:
+    if connection_type not in _FILE_CONNECTIONS:
+        raise ValueError(
+            f"gluerun's awsglue supports connection_type 's3' (s3://, file:// or local paths); "
+            f"not {connection_type!r}"
+        )

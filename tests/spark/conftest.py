@@ -1,0 +1,114 @@
+"""Fixtures of the Spark tier: one local SparkSession for the unit tests, moto, live servers.
+
+The unit tests import the ``awsglue`` runtime straight from the source tree and share one
+SparkSession (one JVM for the whole tier); the end-to-end tests drive ``gluerun serve``,
+whose glueetl runs each start their own driver JVM.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+from spark_support import (
+    BIN,
+    CREDENTIALS,
+    RUNTIME,
+    Server,
+    free_port,
+    job_env,
+    stop_process,
+    wait_for_port,
+)
+
+
+@pytest.fixture(scope="session")
+def s3_endpoint() -> Iterator[str]:
+    """A moto S3 server on loopback for the whole tier."""
+    port = free_port()
+    proc = subprocess.Popen(
+        [str(BIN / "moto_server"), "-H", "127.0.0.1", "-p", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        wait_for_port(port, proc)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        stop_process(proc)
+
+
+@pytest.fixture(scope="session")
+def s3_client(s3_endpoint: str) -> Any:
+    return boto3.client("s3", endpoint_url=s3_endpoint, region_name="us-east-1", **_keys())
+
+
+def _keys() -> dict[str, str]:
+    return {
+        "aws_access_key_id": CREDENTIALS["AWS_ACCESS_KEY_ID"],
+        "aws_secret_access_key": CREDENTIALS["AWS_SECRET_ACCESS_KEY"],
+    }
+
+
+@pytest.fixture(scope="session")
+def spark() -> Iterator[Any]:
+    """The tier's one local SparkSession; Python workers see the awsglue runtime."""
+    from pyspark.sql import SparkSession
+
+    previous = os.environ.get("PYSPARK_PYTHON")
+    os.environ["PYSPARK_PYTHON"] = sys.executable  # the Python workers' interpreter
+    session = (
+        SparkSession.builder.master("local[2]")
+        .appName("gluerun-tests")
+        .config("spark.ui.enabled", "false")
+        .config("spark.sql.shuffle.partitions", "2")
+        .config("spark.executorEnv.PYTHONPATH", str(RUNTIME))
+        .config("spark.driver.extraJavaOptions", "-XX:TieredStopAtLevel=1 -XX:+UseSerialGC")
+        .getOrCreate()
+    )
+    session.sparkContext.setLogLevel("ERROR")
+    yield session
+    session.stop()
+    if previous is None:
+        os.environ.pop("PYSPARK_PYTHON", None)
+    else:
+        os.environ["PYSPARK_PYTHON"] = previous
+
+
+@pytest.fixture(scope="session")
+def glue_context(spark: Any) -> Any:
+    from awsglue.context import GlueContext
+
+    return GlueContext(spark.sparkContext)
+
+
+@pytest.fixture(scope="module")
+def spark_server(tmp_path_factory: pytest.TempPathFactory, s3_endpoint: str) -> Iterator[Server]:
+    """A gluerun server running glueetl jobs in local mode, with S3 on moto."""
+    srv = Server(
+        tmp_path_factory.mktemp("spark-server") / "data",
+        env={"GLUERUN_S3_ENDPOINT_URL": s3_endpoint, "GLUERUN_JOB_ENV": job_env(), **CREDENTIALS},
+    )
+    srv.start()
+    yield srv
+    if srv.proc is not None:
+        srv.stop()
+
+
+_HERE = Path(__file__).resolve().parent
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    # PySpark leaves py4j and result-collection sockets to the garbage collector.
+    for item in items:
+        if _HERE in Path(str(item.path)).resolve().parents:
+            item.add_marker(pytest.mark.filterwarnings("ignore::ResourceWarning"))
+            item.add_marker(
+                pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
+            )

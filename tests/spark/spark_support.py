@@ -1,0 +1,67 @@
+"""Helpers shared by the Spark tier (imported by name: pytest puts this dir on sys.path)."""
+
+from __future__ import annotations
+
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+RUNTIME = Path(__file__).resolve().parents[2] / "src" / "gluerun" / "runtime"
+#: the e2e tier's live-server helpers, and the awsglue runtime for the in-process unit tests
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "e2e"))
+sys.path.insert(0, str(RUNTIME))
+
+from live_server import BIN, FINAL, Server, free_port, wait_state  # noqa: E402
+
+__all__ = [
+    "BIN",
+    "CREDENTIALS",
+    "FINAL",
+    "RUNTIME",
+    "RUN_TIMEOUT",
+    "Server",
+    "free_port",
+    "job_env",
+    "stop_process",
+    "wait_for_port",
+    "wait_state",
+]
+
+#: the S3 credentials moto accepts, given to the servers' job processes
+CREDENTIALS = {
+    "AWS_ACCESS_KEY_ID": "testing",
+    "AWS_SECRET_ACCESS_KEY": "testing",
+    "AWS_DEFAULT_REGION": "us-east-1",
+}
+#: the first run of a fresh driver JVM can take long on a loaded 2-core box
+RUN_TIMEOUT = 240.0
+
+
+def job_env() -> str:
+    return ",".join(f"{k}={v}" for k, v in CREDENTIALS.items())
+
+
+def wait_for_port(port: int, proc: subprocess.Popen[bytes], timeout: float = 60.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"{proc.args!r} exited with {proc.returncode}")
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
+                return
+        except OSError:
+            time.sleep(0.1)
+    raise TimeoutError(f"port {port} never accepted connections")
+
+
+def stop_process(proc: subprocess.Popen[bytes], grace: float = 10.0) -> None:
+    """Terminate one process this tier started, by its pid, and reap it."""
+    if proc.poll() is None:
+        proc.terminate()
+        try:
+            proc.wait(grace)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()

@@ -1,0 +1,191 @@
+"""glueetl runs sent to a Spark standalone cluster (master + worker from the pyspark package)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import psutil
+import pytest
+from spark_support import (
+    FINAL,
+    RUN_TIMEOUT,
+    Server,
+    free_port,
+    job_env,
+    stop_process,
+    wait_for_port,
+    wait_state,
+)
+
+pyspark = pytest.importorskip("pyspark")
+
+pytestmark = pytest.mark.slow
+
+SPARK_HOME = Path(pyspark.__file__).resolve().parent
+
+CLUSTER_SCRIPT = """
+import sys
+from awsglue.context import GlueContext
+from awsglue.transforms import Map
+from awsglue.utils import getResolvedOptions
+from pyspark.context import SparkContext
+
+args = getResolvedOptions(sys.argv, ["input", "output"])
+sc = SparkContext()
+print("MASTER", sc.master)
+glueContext = GlueContext(sc)
+frame = glueContext.create_dynamic_frame.from_options(
+    connection_type="s3", connection_options={"paths": [args["input"]]}, format="json"
+)
+
+def double(record):
+    record["n"] = record["n"] * 2
+    return record
+
+doubled = Map.apply(frame=frame, f=double)
+glueContext.write_dynamic_frame.from_options(
+    frame=doubled, connection_type="s3", connection_options={"path": args["output"]}, format="json"
+)
+"""
+
+BUSY_SCRIPT = """
+import time
+from pyspark.context import SparkContext
+
+sc = SparkContext()
+print("READY", flush=True)
+sc.parallelize(range(2), 2).map(lambda x: time.sleep(600)).count()
+"""
+
+
+def _spark_class(*args: str, log: Path) -> subprocess.Popen[bytes]:
+    env = {**os.environ, "SPARK_HOME": str(SPARK_HOME), "SPARK_LOCAL_IP": "127.0.0.1"}
+    with log.open("ab") as out:
+        return subprocess.Popen(
+            [str(SPARK_HOME / "bin" / "spark-class"), *args],
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+
+
+def _wait_for_text(path: Path, text: str, proc: subprocess.Popen[bytes], timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while text not in path.read_text(errors="replace"):
+        if proc.poll() is not None or time.monotonic() > deadline:
+            raise RuntimeError(f"{text!r} never appeared:\n{path.read_text()[-3000:]}")
+        time.sleep(0.2)
+
+
+@pytest.fixture(scope="module")
+def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, psutil.Process]]:
+    """A standalone master and one worker on 127.0.0.1; both stopped by pid afterwards."""
+    base = tmp_path_factory.mktemp("cluster")
+    port = free_port()
+    master = _spark_class(
+        "org.apache.spark.deploy.master.Master",
+        *("--host", "127.0.0.1", "--port", str(port), "--webui-port", str(free_port())),
+        log=base / "master.log",
+    )
+    started: list[subprocess.Popen[bytes]] = [master]
+    try:
+        wait_for_port(port, master, timeout=120)
+        url = f"spark://127.0.0.1:{port}"
+        worker = _spark_class(
+            "org.apache.spark.deploy.worker.Worker",
+            *("--host", "127.0.0.1", "--cores", "2", "--memory", "2g"),
+            *("--webui-port", str(free_port()), "--work-dir", str(base / "work"), url),
+            log=base / "worker.log",
+        )
+        started.append(worker)
+        _wait_for_text(base / "worker.log", "Successfully registered with master", worker, 120)
+        yield url, psutil.Process(worker.pid)
+    finally:
+        for proc in reversed(started):
+            leftovers = _descendants(proc.pid)
+            stop_process(proc)
+            psutil.wait_procs(leftovers, timeout=10)
+            for left in leftovers:
+                if left.is_running():
+                    left.kill()
+
+
+def _descendants(pid: int) -> list[psutil.Process]:
+    try:
+        return psutil.Process(pid).children(recursive=True)
+    except psutil.NoSuchProcess:
+        return []
+
+
+def _executors(worker: psutil.Process) -> list[psutil.Process]:
+    found = []
+    for child in _descendants(worker.pid):
+        try:
+            if any("CoarseGrainedExecutorBackend" in part for part in child.cmdline()):
+                found.append(child)
+        except psutil.NoSuchProcess:
+            continue
+    return found
+
+
+@pytest.fixture(scope="module")
+def cluster_server(
+    tmp_path_factory: pytest.TempPathFactory, cluster: tuple[str, psutil.Process]
+) -> Iterator[Server]:
+    env = {"GLUERUN_SPARK_MASTER": cluster[0], "GLUERUN_JOB_ENV": job_env()}
+    srv = Server(tmp_path_factory.mktemp("cluster-server") / "data", env=env)
+    srv.start()
+    yield srv
+    if srv.proc is not None:
+        srv.stop()
+
+
+def _create(glue: Any, name: str, script: Path, **extra: Any) -> None:
+    command = {"Name": "glueetl", "ScriptLocation": str(script)}
+    glue.create_job(Name=name, Role="r", Command=command, **extra)
+
+
+def test_a_glue_script_runs_on_the_cluster(cluster_server: Server, tmp_path: Path) -> None:
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "n.json").write_text("".join(json.dumps({"n": n}) + "\n" for n in (1, 2, 3)))
+    script = tmp_path / "cluster.py"
+    script.write_text(CLUSTER_SCRIPT)
+    glue = cluster_server.client()
+    _create(glue, "on-cluster", script)
+    out = tmp_path / "out"
+    arguments = {"--input": str(tmp_path / "in"), "--output": str(out)}
+    run_id = glue.start_job_run(JobName="on-cluster", Arguments=arguments)["JobRunId"]
+    run = wait_state(glue, "on-cluster", run_id, FINAL, timeout=RUN_TIMEOUT)
+    run_dir = cluster_server.data_dir / "runs" / run_id
+    assert run["JobRunState"] == "SUCCEEDED", (run_dir / "stderr.log").read_text()[-3000:]
+    assert "MASTER spark://127.0.0.1:" in (run_dir / "stdout.log").read_text()
+    lines = [json.loads(x) for f in out.glob("part-*") for x in f.read_text().splitlines()]
+    assert sorted(r["n"] for r in lines) == [2, 4, 6]
+
+
+def test_stop_ends_the_driver_and_its_executors(
+    cluster_server: Server, cluster: tuple[str, psutil.Process], tmp_path: Path
+) -> None:
+    worker = cluster[1]
+    script = tmp_path / "busy.py"
+    script.write_text(BUSY_SCRIPT)
+    glue = cluster_server.client()
+    _create(glue, "busy", script)
+    run_id = glue.start_job_run(JobName="busy")["JobRunId"]
+    stdout = cluster_server.data_dir / "runs" / run_id / "stdout.log"
+    deadline = time.monotonic() + RUN_TIMEOUT
+    while not _executors(worker) or "READY" not in (stdout.read_text() if stdout.exists() else ""):
+        assert time.monotonic() < deadline, "no executor ever started"
+        time.sleep(0.5)
+    executors = _executors(worker)
+    glue.batch_stop_job_run(JobName="busy", JobRunIds=[run_id])
+    assert wait_state(glue, "busy", run_id, FINAL, timeout=60)["JobRunState"] == "STOPPED"
+    _, alive = psutil.wait_procs(executors, timeout=30)
+    assert not alive

@@ -1,0 +1,245 @@
+"""The glueetl executor without a JVM: Glue's parameters as spark-submit options, sizing, env.
+
+A fake ``spark-submit`` records its arguments and environment, so these tests are fast.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import stat
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+from spark_support import RUNTIME
+
+from gluerun.errors import ExecutorError
+from gluerun.executors import _spark_conf as sc
+from gluerun.executors.base import LaunchRequest
+from gluerun.executors.spark import SparkExecutor
+
+#: a job script that records what the driver would hand PySpark
+RECORDER = """
+import json, os, shlex, sys
+submit = shlex.split(os.environ["PYSPARK_SUBMIT_ARGS"])
+json.dump({"submit": submit, "argv": sys.argv, "env": dict(os.environ)}, open("submit.json", "w"))
+"""
+
+
+@pytest.fixture
+def spark_home(tmp_path: Path) -> Path:
+    home = tmp_path / "spark"
+    (home / "bin").mkdir(parents=True)
+    submit = home / "bin" / "spark-submit"
+    submit.write_text("#!/bin/sh\nexit 1\n")
+    submit.chmod(submit.stat().st_mode | stat.S_IXUSR)
+    return home
+
+
+def executor(spark_home: Path, tmp_path: Path, **kwargs: Any) -> SparkExecutor:
+    return SparkExecutor(
+        sys.executable, RUNTIME, tmp_path / "cache", spark_home=str(spark_home), **kwargs
+    )
+
+
+def submit(ex: SparkExecutor, tmp_path: Path, arguments: dict[str, str]) -> dict[str, Any]:
+    script = tmp_path / "job.py"
+    script.write_text(RECORDER)
+    request = LaunchRequest(
+        run_id="jr_1",
+        job_name="etl",
+        command_name="glueetl",
+        script_location=str(script),
+        python_version="3",
+        argv=["--JOB_NAME", "etl", *[x for kv in arguments.items() for x in kv]],
+        arguments=arguments,
+        run_dir=tmp_path / "run",
+        env={},
+    )
+    status = ex.launch(request).wait(30)
+    assert status is not None and status.succeeded, status
+    recorded: dict[str, Any] = json.loads((tmp_path / "run" / "submit.json").read_text())
+    return recorded
+
+
+def confs(argv: list[str]) -> dict[str, str]:
+    pairs = [argv[i + 1] for i, arg in enumerate(argv) if arg == "--conf"]
+    return dict(pair.split("=", 1) for pair in pairs)
+
+
+def option(argv: list[str], name: str) -> str | None:
+    return argv[argv.index(name) + 1] if name in argv else None
+
+
+def test_a_plain_run_is_local_tuned_and_sees_the_runtime(spark_home: Path, tmp_path: Path) -> None:
+    got = submit(executor(spark_home, tmp_path), tmp_path, {})
+    argv, env = got["submit"], got["env"]
+    assert option(argv, "--master") == f"local[{os.cpu_count()}]"
+    assert option(argv, "--name") == "etl"
+    assert argv[-1] == "pyspark-shell"
+    assert got["argv"] == [str((tmp_path / "run" / "job.py").resolve()), "--JOB_NAME", "etl"]
+    conf = confs(argv)
+    assert conf["spark.ui.enabled"] == "false"
+    assert "-XX:TieredStopAtLevel=1" in conf["spark.driver.extraJavaOptions"]
+    assert conf[sc.S3_MODE_CONF] == "staging"
+    assert env["PYTHONPATH"].split(":")[0] == str(RUNTIME)
+    assert env["PYSPARK_PYTHON"] == sys.executable
+    assert env["SPARK_HOME"] == str(spark_home)
+    assert env["SPARK_LOCAL_IP"] == "127.0.0.1"
+    assert "GLUERUN_S3_ENDPOINT_URL" not in env
+    assert "--py-files" not in argv
+
+
+def test_glue_parameters_become_spark_submit_options(spark_home: Path, tmp_path: Path) -> None:
+    jar = tmp_path / "lib.jar"
+    jar.write_bytes(b"PK")
+    helper = tmp_path / "helper.py"
+    helper.write_text("X = 1\n")
+    data = tmp_path / "lookup.csv"
+    data.write_text("a,b\n")
+    events = tmp_path / "events"
+    arguments = {
+        "--conf": "spark.sql.shuffle.partitions=3 --conf spark.ui.enabled=false",
+        "--extra-jars": str(jar),
+        "--extra-py-files": str(helper),
+        "--extra-files": f"file://{data}",
+        "--user-jars-first": "true",
+        "--enable-spark-ui": "true",
+        "--spark-event-logs-path": str(events),
+        "--job-language": "python",
+    }
+    ex = executor(
+        spark_home,
+        tmp_path,
+        spark_conf="spark.executor.memory=2g",
+        s3_endpoint_url="http://s3.test:9000",
+    )
+    got = submit(ex, tmp_path, arguments)
+    argv, env = got["submit"], got["env"]
+    conf = confs(argv)
+    assert conf["spark.sql.shuffle.partitions"] == "3"
+    assert conf["spark.executor.memory"] == "2g"
+    assert conf["spark.ui.enabled"] == "false"  # the job's --conf wins over --enable-spark-ui
+    assert conf["spark.eventLog.enabled"] == "true" and conf["spark.eventLog.dir"] == str(events)
+    assert events.is_dir()
+    assert conf["spark.driver.userClassPathFirst"] == "true"
+    assert option(argv, "--jars") == str(jar)
+    assert option(argv, "--py-files") == str(
+        (tmp_path / "run" / "extra-py" / "helper.py").resolve()
+    )
+    assert option(argv, "--files") == str((tmp_path / "run" / "lookup.csv").resolve())
+    assert (tmp_path / "run" / "lookup.csv").read_text() == "a,b\n"
+    assert env["GLUERUN_S3_ENDPOINT_URL"] == "http://s3.test:9000"
+
+
+def test_server_jars_and_job_jars_are_merged(spark_home: Path, tmp_path: Path) -> None:
+    jar = tmp_path / "job.jar"
+    jar.write_bytes(b"PK")
+    ex = executor(spark_home, tmp_path, spark_conf="spark.jars=/opt/hadoop-aws-3.3.1.jar")
+    argv = submit(ex, tmp_path, {"--extra-jars": str(jar)})["submit"]
+    assert option(argv, "--jars") == f"{jar},/opt/hadoop-aws-3.3.1.jar"
+    assert "spark.jars" not in confs(argv)
+    assert confs(argv)[sc.S3_MODE_CONF] == "s3a"
+
+
+def test_hadoop_aws_among_the_jars_switches_s3_to_s3a(spark_home: Path, tmp_path: Path) -> None:
+    jar = tmp_path / "hadoop-aws-3.3.4.jar"
+    jar.write_bytes(b"PK")
+    ex = executor(spark_home, tmp_path, s3_endpoint_url="http://127.0.0.1:9000")
+    conf = confs(submit(ex, tmp_path, {"--extra-jars": str(jar)})["submit"])
+    assert conf[sc.S3_MODE_CONF] == "s3a"
+    assert conf["spark.hadoop.fs.s3.impl"] == sc.S3A_FILESYSTEM
+    assert conf["spark.hadoop.fs.s3a.endpoint"] == "http://127.0.0.1:9000"
+    assert conf["spark.hadoop.fs.s3a.path.style.access"] == "true"
+    assert conf["spark.hadoop.fs.s3a.connection.ssl.enabled"] == "false"
+
+
+def test_a_cluster_master_ships_the_runtime_to_executors(spark_home: Path, tmp_path: Path) -> None:
+    ex = executor(spark_home, tmp_path, master="spark://127.0.0.1:7077")
+    got = submit(ex, tmp_path, {})
+    assert option(got["submit"], "--master") == "spark://127.0.0.1:7077"
+    shipped = option(got["submit"], "--py-files")
+    assert shipped is not None and shipped.endswith(".zip")
+    import zipfile
+
+    assert "awsglue/dynamicframe.py" in zipfile.ZipFile(shipped).namelist()
+    assert "SPARK_LOCAL_IP" not in got["env"]
+
+
+@pytest.mark.parametrize(
+    ("arguments", "message"),
+    [
+        ({"--job-language": "scala"}, "Scala jobs"),
+        ({"--job-language": "r"}, "Unknown --job-language"),
+        ({"--conf": "spark.a"}, "not key=value"),
+        ({"--extra-jars": "/nowhere/x.jar"}, "Extra jar not found"),
+        ({"--extra-files": "/nowhere/x.csv"}, "Extra file not found"),
+    ],
+)
+def test_bad_parameters_fail_the_launch(
+    spark_home: Path, tmp_path: Path, arguments: dict[str, str], message: str
+) -> None:
+    with pytest.raises(ExecutorError, match=message):
+        submit(executor(spark_home, tmp_path), tmp_path, arguments)
+
+
+def test_no_spark_home_is_a_clear_error(tmp_path: Path) -> None:
+    ex = executor(tmp_path / "nowhere", tmp_path)
+    with pytest.raises(ExecutorError, match="No bin/spark-submit"):
+        ex.spark_home()
+
+
+def test_the_job_interpreters_pyspark_is_found() -> None:
+    ex = SparkExecutor(sys.executable, RUNTIME, Path("/nonexistent-cache"))
+    assert (ex.spark_home() / "bin" / "spark-submit").is_file()
+
+
+def test_glue_conf_syntax() -> None:
+    assert sc.parse_conf("") == []
+    assert sc.parse_conf("spark.a=1") == [("spark.a", "1")]
+    assert sc.parse_conf("--conf spark.a=1 --conf spark.b=x=y") == [
+        ("spark.a", "1"),
+        ("spark.b", "x=y"),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("worker_type", "workers", "capacity", "expected"),
+    [
+        ("G.1X", 10, None, sc.Resources(4, 10240, 9)),
+        ("G.2X", 2, None, sc.Resources(8, 20480, 1)),
+        ("G.025X", 3, None, sc.Resources(2, 2048, 2)),
+        ("Standard", 10, None, sc.Resources(4, 5120, 17)),
+        (None, None, 10.0, sc.Resources(4, 5120, 17)),
+        (None, None, 2.0, sc.Resources(4, 5120, 1)),
+        ("Z.2X", 2, None, None),
+        (None, None, None, None),
+    ],
+)
+def test_glue_capacity_maps_to_executors(
+    worker_type: str | None, workers: int | None, capacity: float | None, expected: Any
+) -> None:
+    assert sc.resources(worker_type, workers, capacity) == expected
+
+
+def test_local_mode_scales_the_capacity_down_to_the_machine() -> None:
+    found = sc.Resources(4, 10240, 9)
+    assert sc.local_master(found, 2) == "local[2]"
+    assert sc.local_master(sc.Resources(2, 2048, 1), 8) == "local[2]"
+    assert sc.local_master(None, 2) == "local[2]"
+    assert sc.sizing_confs(found, True, 24 * 1024) == {"spark.driver.memory": "6144m"}
+    cluster = sc.sizing_confs(found, False, 24 * 1024)
+    assert cluster["spark.executor.instances"] == "9"
+    assert cluster["spark.cores.max"] == "36"
+    assert cluster["spark.executor.memory"] == "10240m"
+
+
+def test_serve_takes_a_spark_master() -> None:
+    from click.testing import CliRunner
+
+    from gluerun.cli import main
+
+    result = CliRunner().invoke(main, ["serve", "--help"])
+    assert "--spark-master" in result.output and "GLUERUN_SPARK_MASTER" in result.output
