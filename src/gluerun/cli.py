@@ -68,6 +68,8 @@ def run_server(settings: Settings, log_level: str = "info") -> None:
     logging.basicConfig(
         level=log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
+    # Alembic announces each of its plugins at INFO; the migrations it runs are worth seeing.
+    logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     store = open_store(settings.resolved_database_url)
     clock = SystemClock()
