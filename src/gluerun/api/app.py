@@ -74,9 +74,11 @@ class Dispatcher:
         return handler(self.logs, body)
 
 
-#: Reads that cost tens of microseconds on SQLite: cheaper to answer on the event loop than
-#: to hand to a worker thread and back.
-INLINE_READS = frozenset({"AWSGlue.GetJobRun", "AWSGlue.GetJob"})
+#: Calls answered on the event loop when the store is local SQLite. They take tens of
+#: microseconds (reads of one job or run) or one short write transaction (StartJobRun, which
+#: would wait for SQLite's single writer on any thread): a round trip through the worker
+#: threads costs more, and under load their hand-offs of the GIL cost more still.
+INLINE_OPERATIONS = frozenset({"AWSGlue.GetJobRun", "AWSGlue.GetJob", "AWSGlue.StartJobRun"})
 
 
 def build_app(
@@ -116,7 +118,7 @@ def build_app(
             Route("/events", events_page, methods=["GET"]),
         ]
     )
-    inline = INLINE_READS if inline_reads else frozenset()
+    inline = INLINE_OPERATIONS if inline_reads else frozenset()
     return ProtocolEdge(dispatcher.call, dispatcher.known, inline, meter, pages)
 
 

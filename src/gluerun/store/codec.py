@@ -59,11 +59,15 @@ def dump_run(run: JobRun) -> str:
     return orjson.dumps(run).decode()
 
 
+_STATES = {state.value: state for state in RunState}
+
+
 def load_run(doc: str | bytes) -> JobRun:
     data: dict[str, Any] = orjson.loads(doc)
-    data["state"] = RunState(data["state"])
-    data["launch"] = LaunchSpec(**data["launch"])
-    data["predecessors"] = tuple(Predecessor(**p) for p in data["predecessors"])
+    data["state"] = _STATES[data["state"]]
+    data["launch"] = _build(LaunchSpec, {}, data["launch"])
+    preds = data["predecessors"]
+    data["predecessors"] = tuple(Predecessor(**p) for p in preds) if preds else ()
     return _build(JobRun, _RUN_DEFAULTS, data)
 
 
