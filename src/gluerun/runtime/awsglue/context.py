@@ -14,8 +14,9 @@ from typing import Any
 
 from pyspark import SparkContext
 from pyspark.sql import DataFrame, SparkSession, SQLContext
+from pyspark.sql.types import StructType
 
-from . import _formats
+from . import _bookmarks, _formats
 from ._storage import MODE_CONF, Storage
 from .dynamicframe import DynamicFrame
 
@@ -97,7 +98,14 @@ class GlueContext(SQLContext):
         if not paths:
             raise ValueError("connection_options must name the data: {'paths': [...]}")
         recurse = str(options.get("recurse", False)).lower() == "true"
-        readable = self._storage.read_paths([str(p) for p in paths])
+        wanted = [str(p) for p in paths]
+        bookmarks = _bookmarks.current()
+        if bookmarks is not None and bookmarks.active and transformation_ctx:
+            listed = _bookmarks.list_files(wanted, recurse, self._storage)
+            wanted = [entry.path for entry in bookmarks.select(transformation_ctx, listed)]
+            if not wanted:
+                return self.spark_session.createDataFrame([], StructType([]))
+        readable = self._storage.read_paths(wanted)
         return _formats.read(self.spark_session, readable, format, format_options or {}, recurse)
 
     def create_dynamic_frame_from_options(

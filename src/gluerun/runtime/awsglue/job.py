@@ -1,13 +1,15 @@
 """``Job``: a Glue job's run inside the script (``init`` … ``commit``), on plain PySpark.
 
-``commit`` is where a run's job bookmarks are saved; gluerun has no bookmarks yet, so it
-only records that the run committed.
+``init`` loads the job's bookmark state and ``commit`` saves it (``job-bookmark-enable`` only;
+see ``_bookmarks``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
+
+from . import _bookmarks
 
 if TYPE_CHECKING:
     from .context import GlueContext
@@ -71,18 +73,23 @@ class Job:
         self._args = dict(args or {})
         self._initialized = True
         self._committed = False
+        _bookmarks.install(_bookmarks.BookmarkContext.load(job_name, self._args))
 
     def isInitialized(self) -> bool:
         return self._initialized
 
     def commit(self) -> None:
-        """End the run's job successfully (where its bookmarks will be saved).
+        """End the run's job successfully, saving its bookmarks when they are enabled.
 
         Raises:
-            RuntimeError: `init` was not called first.
+            RuntimeError: `init` was not called first, or the server refused the bookmark
+                commit (e.g. GLUE_JOB_BOOKMARK_VERSION_MISMATCH_ERROR).
         """
         if not self._initialized:
             raise RuntimeError("Job.commit() called before Job.init()")
+        bookmarks = _bookmarks.current()
+        if bookmarks is not None:
+            bookmarks.commit()
         self._committed = True
 
     @property
