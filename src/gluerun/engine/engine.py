@@ -11,12 +11,11 @@ import dataclasses
 import logging
 import queue
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
-from pathlib import Path
 
 from gluerun.clock import Clock
+from gluerun.engine._records import EngineConfig, Event, Live
 from gluerun.engine.logs import LogCollector
 from gluerun.engine.triggers import TriggerFirer
 from gluerun.errors import ExecutorError
@@ -27,6 +26,8 @@ from gluerun.store.base import Store
 
 log = logging.getLogger(__name__)
 
+__all__ = ["FINAL_NOTE", "OWNED", "Engine", "EngineConfig"]
+
 #: States of runs an engine owns once it has claimed them.
 OWNED = frozenset({RunState.STARTING, RunState.RUNNING, RunState.STOPPING})
 #: How often the loop looks at the store when nothing wakes it (other nodes' writes).
@@ -35,41 +36,6 @@ POLL_SECONDS = 1.0
 FINAL_NOTE = "run ended"
 #: The shortest pause between two passes of the loop.
 MIN_TICK_SECONDS = 0.005
-
-
-@dataclass
-class _Live:
-    """A run this engine is executing."""
-
-    run: JobRun
-    execution: Execution | None = None
-    killing: bool = False
-    timed_out: bool = False
-
-
-@dataclass
-class _Event:
-    """Something a worker thread reports to the loop."""
-
-    run_id: str
-    launched: Execution | None = None
-    status: ExitStatus | None = None
-    error: str | None = None
-
-
-@dataclass
-class EngineConfig:
-    node_id: str
-    runs_dir: Path
-    max_parallel_runs: int = 16
-    job_env: Mapping[str, str] = field(default_factory=dict)
-    kill_grace: float = 5.0
-    #: delete log events older than this many days (0: keep them forever)
-    log_retention_days: int = 0
-    #: the API endpoint job processes reach gluerun at (Job.init/commit of job bookmarks)
-    endpoint_url: str = ""
-    #: called with each run this engine moved to a final state (metrics)
-    observer: Callable[[JobRun], None] | None = None
 
 
 class Engine:
@@ -86,8 +52,8 @@ class Engine:
         self.executors = executors
         self.clock = clock
         self.config = config
-        self._live: dict[str, _Live] = {}
-        self._events: queue.SimpleQueue[_Event] = queue.SimpleQueue()
+        self._live: dict[str, Live] = {}
+        self._events: queue.SimpleQueue[Event] = queue.SimpleQueue()
         self._pool = ThreadPoolExecutor(max(4, config.max_parallel_runs), "gluerun-run")
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -121,21 +87,6 @@ class Engine:
             self.store.wait_for_change(self._sleep_seconds())
             # Bursts of writes (thousands of StartJobRun a second) coalesce into one pass.
             self._stop.wait(MIN_TICK_SECONDS)
-
-    def run_until_idle(self, timeout: float = 30.0) -> None:
-        """Tick until no run of this node is live (tests); re-raises tick errors."""
-        deadline = threading.Event()
-        timer = threading.Timer(timeout, deadline.set)
-        timer.start()
-        try:
-            while not deadline.is_set():
-                self.tick()
-                if not self._live and not self.store.node_runs(None, {RunState.STARTING}):
-                    return
-                self.store.wait_for_change(0.05)
-            raise TimeoutError("engine did not become idle")
-        finally:
-            timer.cancel()
 
     def _sleep_seconds(self) -> float:
         now = self.clock.now()
@@ -202,7 +153,7 @@ class Engine:
 
     # -- launching ----------------------------------------------------------------------
     def _launch(self, run: JobRun) -> None:
-        live = _Live(run)
+        live = Live(run)
         self._live[run.id] = live
         executor = self.executors.get(run.launch.command_name)
         if executor is None:
@@ -243,18 +194,18 @@ class Engine:
         try:
             execution = executor.launch(request)
         except ExecutorError as exc:
-            self._report(_Event(request.run_id, error=str(exc)))
+            self._report(Event(request.run_id, error=str(exc)))
         except Exception as exc:
             log.exception("launch of %s failed", request.run_id)
-            self._report(_Event(request.run_id, error=f"gluerun could not launch the run: {exc}"))
+            self._report(Event(request.run_id, error=f"gluerun could not launch the run: {exc}"))
         else:
-            self._report(_Event(request.run_id, launched=execution))
+            self._report(Event(request.run_id, launched=execution))
 
-    def _report(self, event: _Event) -> None:
+    def _report(self, event: Event) -> None:
         self._events.put(event)
         self.store.notify()
 
-    def _started(self, live: _Live, execution: Execution) -> None:
+    def _started(self, live: Live, execution: Execution) -> None:
         live.execution = execution
         handle = execution.handle
         now = self.clock.now()
@@ -283,11 +234,11 @@ class Engine:
     def _watch(self, run_id: str, execution: Execution) -> None:
         def wait() -> None:
             status = execution.wait()
-            self._report(_Event(run_id, status=status or ExitStatus(None, "Process lost.")))
+            self._report(Event(run_id, status=status or ExitStatus(None, "Process lost.")))
 
         threading.Thread(target=wait, name=f"wait-{run_id[:12]}", daemon=True).start()
 
-    def _fail_launch(self, live: _Live, message: str) -> None:
+    def _fail_launch(self, live: Live, message: str) -> None:
         self._live.pop(live.run.id, None)
         current = self._current(live.run)
         if current is None or current.state is not RunState.STARTING:
@@ -300,7 +251,7 @@ class Engine:
             self._retry(failed)
 
     # -- finishing ----------------------------------------------------------------------
-    def _finished(self, live: _Live, status: ExitStatus) -> None:
+    def _finished(self, live: Live, status: ExitStatus) -> None:
         self._live.pop(live.run.id, None)
         current = self._current(live.run)
         if current is None:
@@ -396,12 +347,12 @@ class Engine:
             else:
                 self._time_out_unlaunched(live, now)
 
-    def _time_out_unlaunched(self, live: _Live, now: float) -> None:
+    def _time_out_unlaunched(self, live: Live, now: float) -> None:
         message = f"Job run timed out after {live.run.timeout} minutes (Timeout)."
         timed_out = live.run.with_state(RunState.TIMEOUT, now, error_message=message)
         self.store.update_run(timed_out, {RunState.STARTING})
 
-    def _kill(self, live: _Live) -> None:
+    def _kill(self, live: Live) -> None:
         if live.killing or live.execution is None:
             return
         live.killing = True
@@ -422,7 +373,7 @@ class Engine:
             return
         execution = executor.reattach(handle)
         if execution is not None:
-            live = _Live(run, execution)
+            live = Live(run, execution)
             self._live[run.id] = live
             self.logs.watch(run)
             self.logs.note(run, "server restarted; reattached to the running process.")
@@ -453,7 +404,3 @@ class Engine:
         if self.store.update_run(failed, {run.state}):
             self._ended(failed)
             self._retry(failed)
-
-
-#: Builds the executors for a node, by Command.Name.
-ExecutorFactory = Callable[[], Mapping[str, Executor]]

@@ -17,11 +17,9 @@ from typing import Any
 from sqlalchemy import (
     Connection,
     Engine,
-    bindparam,
     create_engine,
     delete,
     event,
-    or_,
     select,
     update,
 )
@@ -35,6 +33,28 @@ from gluerun.model.runs import ACTIVE, SLOT_HOLDING, JobRun, RunState
 from gluerun.model.starts import RunRequest, error_run
 from gluerun.model.triggers import Start
 from gluerun.store import codec
+from gluerun.store._run_rows import (
+    _ANY_UNCLAIMED,
+    _ANY_WAITING,
+    _GET_JOB,
+    _GET_RUN,
+    _JOB_SLOTS,
+    _JOB_SLOTS_FOR_UPDATE,
+    _LIST_RUNS,
+    _MAX_SEQ,
+    _NODE_RUNS,
+    _OWNED,
+    _RUN_STATE,
+    _admit_job,
+    _count_move,
+    _insert_run,
+    _job_row,
+    _put_tags,
+    _runs_where,
+    _stop,
+    _swap_run,
+    _write_run,
+)
 from gluerun.store.base import RunPage, StopOutcome
 from gluerun.store.fastread import FastReader
 from gluerun.store.migrate import upgrade
@@ -375,150 +395,3 @@ class SqlStore(TriggerStore, LogStore, EventStore, BookmarkStore):
 
     def notify(self) -> None:
         self._changed.set()
-
-
-def _job_row(job: Job) -> dict[str, Any]:
-    return {
-        "name": job.name,
-        "job_id": job.job_id,
-        "max_concurrent_runs": policies.max_concurrent_runs(job),
-        "created_on": job.created_on,
-        "doc": codec.dump_job(job),
-    }
-
-
-def _put_tags(conn: Connection, kind: str, name: str, tags: Mapping[str, str]) -> None:
-    for key, value in tags.items():
-        conn.execute(
-            delete(tag_rows).where(
-                tag_rows.c.kind == kind, tag_rows.c.name == name, tag_rows.c.key == key
-            )
-        )
-        conn.execute(tag_rows.insert().values(kind=kind, name=name, key=key, value=value))
-
-
-def _insert_run(conn: Connection, run: JobRun) -> None:
-    record_state_change(conn, run)
-    _count_move(conn, run.launch.job_id, None, run.state)
-    conn.execute(
-        _INSERT_RUN,
-        {
-            "id": run.id,
-            "job_id": run.launch.job_id,
-            "state": run.state.value,
-            "node_id": run.node_id,
-            "started_on": run.started_on,
-            "doc": codec.dump_run(run),
-        },
-    )
-
-
-def _write_run(conn: Connection, run: JobRun, old: RunState) -> None:
-    record_state_change(conn, run)
-    _count_move(conn, run.launch.job_id, old, run.state)
-    conn.execute(
-        update(runs)
-        .where(runs.c.id == run.id)
-        .values(state=run.state.value, node_id=run.node_id, doc=codec.dump_run(run))
-    )
-
-
-def _runs_where(conn: Connection, *cond: Any) -> list[JobRun]:
-    query = select(runs.c.doc).where(*cond).order_by(runs.c.seq)
-    return [codec.load_run(doc) for doc in conn.execute(query).scalars()]
-
-
-#: Prepared once: building SQLAlchemy statements per call costs more than running them.
-_JOB_SLOTS = select(
-    jobs.c.job_id, jobs.c.max_concurrent_runs, jobs.c.slot_runs, jobs.c.waiting_runs
-).where(jobs.c.job_id == bindparam("job_id"))
-_RUN_STATE = select(runs.c.state).where(runs.c.id == bindparam("run_id"))
-_JOB_SLOTS_FOR_UPDATE = _JOB_SLOTS.with_for_update()
-_INSERT_RUN = runs.insert()
-_GET_JOB = select(jobs.c.doc).where(jobs.c.name == bindparam("name"))
-_GET_RUN = select(runs.c.doc).where(
-    runs.c.id == bindparam("run_id"), runs.c.job_id == bindparam("job_id")
-)
-_LIST_RUNS = (
-    select(runs.c.seq, runs.c.doc)
-    .where(runs.c.job_id == bindparam("job_id"), runs.c.seq <= bindparam("cursor"))
-    .order_by(runs.c.seq.desc())
-    .limit(bindparam("limit"))
-)
-_ANY_UNCLAIMED = (
-    select(runs.c.seq)
-    .where(runs.c.state == RunState.STARTING.value, runs.c.node_id.is_(None))
-    .limit(1)
-)
-_ANY_WAITING = select(runs.c.seq).where(runs.c.state == RunState.WAITING.value).limit(1)
-_OWNED = frozenset({RunState.STARTING, RunState.RUNNING, RunState.STOPPING})
-_NODE_RUNS = (
-    select(runs.c.doc)
-    .where(
-        runs.c.node_id == bindparam("node_id"),
-        # OR of equalities, not IN: an IN list is expanded per call, which Prepared can't.
-        or_(*(runs.c.state == state.value for state in sorted(_OWNED))),
-    )
-    .order_by(runs.c.seq)
-)
-#: Larger than any run sequence: the cursor of a first page.
-_MAX_SEQ = 2**62
-_HAS_WAITING = (
-    select(runs.c.seq)
-    .where(runs.c.job_id == bindparam("job_id"), runs.c.state == RunState.WAITING.value)
-    .limit(1)
-)
-
-
-def _swap_run(conn: Connection, run: JobRun, old: RunState | None) -> bool:
-    """Write `run` if its row is still in state `old`."""
-    result = conn.execute(
-        update(runs)
-        .where(runs.c.id == run.id, runs.c.state == (old.value if old else None))
-        .values(state=run.state.value, node_id=run.node_id, doc=codec.dump_run(run))
-    )
-    return result.rowcount == 1
-
-
-def _count_move(conn: Connection, job_id: str, old: RunState | None, new: RunState | None) -> None:
-    """Keep the job's counts of slot-holding and waiting runs, which admission reads."""
-    slots = (new in SLOT_HOLDING) - (old in SLOT_HOLDING)
-    waiting = (new is RunState.WAITING) - (old is RunState.WAITING)
-    if slots or waiting:
-        conn.execute(_MOVE_COUNTS, {"of_job": job_id, "slots": slots, "waiting": waiting})
-
-
-_MOVE_COUNTS = (
-    update(jobs)
-    .where(jobs.c.job_id == bindparam("of_job"))
-    .values(
-        slot_runs=jobs.c.slot_runs + bindparam("slots"),
-        waiting_runs=jobs.c.waiting_runs + bindparam("waiting"),
-    )
-)
-
-
-def _stop(conn: Connection, run: JobRun, now: float, reason: str | None) -> str:
-    """Queued runs stop at once; started ones go to STOPPING for their engine to end."""
-    if run.state is RunState.WAITING:
-        message = reason or "Job run stopped before it left the queue."
-        _write_run(conn, run.with_state(RunState.STOPPED, now, error_message=message), run.state)
-        return StopOutcome.STOPPED_WAITING
-    changes = {"error_message": reason} if reason else {}
-    _write_run(conn, run.with_state(RunState.STOPPING, now, **changes), run.state)
-    return StopOutcome.ACCEPTED
-
-
-def _admit_job(
-    conn: Connection, job: Mapping[str, Any] | None, job_id: str, now: float
-) -> list[JobRun]:
-    queued = _runs_where(conn, runs.c.job_id == job_id, runs.c.state == RunState.WAITING.value)
-    if job is None:
-        return []
-    free = job["max_concurrent_runs"] - job["slot_runs"]
-    admitted = []
-    for run in queued[: max(free, 0)]:
-        started = run.with_state(RunState.STARTING, now, admitted_on=now, state_detail=None)
-        _write_run(conn, started, RunState.WAITING)
-        admitted.append(started)
-    return admitted
