@@ -127,6 +127,7 @@ def build_engine(settings: Settings, store: Any, clock: Any, metrics: Any = None
         master=settings.spark_master,
         spark_home=settings.spark_home,
         spark_conf=settings.spark_conf,
+        jdbc_drivers=settings.jdbc_drivers,
         s3_endpoint_url=settings.s3_endpoint_url or None,
         base_env=_spark_base_env(settings),
         tail_bytes=settings.log_tail_bytes,

@@ -42,6 +42,7 @@ class Settings:
     spark_master: str = ""
     spark_home: str = ""
     spark_conf: str = ""
+    jdbc_drivers: str = ""
     max_parallel_runs: int = 16
     job_env: str = ""
     log_tail_bytes: int = 65536
@@ -108,6 +109,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("spark_master", str, "Spark master for glueetl runs (default: local[N], N = cores)."),
     Setting("spark_home", str, "Spark installation for glueetl runs (default: the job's pyspark)."),
     Setting("spark_conf", str, "Spark settings for every glueetl run: k=v --conf k=v ..."),
+    Setting("jdbc_drivers", str, "JDBC driver jars for glueetl runs (default: Debian's, if any)."),
     Setting("max_parallel_runs", int, "Runs this node executes at once; others stay STARTING."),
     Setting("job_env", str, "Extra environment for job processes: K=V pairs, comma-separated."),
     Setting("log_tail_bytes", int, "Bytes of stderr kept in memory to find a failure's message."),

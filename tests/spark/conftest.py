@@ -10,22 +10,31 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import boto3
+import psycopg
 import pytest
 from spark_support import (
     BIN,
     CREDENTIALS,
     RUNTIME,
+    MariaDb,
+    PgSchema,
     Server,
     free_port,
     job_env,
     stop_process,
     wait_for_port,
 )
+
+from gluerun.executors._spark_conf import DEBIAN_JDBC_DRIVERS, jdbc_driver_jars
+
+PG_DSN = os.environ.get("GLUERUN_TEST_PG_DSN", "")
+IN_CI = bool(os.environ.get("CI"))
 
 
 @pytest.fixture(scope="session")
@@ -70,6 +79,7 @@ def spark() -> Iterator[Any]:
         .config("spark.sql.shuffle.partitions", "2")
         .config("spark.executorEnv.PYTHONPATH", str(RUNTIME))
         .config("spark.driver.extraJavaOptions", "-XX:TieredStopAtLevel=1 -XX:+UseSerialGC")
+        .config("spark.jars", ",".join(jdbc_driver_jars("")))
         .getOrCreate()
     )
     session.sparkContext.setLogLevel("ERROR")
@@ -99,6 +109,46 @@ def spark_server(tmp_path_factory: pytest.TempPathFactory, s3_endpoint: str) -> 
     yield srv
     if srv.proc is not None:
         srv.stop()
+
+
+@pytest.fixture
+def pg_schema() -> Iterator[PgSchema]:
+    """A fresh schema in the test PostgreSQL server; the JDBC driver must be installed."""
+    missing = []
+    if not PG_DSN:
+        missing.append("GLUERUN_TEST_PG_DSN")
+    if DEBIAN_JDBC_DRIVERS[0] not in jdbc_driver_jars(""):
+        missing.append(f"{DEBIAN_JDBC_DRIVERS[0]} (Debian's libpostgresql-jdbc-java)")
+    if missing:
+        if IN_CI:
+            pytest.fail(f"CI must have {' and '.join(missing)}: JDBC tests may not skip in CI")
+        pytest.skip(f"no {' and '.join(missing)}")
+    schema = PgSchema(PG_DSN, f"jdbc_{uuid.uuid4().hex[:12]}")
+    with psycopg.connect(PG_DSN, autocommit=True) as conn:
+        conn.execute(f"CREATE SCHEMA {schema.schema}")
+    try:
+        yield schema
+    finally:
+        with psycopg.connect(PG_DSN, autocommit=True) as conn:
+            conn.execute(f"DROP SCHEMA {schema.schema} CASCADE")
+
+
+@pytest.fixture
+def maria_db() -> Iterator[MariaDb]:
+    """A fresh database in the machine's MariaDB (root, no password, as on these machines)."""
+    database = MariaDb(f"jdbc_{uuid.uuid4().hex[:12]}")
+    try:
+        database.execute(f"CREATE DATABASE {database.name}", database="test")
+    except (OSError, subprocess.CalledProcessError) as exc:
+        if IN_CI:
+            pytest.fail(f"CI must reach MariaDB on 127.0.0.1:3306: {exc}")
+        pytest.skip(f"no MariaDB: {exc}")
+    if DEBIAN_JDBC_DRIVERS[1] not in jdbc_driver_jars(""):
+        pytest.fail(f"no {DEBIAN_JDBC_DRIVERS[1]} (Debian's libmariadb-java)")
+    try:
+        yield database
+    finally:
+        database.execute(f"DROP DATABASE {database.name}", database="test")
 
 
 _HERE = Path(__file__).resolve().parent

@@ -6,7 +6,12 @@ import socket
 import subprocess
 import sys
 import time
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import psycopg
 
 RUNTIME = Path(__file__).resolve().parents[2] / "src" / "gluerun" / "runtime"
 #: the e2e tier's live-server helpers, and the awsglue runtime for the in-process unit tests
@@ -21,6 +26,8 @@ __all__ = [
     "FINAL",
     "RUNTIME",
     "RUN_TIMEOUT",
+    "MariaDb",
+    "PgSchema",
     "Server",
     "free_port",
     "job_env",
@@ -65,3 +72,47 @@ def stop_process(proc: subprocess.Popen[bytes], grace: float = 10.0) -> None:
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
+
+
+@dataclass(frozen=True)
+class PgSchema:
+    """A PostgreSQL schema of its own for one test: a JDBC URL into it and a SQL runner."""
+
+    dsn: str
+    schema: str
+
+    @property
+    def url(self) -> str:
+        parts = urlsplit(self.dsn)
+        query = f"user={parts.username or 'postgres'}&currentSchema={self.schema}"
+        return f"jdbc:postgresql://{parts.hostname}:{parts.port or 5432}{parts.path}?{query}"
+
+    def execute(self, sql: str) -> list[tuple[Any, ...]]:
+        with psycopg.connect(self.dsn, autocommit=True) as conn:
+            conn.execute(f"SET search_path TO {self.schema}")
+            cursor = conn.execute(sql)
+            return cursor.fetchall() if cursor.description else []
+
+
+@dataclass(frozen=True)
+class MariaDb:
+    """A MariaDB database of its own for one test, driven by the ``mariadb`` client."""
+
+    name: str
+    host: str = "127.0.0.1"
+    port: int = 3306
+
+    @property
+    def url(self) -> str:
+        return f"jdbc:mysql://{self.host}:{self.port}/{self.name}?user=root"
+
+    def execute(self, sql: str, database: str | None = None) -> list[list[str]]:
+        client = ["mariadb", "-h", self.host, "-P", str(self.port), "-u", "root", "-N", "-B"]
+        done = subprocess.run(
+            [*client, "-D", database or self.name, "-e", sql],
+            capture_output=True,
+            text=True,
+            check=True,
+            timeout=60,
+        )
+        return [line.split("\t") for line in done.stdout.splitlines()]

@@ -211,3 +211,61 @@ def test_a_refused_commit_raises_with_the_server_message(spark_server: Server) -
     )
     with pytest.raises(RuntimeError, match=r"EntityNotFoundException.*no-such-job"):
         context.commit()
+
+
+RACER = """
+import sys, time
+from pathlib import Path
+from awsglue.context import GlueContext
+from awsglue.job import Job
+from awsglue.utils import getResolvedOptions
+from pyspark.context import SparkContext
+
+args = getResolvedOptions(sys.argv, ["JOB_NAME", "input", "sync"])
+glueContext = GlueContext(SparkContext())
+job = Job(glueContext)
+job.init(args["JOB_NAME"], args)
+glueContext.create_dynamic_frame.from_options(
+    connection_type="s3",
+    connection_options={"paths": [args["input"]]},
+    format="json",
+    transformation_ctx="source",
+).count()
+sync, me = Path(args["sync"]), args["JOB_RUN_ID"]
+(sync / me).touch()
+while len(list(sync.glob("jr_*"))) < 2:  # both runs have loaded the same bookmark
+    time.sleep(0.1)
+if sorted(p.name for p in sync.glob("jr_*"))[0] != me:
+    while not (sync / "committed").exists():  # the other run commits first
+        time.sleep(0.1)
+job.commit()
+(sync / "committed").touch()
+"""
+
+
+def test_two_runs_racing_to_commit_the_later_fails(spark_server: Server, tmp_path: Path) -> None:
+    glue = spark_server.client()
+    put(tmp_path / "in", "a.json", 1)
+    (tmp_path / "sync").mkdir()
+    script = tmp_path / "racer.py"
+    script.write_text(RACER)
+    glue.create_job(
+        Name="racer",
+        Role="r",
+        Command={"Name": "glueetl", "ScriptLocation": str(script), "PythonVersion": "3"},
+        GlueVersion="5.0",
+        ExecutionProperty={"MaxConcurrentRuns": 2},
+        DefaultArguments={
+            "--job-bookmark-option": "job-bookmark-enable",
+            "--input": str(tmp_path / "in"),
+            "--sync": str(tmp_path / "sync"),
+        },
+    )
+    run_ids = [glue.start_job_run(JobName="racer")["JobRunId"] for _ in range(2)]
+    runs = [wait_state(glue, "racer", r, FINAL, timeout=RUN_TIMEOUT) for r in run_ids]
+    by_state = {run["JobRunState"]: run for run in runs}
+    assert set(by_state) == {"SUCCEEDED", "FAILED"}, [r.get("ErrorMessage") for r in runs]
+    assert "GLUE_JOB_BOOKMARK_VERSION_MISMATCH_ERROR" in by_state["FAILED"]["ErrorMessage"]
+    entry = glue.get_job_bookmark(JobName="racer")["JobBookmarkEntry"]
+    assert (entry["Version"], entry["Run"]) == (1, 1)
+    assert entry["RunId"] == by_state["SUCCEEDED"]["Id"]

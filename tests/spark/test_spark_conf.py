@@ -39,6 +39,7 @@ def spark_home(tmp_path: Path) -> Path:
 
 
 def executor(spark_home: Path, tmp_path: Path, **kwargs: Any) -> SparkExecutor:
+    kwargs.setdefault("jdbc_drivers", "none")
     return SparkExecutor(
         sys.executable, RUNTIME, tmp_path / "cache", spark_home=str(spark_home), **kwargs
     )
@@ -142,6 +143,24 @@ def test_server_jars_and_job_jars_are_merged(spark_home: Path, tmp_path: Path) -
     assert option(argv, "--jars") == f"{jar},/opt/hadoop-aws-3.3.1.jar"
     assert "spark.jars" not in confs(argv)
     assert confs(argv)[sc.S3_MODE_CONF] == "s3a"
+
+
+def test_jdbc_drivers_follow_the_jobs_own_jars(spark_home: Path, tmp_path: Path) -> None:
+    job_jar, driver = tmp_path / "job.jar", tmp_path / "driver.jar"
+    for jar in (job_jar, driver):
+        jar.write_bytes(b"PK")
+    ex = executor(spark_home, tmp_path, jdbc_drivers=str(driver))
+    argv = submit(ex, tmp_path, {"--extra-jars": str(job_jar)})["submit"]
+    assert option(argv, "--jars") == f"{job_jar},{driver}"
+
+
+def test_jdbc_driver_setting() -> None:
+    present = {sc.DEBIAN_JDBC_DRIVERS[0]}
+    assert sc.jdbc_driver_jars("", present.__contains__) == [sc.DEBIAN_JDBC_DRIVERS[0]]
+    assert sc.jdbc_driver_jars(" none ", present.__contains__) == []
+    assert sc.jdbc_driver_jars("/a.jar, /b.jar", lambda _: True) == ["/a.jar", "/b.jar"]
+    with pytest.raises(ExecutorError, match="missing"):
+        sc.jdbc_driver_jars("/missing.jar", present.__contains__)
 
 
 def test_hadoop_aws_among_the_jars_switches_s3_to_s3a(spark_home: Path, tmp_path: Path) -> None:

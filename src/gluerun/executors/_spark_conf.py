@@ -7,8 +7,9 @@ the sizing derived from WorkerType/NumberOfWorkers/MaxCapacity, the S3 settings,
 
 from __future__ import annotations
 
+import os
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 from gluerun.errors import ExecutorError
@@ -32,6 +33,14 @@ TUNING: Mapping[str, str] = {
     "spark.ui.showConsoleProgress": "false",
     "spark.driver.extraJavaOptions": "-XX:TieredStopAtLevel=1 -XX:+UseSerialGC",
 }
+
+#: where Debian's libpostgresql-jdbc-java, libmariadb-java and MySQL's Connector/J put their
+#: drivers; Glue ships PostgreSQL and MySQL drivers built in, so every run gets those present
+DEBIAN_JDBC_DRIVERS = (
+    "/usr/share/java/postgresql.jar",
+    "/usr/share/java/mariadb-java-client.jar",
+    "/usr/share/java/mysql-connector-j.jar",
+)
 
 _CONF_SEPARATOR = re.compile(r"\s+--conf\s+")
 
@@ -173,6 +182,26 @@ def s3_confs(endpoint_url: str | None, jars: Sequence[str]) -> dict[str, str]:
         secure = endpoint_url.startswith("https://")
         confs["spark.hadoop.fs.s3a.connection.ssl.enabled"] = str(secure).lower()
     return confs
+
+
+def jdbc_driver_jars(setting: str, exists: Callable[[str], bool] = os.path.isfile) -> list[str]:
+    """The JDBC driver jars of the ``jdbc_drivers`` setting.
+
+    Empty: those of `DEBIAN_JDBC_DRIVERS` that exist; ``none``: no jar; otherwise the
+    comma-separated paths as given.
+
+    Raises:
+        ExecutorError: a path the setting names is not a file.
+    """
+    if not setting.strip():
+        return [jar for jar in DEBIAN_JDBC_DRIVERS if exists(jar)]
+    if setting.strip().lower() == "none":
+        return []
+    jars = split_list(setting)
+    missing = [jar for jar in jars if not exists(jar)]
+    if missing:
+        raise ExecutorError(f"GLUERUN_JDBC_DRIVERS names jars that do not exist: {missing}")
+    return jars
 
 
 def _is_hadoop_aws(jar: str) -> bool:

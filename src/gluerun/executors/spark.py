@@ -68,6 +68,7 @@ class SparkExecutor(SubprocessExecutor):
         master: str = "",
         spark_home: str = "",
         spark_conf: str = "",
+        jdbc_drivers: str = "",
         s3_endpoint_url: str | None = None,
         base_env: Mapping[str, str] | None = None,
         tail_bytes: int = 65536,
@@ -81,6 +82,7 @@ class SparkExecutor(SubprocessExecutor):
             master: a spark-submit master URL; empty for ``local[N]``, N = the machine's cores.
             spark_home: the Spark installation; empty for the job interpreter's pyspark.
             spark_conf: Spark settings for every run, in Glue's ``--conf`` syntax.
+            jdbc_drivers: driver jars every run gets; empty for Debian's (see _spark_conf).
             s3_endpoint_url: the S3 endpoint for s3:// locations, s3a and the runtime.
             base_env: environment every job gets on top of the clean defaults.
             tail_bytes: how much of the end of stderr.log is searched for the error.
@@ -92,6 +94,7 @@ class SparkExecutor(SubprocessExecutor):
         self._master = master.strip()
         self._spark_home_setting = spark_home
         self._server_confs = sc.parse_conf(spark_conf)
+        self._jdbc_jars = sc.jdbc_driver_jars(jdbc_drivers)
         self._s3_endpoint_url = s3_endpoint_url
         self._machine_cores = os.cpu_count() or 1
         self._machine_memory_mb = int(psutil.virtual_memory().total) // (1 << 20)
@@ -175,6 +178,7 @@ class SparkExecutor(SubprocessExecutor):
         if not self.local:
             staged.py_files.insert(0, str(self._runtime_zip()))
         staged.jars = self._stage_jars(request.arguments.get(sc.EXTRA_JARS, ""), run_dir)
+        staged.jars += [jar for jar in self._jdbc_jars if jar not in staged.jars]
         staged.files = self._stage_files(request.arguments.get(sc.EXTRA_FILES, ""), run_dir)
         return staged
 

@@ -29,10 +29,9 @@ rewritten later gets a new mtime and therefore a new digest, so it is read again
 appears with an mtime older than the window is taken as already processed (as in Glue).
 Listing: with ``recurse`` every file under each path; without, the path's own files and those
 in ``key=value`` partition folders below it (the path itself when it is a file). Names starting
-with ``_`` or ``.`` are skipped, as Spark does. The selected files are handed to Spark one by
-one, so without ``recurse`` a bookmarked read of partition folders does not get the partition
-columns Spark would infer from a whole folder (a known gap; with ``recurse`` Spark infers none
-either).
+with ``_`` or ``.`` are skipped, as Spark does. The selected files are handed to Spark with
+their source folder as ``basePath``, so a bookmarked read of partition folders gets the same
+partition columns as a read of the whole folder (with ``recurse`` Spark infers none).
 """
 
 from __future__ import annotations
@@ -51,6 +50,7 @@ from typing import Any
 __all__ = [
     "BookmarkContext",
     "FileEntry",
+    "SourceBounds",
     "current",
     "install",
     "list_files",
@@ -70,10 +70,15 @@ _current: BookmarkContext | None = None
 
 @dataclass(frozen=True)
 class FileEntry:
-    """One input file: the path a reader uses and its last-modified time in nanoseconds."""
+    """One input file: the path a reader uses and its last-modified time in nanoseconds.
+
+    ``root`` is the source folder it was listed under (partition folders are read relative
+    to it), empty when the source path named the file itself; it is not part of the digest.
+    """
 
     path: str
     mtime_ns: int
+    root: str = ""
 
     @property
     def digest(self) -> str:
@@ -108,6 +113,21 @@ def new_state(previous: Mapping[str, Any] | None, listed: Sequence[FileEntry]) -
         "window": WINDOW_NS,
         "include_list": sorted(include),
     }
+
+
+@dataclass(frozen=True)
+class SourceBounds:
+    """What one bookmarked source reads in this run.
+
+    ``before`` is the state of what earlier runs processed (the source skips it). An
+    incremental read (``ranged`` false) reads everything after it and records a new state; a
+    ``--job-bookmark-from/--job-bookmark-to`` read (``ranged``) reads up to ``after``, the
+    state as of the ``to`` run (None: that run had read nothing), and records nothing.
+    """
+
+    before: Mapping[str, Any] | None
+    ranged: bool
+    after: Mapping[str, Any] | None
 
 
 class BookmarkContext:
@@ -164,17 +184,31 @@ class BookmarkContext:
             return cls(mode, name, run_id, endpoint, _parse(lower), _parse(upper), base)
         return cls(mode, name, run_id, endpoint, _parse(latest), None, base)
 
+    def bounds(self, ctx: str) -> SourceBounds | None:
+        """What source `ctx` reads: None when it reads everything (no bookmark for it)."""
+        if not self.active or not ctx:
+            return None
+        if self.upper is not None:
+            return SourceBounds(self.lower.get(ctx), True, self.upper.get(ctx))
+        return SourceBounds(self.lower.get(ctx), False, None)
+
+    def record(self, ctx: str, state: Mapping[str, Any]) -> None:
+        """The state source `ctx` reaches in this run; `commit` saves it."""
+        self.updates[ctx] = dict(state)
+
     def select(self, ctx: str, listed: Sequence[FileEntry]) -> list[FileEntry]:
         """The files of `listed` this run reads for source `ctx`; records its new state."""
-        if not self.active or not ctx:
+        bounds = self.bounds(ctx)
+        if bounds is None:
             return list(listed)
-        before = self.lower.get(ctx)
-        if self.upper is not None:
-            after = self.upper.get(ctx)
-            return [e for e in listed if _processed(after, e) and not _processed(before, e)]
-        chosen = [e for e in listed if not _processed(before, e)]
-        self.updates[ctx] = new_state(before, listed)
-        return chosen
+        if bounds.ranged:
+            return [
+                e
+                for e in listed
+                if _processed(bounds.after, e) and not _processed(bounds.before, e)
+            ]
+        self.record(ctx, new_state(bounds.before, listed))
+        return [e for e in listed if not _processed(bounds.before, e)]
 
     def document(self) -> dict[str, Any]:
         """The whole bookmark this run would commit."""
@@ -244,7 +278,7 @@ def _list_local(original: str, root: Path, recurse: bool) -> list[FileEntry]:
     entries = []
     for file in sorted(root.rglob("*")):
         if file.is_file() and _wanted(file.relative_to(root).parts, recurse):
-            entries.append(FileEntry(str(file), file.stat().st_mtime_ns))
+            entries.append(FileEntry(str(file), file.stat().st_mtime_ns, str(root)))
     return entries
 
 
@@ -264,13 +298,14 @@ def _list_s3(path: str, recurse: bool, client: Any, split: Any) -> list[FileEntr
     else:
         prefix = key if not key or key.endswith("/") else key + "/"
         items = [item for item in items if item["Key"].startswith(prefix)]
+    root = "" if exact else f"{scheme}://{bucket}/{prefix}"
     entries = []
     for item in sorted(items, key=lambda i: str(i["Key"])):
         parts = item["Key"][len(prefix) :].split("/")
         if item["Key"].endswith("/") or not _wanted(parts, recurse):
             continue
         mtime = int(item["LastModified"].timestamp() * 1_000_000) * 1000
-        entries.append(FileEntry(f"{scheme}://{bucket}/{item['Key']}", mtime))
+        entries.append(FileEntry(f"{scheme}://{bucket}/{item['Key']}", mtime, root))
     return entries
 
 

@@ -43,12 +43,16 @@ def read(
     format: str | None,
     format_options: Mapping[str, Any],
     recurse: bool,
+    base_path: str | None = None,
 ) -> DataFrame:
-    """A DataFrame of the files at `paths` in Glue's `format`."""
+    """A DataFrame of the files at `paths` in Glue's `format`; partition columns are found
+    in the folders between `base_path` and each file."""
     fmt = _format(format, READ_FORMATS, "reader")
     reader = spark.read
     if recurse:
         reader = reader.option("recursiveFileLookup", "true")
+    elif base_path:
+        reader = reader.option("basePath", base_path)
     if fmt == "json":
         return reader.option("multiLine", _flag(format_options, "multiLine")).json(list(paths))
     if fmt == "csv":

@@ -69,6 +69,27 @@ class Storage:
         """Paths Spark can read for `paths`; s3:// ones are staged first unless s3a is on."""
         return [self._read_path(path) for path in paths]
 
+    def read_files(self, root: str, files: Sequence[str]) -> tuple[str | None, list[str]]:
+        """Spark-readable paths for `files` listed under the folder `root` ("" for none), and
+        the folder they lie in as Spark sees it (its ``basePath``; staged files keep their
+        places below it)."""
+        if not root:
+            return None, self.read_paths(files)
+        if not is_s3(root):
+            return root, list(files)
+        if self.s3a:
+            return _as_s3a(root), [_as_s3a(path) for path in files]
+        target = self._new_dir("read")
+        client = self.client()
+        staged = []
+        for path in files:
+            bucket, key = split_s3(path)
+            file = target / path[len(root) :].lstrip("/")
+            file.parent.mkdir(parents=True, exist_ok=True)
+            client.download_file(bucket, key, str(file))
+            staged.append(str(file))
+        return str(target), staged
+
     def _read_path(self, path: str) -> str:
         if not is_s3(path):
             return path

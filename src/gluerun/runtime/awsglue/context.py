@@ -1,7 +1,8 @@
 """``GlueContext``: Glue's entry point on plain PySpark: a SQLContext with readers, writers.
 
-Sources and sinks are files: ``connection_type`` ``s3`` (or ``file``) with ``paths`` that are
-``s3://`` URIs, ``file://`` URIs or local paths. gluerun has no Data Catalog yet, so the
+Sources and sinks are files, ``connection_type`` ``s3`` (or ``file``) with ``paths`` that are
+``s3://`` URIs, ``file://`` URIs or local paths, and JDBC tables, ``connection_type``
+``postgresql`` or ``mysql`` (see ``_jdbc``). gluerun has no Data Catalog yet, so the
 ``from_catalog`` methods raise.
 """
 
@@ -10,13 +11,14 @@ from __future__ import annotations
 import logging
 import sys
 from collections.abc import Mapping, Sequence
+from functools import reduce
 from typing import Any
 
 from pyspark import SparkContext
 from pyspark.sql import DataFrame, SparkSession, SQLContext
 from pyspark.sql.types import StructType
 
-from . import _bookmarks, _formats
+from . import _bookmarks, _formats, _jdbc
 from ._storage import MODE_CONF, Storage
 from .dynamicframe import DynamicFrame
 
@@ -89,9 +91,12 @@ class GlueContext(SQLContext):
         transformation_ctx: str = "",
         **kwargs: Any,
     ) -> DataFrame:
-        """A DataFrame of the files at ``connection_options["paths"]`` in `format`."""
+        """A DataFrame of the files at ``connection_options["paths"]`` in `format`, or of a
+        JDBC table."""
         options = dict(connection_options or {})
         _check_connection(connection_type)
+        if connection_type in _jdbc.CONNECTIONS:
+            return _jdbc.read(self.spark_session, connection_type, options, transformation_ctx)
         paths = options.get("paths") or ([options["path"]] if options.get("path") else [])
         if isinstance(paths, str):
             paths = [paths]
@@ -99,14 +104,25 @@ class GlueContext(SQLContext):
             raise ValueError("connection_options must name the data: {'paths': [...]}")
         recurse = str(options.get("recurse", False)).lower() == "true"
         wanted = [str(p) for p in paths]
+        fmt_options = format_options or {}
         bookmarks = _bookmarks.current()
-        if bookmarks is not None and bookmarks.active and transformation_ctx:
-            listed = _bookmarks.list_files(wanted, recurse, self._storage)
-            wanted = [entry.path for entry in bookmarks.select(transformation_ctx, listed)]
-            if not wanted:
-                return self.spark_session.createDataFrame([], StructType([]))
-        readable = self._storage.read_paths(wanted)
-        return _formats.read(self.spark_session, readable, format, format_options or {}, recurse)
+        if bookmarks is None or not bookmarks.active or not transformation_ctx:
+            readable = self._storage.read_paths(wanted)
+            return _formats.read(self.spark_session, readable, format, fmt_options, recurse)
+        listed = _bookmarks.list_files(wanted, recurse, self._storage)
+        chosen = bookmarks.select(transformation_ctx, listed)
+        if not chosen:
+            return self.spark_session.createDataFrame([], StructType([]))
+        groups: dict[str, list[str]] = {}
+        for entry in chosen:
+            groups.setdefault(entry.root, []).append(entry.path)
+        frames = []
+        for root, files in groups.items():
+            base, readable = self._storage.read_files(root, files)
+            frames.append(
+                _formats.read(self.spark_session, readable, format, fmt_options, recurse, base)
+            )
+        return reduce(lambda a, b: a.unionByName(b, allowMissingColumns=True), frames)
 
     def create_dynamic_frame_from_options(
         self,
@@ -176,9 +192,13 @@ class GlueContext(SQLContext):
         format_options: Mapping[str, Any] | None = None,
         transformation_ctx: str = "",
     ) -> None:
-        """Append the DataFrame `frame` to ``connection_options["path"]`` in `format`."""
+        """Append the DataFrame `frame` to ``connection_options["path"]`` in `format`, or to
+        the JDBC table ``connection_options["dbtable"]``."""
         _check_connection(connection_type)
         options = dict(connection_options or {})
+        if connection_type in _jdbc.CONNECTIONS:
+            _jdbc.write(connection_type, options, frame)
+            return
         path = options.get("path")
         if not path:
             raise ValueError("connection_options must name the destination: {'path': ...}")
@@ -307,8 +327,8 @@ class DynamicFrameWriter:
 
 
 def _check_connection(connection_type: str) -> None:
-    if connection_type not in _FILE_CONNECTIONS:
+    if connection_type not in _FILE_CONNECTIONS and connection_type not in _jdbc.CONNECTIONS:
         raise ValueError(
-            f"gluerun's awsglue supports connection_type 's3' (s3://, file:// or local paths); "
-            f"not {connection_type!r}"
+            "gluerun's awsglue supports connection_type 's3' (s3://, file:// or local paths), "
+            f"'postgresql' and 'mysql'; not {connection_type!r}"
         )
