@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import signal
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -16,7 +15,7 @@ from botocore.exceptions import ClientError
 
 sys.path.insert(0, str(Path(__file__).parents[1] / "e2e"))
 
-from live_server import FINAL, Server, wait_state
+from live_server import Server
 
 IN_CI = bool(os.environ.get("CI"))
 # Read at import: the suite's autouse fixture strips GLUERUN_* from each test's environment.
@@ -49,43 +48,7 @@ def start_server(tmp: Path, env: dict[str, str] | None = None) -> Server:
 
 def stop_server(srv: Server) -> None:
     """Stop every active run, then the server (by pid); kill any job process left behind."""
-    if srv.proc is None:
-        return
-    glue = srv.client()
-    try:
-        for name in glue.list_jobs(MaxResults=1000)["JobNames"]:
-            active = [
-                run["Id"]
-                for run in glue.get_job_runs(JobName=name, MaxResults=200)["JobRuns"]
-                if run["JobRunState"] not in FINAL
-            ]
-            if active:
-                glue.batch_stop_job_run(JobName=name, JobRunIds=active)
-                for run_id in active:
-                    wait_state(glue, name, run_id, FINAL, timeout=20)
-    finally:
-        srv.stop()
-        kill_strays(srv.data_dir)
-
-
-def kill_strays(data_dir: Path) -> list[int]:
-    """Job processes run with their run directory as cwd: end any that outlived the server."""
-    root = str(data_dir.resolve())
-    killed = []
-    for proc in Path("/proc").iterdir():
-        if not proc.name.isdigit():
-            continue
-        try:
-            cwd = os.readlink(proc / "cwd")
-        except OSError:
-            continue
-        if cwd.startswith(root):
-            try:
-                os.kill(int(proc.name), signal.SIGKILL)
-                killed.append(int(proc.name))
-            except ProcessLookupError:
-                pass
-    return killed
+    srv.shutdown()
 
 
 def logs_api_answers(srv: Server) -> bool:

@@ -15,8 +15,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     srv = Server(tmp_path_factory.mktemp("server") / "data")
     srv.start()
     yield srv
-    if srv.proc is not None:
-        srv.stop()
+    srv.shutdown()
 
 
 @pytest.fixture(scope="module")

@@ -80,6 +80,34 @@ class Server:
         self.proc = None
         return code
 
+    def shutdown(self) -> None:
+        """Stop every active run, then the server; kill any job process left behind.
+
+        A clean server stop leaves runs going (the next start reattaches), so fixtures end
+        with this instead: a test that failed mid-run must not leak its job processes.
+        """
+        if self.proc is None:
+            return
+        try:
+            if self.proc.poll() is None:
+                self._stop_active_runs()
+        finally:
+            self.stop()
+            kill_strays(self.data_dir)
+
+    def _stop_active_runs(self) -> None:
+        glue = self.client()
+        for name in glue.list_jobs(MaxResults=1000)["JobNames"]:
+            active = [
+                run["Id"]
+                for run in glue.get_job_runs(JobName=name, MaxResults=200)["JobRuns"]
+                if run["JobRunState"] not in FINAL
+            ]
+            if active:
+                glue.batch_stop_job_run(JobName=name, JobRunIds=active)
+                for run_id in active:
+                    wait_state(glue, name, run_id, FINAL, timeout=30)
+
     def client(self, service: str = "glue") -> Any:
         return boto3.client(
             service,
@@ -117,3 +145,23 @@ def pid_alive(pid: int) -> bool:
             return stat.read().split(")")[-1].split()[0] != "Z"
     except FileNotFoundError:
         return False
+
+
+def kill_strays(data_dir: Path) -> list[int]:
+    """Job processes run with their run directory as cwd: end any that outlived the server."""
+    root = str(data_dir.resolve())
+    killed = []
+    for proc in Path("/proc").iterdir():
+        if not proc.name.isdigit():
+            continue
+        try:
+            cwd = os.readlink(proc / "cwd")
+        except OSError:
+            continue
+        if cwd.startswith(root):
+            try:
+                os.kill(int(proc.name), signal.SIGKILL)
+                killed.append(int(proc.name))
+            except ProcessLookupError:
+                pass
+    return killed

@@ -41,8 +41,7 @@ def hooked(tmp_path_factory: pytest.TempPathFactory, hook: str) -> Iterator[Serv
     srv = Server(tmp_path_factory.mktemp("hooked") / "data", env={"GLUERUN_WEBHOOK_URLS": hook})
     srv.start()
     yield srv
-    if srv.proc is not None:
-        srv.stop()
+    srv.shutdown()
 
 
 def get(server: Server, path: str) -> str:

@@ -152,8 +152,7 @@ def own_server(tmp_path: Path) -> Iterator[Server]:
     srv = Server(tmp_path / "data")
     srv.start()
     yield srv
-    if srv.proc is not None:
-        srv.stop()
+    srv.shutdown()
 
 
 def test_logs_survive_restart_and_memory_stays_bounded(

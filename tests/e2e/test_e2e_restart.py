@@ -19,8 +19,7 @@ def srv(tmp_path: Path) -> Iterator[Server]:
     server = Server(tmp_path / "data")
     server.start()
     yield server
-    if server.proc is not None:
-        server.stop()
+    server.shutdown()
 
 
 def job(glue: Any, name: str, path: str, **extra: Any) -> None:

@@ -107,8 +107,7 @@ def spark_server(tmp_path_factory: pytest.TempPathFactory, s3_endpoint: str) -> 
     )
     srv.start()
     yield srv
-    if srv.proc is not None:
-        srv.stop()
+    srv.shutdown()
 
 
 @pytest.fixture
