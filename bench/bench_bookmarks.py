@@ -140,7 +140,7 @@ def main() -> None:
 def run_rounds(args: argparse.Namespace, schema: str) -> dict[str, list[float]]:
     with tempfile.TemporaryDirectory(prefix="gluerun-bench-bm-") as tmp:
         base = Path(tmp)
-        script = base / "copy.py"
+        script = base / "copy_events.py"  # not copy.py: it would shadow the stdlib module
         script.write_text(SCRIPT)
         proc, endpoint = start_server(base / "data", base / "server.log")
         try:
