@@ -56,6 +56,28 @@ def test_a_table_is_read_and_written(glue_context: Any, pg_schema: PgSchema) -> 
     assert pg_schema.execute("SELECT id, name FROM copy ORDER BY id") == [(1, "a"), (2, "b")]
 
 
+def test_hash_partitions_split_the_read_and_lose_no_row(
+    glue_context: Any, pg_schema: PgSchema, bookmarks: BookmarkContext
+) -> None:
+    pg_schema.execute("CREATE TABLE h (id int PRIMARY KEY, name text)")
+    pg_schema.execute("INSERT INTO h SELECT g, 'n' || g FROM generate_series(-5, 20) g")
+    pg_schema.execute("INSERT INTO h VALUES (100, NULL)")
+    by_field = read(glue_context, pg_schema, "h", "f", hashfield="name", hashpartitions=3)
+    assert by_field.toDF().rdd.getNumPartitions() == 3
+    assert ids(by_field) == [*range(-5, 21), 100]
+    by_expression = read(glue_context, pg_schema, "h", "e", hashexpression="id")
+    assert by_expression.toDF().rdd.getNumPartitions() == 7
+    assert ids(by_expression) == [*range(-5, 21), 100]
+    next_run(bookmarks)
+    pg_schema.execute("INSERT INTO h VALUES (101, 'x'), (102, NULL)")
+    assert ids(read(glue_context, pg_schema, "h", "f", hashfield="name", hashpartitions=3)) == [
+        101,
+        102,
+    ]
+    with pytest.raises(ValueError, match="hashpartitions must be a whole number"):
+        read(glue_context, pg_schema, "h", hashfield="name", hashpartitions="x")
+
+
 def test_bookmarked_reads_take_only_new_rows_by_primary_key(
     glue_context: Any, pg_schema: PgSchema, bookmarks: BookmarkContext
 ) -> None:

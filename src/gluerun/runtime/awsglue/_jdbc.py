@@ -2,8 +2,11 @@
 
 ``connection_options``: ``url`` (``jdbc:postgresql://…``; ``jdbc:mysql://…`` or
 ``jdbc:mariadb://…``), ``dbtable`` (``table`` or ``schema.table``), ``user``, ``password``,
-``customJdbcDriverClassName``; bookmarked reads also take ``jobBookmarkKeys`` (a list, default
-the table's primary key) and ``jobBookmarkKeysSortOrder`` (``asc``, the default, or ``desc``).
+``customJdbcDriverClassName``; parallel reads take ``hashfield`` (a column) or ``hashexpression``
+(an SQL expression of whole numbers) with ``hashpartitions`` (default 7): partition ``i`` reads
+the rows whose hash (the expression's absolute value) modulo the count is ``i``, and the last
+partition also the rows where it is NULL. Bookmarked reads also take ``jobBookmarkKeys`` (a list,
+default the table's primary key) and ``jobBookmarkKeysSortOrder`` (``asc``, default, or ``desc``).
 The drivers come from the Spark executor's ``jdbc_drivers`` setting, as Glue's are built in;
 Glue connections (``connectionName``) do not exist in gluerun.
 
@@ -58,6 +61,15 @@ _DRIVERS = {
 }
 
 
+#: how a hashfield column becomes a whole number in each dialect
+_HASHES = {
+    "postgresql": "abs(hashtext(CAST({column} AS text))::bigint)",
+    "mysql": "CRC32({column})",
+}
+_QUOTES = {"postgresql": '"', "mysql": "`"}
+DEFAULT_HASH_PARTITIONS = 7
+
+
 @dataclass(frozen=True)
 class JdbcTable:
     """One table of a JDBC database, as ``connection_options`` name it."""
@@ -66,6 +78,8 @@ class JdbcTable:
     url: str
     table: str
     properties: Mapping[str, str] = field(default_factory=dict)
+    #: one WHERE predicate per Spark partition (empty: one partition)
+    partitions: tuple[str, ...] = ()
 
     @classmethod
     def from_options(cls, connection_type: str, options: Mapping[str, Any]) -> JdbcTable:
@@ -94,7 +108,9 @@ class JdbcTable:
             )
             if options.get(key)
         }
-        return cls(connection_type, url, table, properties)
+        return cls(
+            connection_type, url, table, properties, _hash_predicates(connection_type, options)
+        )
 
     def reader(self, spark: SparkSession) -> DataFrameReader:
         reader = spark.read.format("jdbc").option("url", self.url)
@@ -103,6 +119,11 @@ class JdbcTable:
         return reader
 
     def load(self, spark: SparkSession) -> DataFrame:
+        if self.partitions:
+            properties = self._options(spark)
+            return spark.read.jdbc(
+                self.url, self.table, predicates=list(self.partitions), properties=properties
+            )
         return self.reader(spark).option("dbtable", self.table).load()
 
     def primary_key(self, spark: SparkSession) -> list[str]:
@@ -246,6 +267,29 @@ def _frontier(
         )
     frontier = state.get("frontier")
     return [str(value) for value in frontier] if frontier else None
+
+
+def _hash_predicates(connection_type: str, options: Mapping[str, Any]) -> tuple[str, ...]:
+    """The partition predicates of ``hashfield``/``hashexpression`` and ``hashpartitions``."""
+    column, expression = options.get("hashfield"), options.get("hashexpression")
+    if not column and not expression:
+        return ()
+    raw = options.get("hashpartitions") or DEFAULT_HASH_PARTITIONS
+    try:
+        count = int(raw)
+    except (TypeError, ValueError):
+        count = 0
+    if count < 1:
+        raise ValueError(f"hashpartitions must be a whole number of at least 1; got {raw!r}")
+    if expression:
+        value, missing = f"ABS({expression})", f"({expression}) IS NULL"
+    else:
+        quote = _QUOTES[connection_type]
+        quoted = quote + str(column).replace(quote, quote * 2) + quote
+        value, missing = _HASHES[connection_type].format(column=quoted), f"{quoted} IS NULL"
+    predicates = [f"MOD({value}, {count}) = {index}" for index in range(count)]
+    predicates[-1] += f" OR {missing}"
+    return tuple(predicates)
 
 
 def _bookmark_keys(options: Mapping[str, Any]) -> list[str]:
