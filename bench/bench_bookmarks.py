@@ -30,10 +30,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-import boto3
 import psycopg
-from bench_spark import TERMINAL, start_server, stop_server
-from botocore.config import Config
+from bench_spark import TERMINAL, glue_client, start_server, stop_server
 
 SCRIPT = """
 import sys
@@ -144,14 +142,7 @@ def run_rounds(args: argparse.Namespace, schema: str) -> dict[str, list[float]]:
         script.write_text(SCRIPT)
         proc, endpoint = start_server(base / "data", base / "server.log")
         try:
-            glue = boto3.client(
-                "glue",
-                endpoint_url=endpoint,
-                region_name="us-east-1",
-                aws_access_key_id="bench",
-                aws_secret_access_key="bench",
-                config=Config(retries={"max_attempts": 1}),
-            )
+            glue = glue_client(endpoint)
             outs = {}
             for job, option in (("incremental", "enable"), ("full", "disable")):
                 outs[job] = base / job

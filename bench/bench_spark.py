@@ -82,6 +82,18 @@ def start_server(data_dir: Path, log: Path) -> tuple[subprocess.Popen[bytes], st
     raise RuntimeError("gluerun serve did not start")
 
 
+def glue_client(endpoint: str) -> Any:
+    """A boto3 Glue client for a bench server: any credentials, no retries."""
+    return boto3.client(
+        "glue",
+        endpoint_url=endpoint,
+        region_name="us-east-1",
+        aws_access_key_id="bench",
+        aws_secret_access_key="bench",
+        config=Config(retries={"max_attempts": 1}),
+    )
+
+
 def stop_server(proc: subprocess.Popen[bytes]) -> None:
     proc.send_signal(signal.SIGTERM)
     try:
@@ -142,14 +154,7 @@ def main() -> None:
         script.write_text(TRIVIAL)
         proc, endpoint = start_server(base / "data", base / "server.log")
         try:
-            glue = boto3.client(
-                "glue",
-                endpoint_url=endpoint,
-                region_name="us-east-1",
-                aws_access_key_id="bench",
-                aws_secret_access_key="bench",
-                config=Config(retries={"max_attempts": 1}),
-            )
+            glue = glue_client(endpoint)
             command = {"Name": "glueetl", "ScriptLocation": str(script)}
             glue.create_job(Name="trivial", Role="bench", Command=command)
             ways: dict[str, Callable[[], float]] = {

@@ -98,6 +98,17 @@ def glue_context(spark: Any) -> Any:
     return GlueContext(spark.sparkContext)
 
 
+@pytest.fixture
+def bookmarks() -> Iterator[Any]:
+    """An enabled bookmark context installed as `Job.init` would, without a server."""
+    from awsglue import _bookmarks
+
+    context = _bookmarks.BookmarkContext(_bookmarks.ENABLE, "job")
+    _bookmarks.install(context)
+    yield context
+    _bookmarks.install(None)
+
+
 @pytest.fixture(scope="module")
 def spark_server(tmp_path_factory: pytest.TempPathFactory, s3_endpoint: str) -> Iterator[Server]:
     """A gluerun server running glueetl jobs in local mode, with S3 on moto."""

@@ -7,22 +7,12 @@ through boto3 (moto) must give the partition columns a read of the whole folder 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from awsglue import _bookmarks
-from awsglue._bookmarks import ENABLE, BookmarkContext
+from awsglue._bookmarks import BookmarkContext
 from awsglue.context import GlueContext
-
-
-@pytest.fixture
-def bookmarks() -> Iterator[BookmarkContext]:
-    context = BookmarkContext(ENABLE, "job")
-    _bookmarks.install(context)
-    yield context
-    _bookmarks.install(None)
 
 
 def read(glue_context: Any, path: str, ctx: str) -> list[tuple[Any, ...]]:

@@ -6,21 +6,12 @@ without a server; the end-to-end bookmark tests drive the same code through real
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from awsglue import _bookmarks
-from awsglue._bookmarks import ENABLE, PAUSE, BookmarkContext
+from awsglue._bookmarks import PAUSE, BookmarkContext
 from spark_support import MariaDb, PgSchema
-
-
-@pytest.fixture
-def bookmarks() -> Iterator[BookmarkContext]:
-    context = BookmarkContext(ENABLE, "job")
-    _bookmarks.install(context)
-    yield context
-    _bookmarks.install(None)
 
 
 def options(pg: PgSchema, table: str, **extra: Any) -> dict[str, Any]:
