@@ -15,6 +15,7 @@ import pytest
 from spark_support import (
     FINAL,
     RUN_TIMEOUT,
+    PgSchema,
     Server,
     free_port,
     job_env,
@@ -52,6 +53,28 @@ doubled = Map.apply(frame=frame, f=double)
 glueContext.write_dynamic_frame.from_options(
     frame=doubled, connection_type="s3", connection_options={"path": args["output"]}, format="json"
 )
+"""
+
+JDBC_SCRIPT = """
+import sys
+from awsglue.context import GlueContext
+from awsglue.job import Job
+from awsglue.utils import getResolvedOptions
+from pyspark.context import SparkContext
+
+args = getResolvedOptions(sys.argv, ["JOB_NAME", "url", "counts"])
+glueContext = GlueContext(SparkContext())
+job = Job(glueContext)
+job.init(args["JOB_NAME"], args)
+options = {"url": args["url"], "user": "postgres", "dbtable": "t", "hashexpression": "id"}
+frame = glueContext.create_dynamic_frame.from_options(
+    connection_type="postgresql",
+    connection_options={**options, "hashpartitions": "2"},
+    transformation_ctx="t",
+)
+with open(args["counts"] + "/" + args["JOB_RUN_ID"], "w") as out:
+    out.write(str(frame.count()))
+job.commit()
 """
 
 BUSY_SCRIPT = """
@@ -143,8 +166,7 @@ def cluster_server(
     srv = Server(tmp_path_factory.mktemp("cluster-server") / "data", env=env)
     srv.start()
     yield srv
-    if srv.proc is not None:
-        srv.stop()
+    srv.shutdown()
 
 
 def _create(glue: Any, name: str, script: Path, **extra: Any) -> None:
@@ -168,6 +190,34 @@ def test_a_glue_script_runs_on_the_cluster(cluster_server: Server, tmp_path: Pat
     assert "MASTER spark://127.0.0.1:" in (run_dir / "stdout.log").read_text()
     lines = [json.loads(x) for f in out.glob("part-*") for x in f.read_text().splitlines()]
     assert sorted(r["n"] for r in lines) == [2, 4, 6]
+
+
+def test_jdbc_reads_run_on_the_clusters_executors(
+    cluster_server: Server, pg_schema: PgSchema, tmp_path: Path
+) -> None:
+    """The driver jar reaches the executors (a JVM of the worker's), bookmarks included."""
+    pg_schema.execute("CREATE TABLE t (id int PRIMARY KEY)")
+    pg_schema.execute("INSERT INTO t SELECT generate_series(1, 3)")
+    script = tmp_path / "jdbc_on_cluster.py"
+    script.write_text(JDBC_SCRIPT)
+    glue = cluster_server.client()
+    counts = tmp_path / "counts"
+    counts.mkdir()
+    arguments = {
+        "--job-bookmark-option": "job-bookmark-enable",
+        "--url": pg_schema.url,
+        "--counts": str(counts),
+    }
+    _create(glue, "jdbc-on-cluster", script, DefaultArguments=arguments)
+    read = []
+    for new in ("4", "5"):
+        run_id = glue.start_job_run(JobName="jdbc-on-cluster")["JobRunId"]
+        run = wait_state(glue, "jdbc-on-cluster", run_id, FINAL, timeout=RUN_TIMEOUT)
+        run_dir = cluster_server.data_dir / "runs" / run_id
+        assert run["JobRunState"] == "SUCCEEDED", (run_dir / "stderr.log").read_text()[-3000:]
+        read.append(int((counts / run_id).read_text()))
+        pg_schema.execute(f"INSERT INTO t VALUES ({new}), ({new}0)")
+    assert read == [3, 2]
 
 
 def test_stop_ends_the_driver_and_its_executors(
