@@ -111,6 +111,19 @@ def test_compound_and_descending_keys(
     assert ids(read(glue_context, pg_schema, "t", "down", **down), "seq") == [7]
 
 
+def test_timestamp_keys_keep_their_microseconds(
+    glue_context: Any, pg_schema: PgSchema, bookmarks: BookmarkContext
+) -> None:
+    pg_schema.execute("CREATE TABLE ts (id int PRIMARY KEY, at timestamptz)")
+    pg_schema.execute("INSERT INTO ts VALUES (1, '2026-01-01 10:00:00.123456+00')")
+    keys = {"jobBookmarkKeys": ["at"]}
+    assert ids(read(glue_context, pg_schema, "ts", **keys)) == [1]
+    next_run(bookmarks)
+    # one microsecond later is new; the same instant is not
+    pg_schema.execute("INSERT INTO ts VALUES (2, '2026-01-01 10:00:00.123457+00')")
+    assert ids(read(glue_context, pg_schema, "ts", **keys)) == [2]
+
+
 def test_a_schema_qualified_table_finds_its_primary_key(
     glue_context: Any, pg_schema: PgSchema, bookmarks: BookmarkContext
 ) -> None:
