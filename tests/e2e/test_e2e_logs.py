@@ -190,3 +190,16 @@ def test_describe_log_groups_name_pattern_is_a_case_insensitive_substring(
     found = logs.describe_log_groups(logGroupNamePattern="OUTPUT")["logGroups"]
     assert [g["logGroupName"] for g in found] == [OUT]
     assert logs.describe_log_groups(logGroupNamePattern="nomatch")["logGroups"] == []
+
+
+def test_a_script_named_like_a_module_gets_a_warning(
+    glue: Any, logs: Any, script: Callable[..., str]
+) -> None:
+    location = script("print('fine')", "json.py")
+    glue.create_job(
+        Name="shadow", Role="r", Command={"Name": "pythonshell", "ScriptLocation": location}
+    )
+    run_id = glue.start_job_run(JobName="shadow")["JobRunId"]
+    assert wait_state(glue, "shadow", run_id, FINAL)["JobRunState"] == "SUCCEEDED"
+    errors = lines(logs.get_log_events(logGroupName=ERR, logStreamName=run_id, startFromHead=True))
+    assert any("json.py shadows the module 'json'" in line for line in errors), errors

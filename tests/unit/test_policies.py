@@ -86,3 +86,23 @@ def test_capacity() -> None:
     cap = policies.capacity(spark, worker_type="G.2X", number_of_workers=5)
     assert (cap.max_capacity, cap.allocated_capacity, cap.worker_type) == (10.0, 10, "G.2X")
     assert policies.capacity(spark).max_capacity == 10.0
+
+
+@pytest.mark.parametrize(
+    ("location", "shadowed"),
+    [
+        ("/jobs/copy.py", "copy"),
+        ("s3://bucket/scripts/awsglue.py", "awsglue"),
+        ("json.py", "json"),
+        ("/jobs/etl_copy.py", None),
+        ("s3://bucket/scripts/copy", None),
+    ],
+)
+def test_script_names_that_shadow_a_module_are_warned_of(
+    location: str, shadowed: str | None
+) -> None:
+    warning = policies.script_name_warning(location)
+    if shadowed is None:
+        assert warning is None
+    else:
+        assert warning is not None and f"module {shadowed!r}" in warning

@@ -1,4 +1,4 @@
-"""What the engine keeps about its runs, and its configuration."""
+"""What the engine keeps about its runs, its configuration, and the launch request of a run."""
 
 from __future__ import annotations
 
@@ -6,7 +6,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from gluerun.executors.base import Execution, ExitStatus
+from gluerun.executors.base import Execution, ExitStatus, LaunchRequest
+from gluerun.model import policies
 from gluerun.model.runs import JobRun
 
 
@@ -43,3 +44,27 @@ class EngineConfig:
     endpoint_url: str = ""
     #: called with each run this engine moved to a final state (metrics)
     observer: Callable[[JobRun], None] | None = None
+
+
+def launch_request(run: JobRun, config: EngineConfig) -> LaunchRequest:
+    """What an executor needs to start `run`: script, argv, run directory, environment."""
+    spec = run.launch
+    env = dict(config.job_env)
+    if config.endpoint_url:
+        env["GLUERUN_ENDPOINT_URL"] = config.endpoint_url
+    return LaunchRequest(
+        run_id=run.id,
+        job_name=run.job_name,
+        command_name=spec.command_name,
+        script_location=spec.script_location,
+        python_version=spec.python_version,
+        argv=policies.script_argv(spec.arguments, spec.job_id, run.id, run.job_name),
+        arguments=spec.arguments,
+        run_dir=config.runs_dir / run.id,
+        env=env,
+        # Executors are sized from WorkerType/NumberOfWorkers only: every run has a
+        # MaxCapacity (Glue's default is 10 DPU), and sizing a user's cluster by that
+        # default would ask for more than many clusters have (docs/spark.md).
+        worker_type=run.worker_type,
+        number_of_workers=run.number_of_workers,
+    )

@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 
 from gluerun.clock import Clock
-from gluerun.engine._records import EngineConfig, Event, Live
+from gluerun.engine._records import EngineConfig, Event, Live, launch_request
 from gluerun.engine.logs import LogCollector
 from gluerun.engine.triggers import TriggerFirer
 from gluerun.errors import ExecutorError
@@ -163,32 +163,7 @@ class Engine:
         if not run.launch.script_location:
             self._fail_launch(live, "The job has no Command.ScriptLocation.")
             return
-        self._pool.submit(self._launch_worker, executor, self._request(run))
-
-    def _request(self, run: JobRun) -> LaunchRequest:
-        spec = run.launch
-        return LaunchRequest(
-            run_id=run.id,
-            job_name=run.job_name,
-            command_name=spec.command_name,
-            script_location=spec.script_location,
-            python_version=spec.python_version,
-            argv=policies.script_argv(spec.arguments, spec.job_id, run.id, run.job_name),
-            arguments=spec.arguments,
-            run_dir=self.config.runs_dir / run.id,
-            env=self._job_env(),
-            # Executors are sized from WorkerType/NumberOfWorkers only: every run has a
-            # MaxCapacity (Glue's default is 10 DPU), and sizing a user's cluster by that
-            # default would ask for more than many clusters have (docs/spark.md).
-            worker_type=run.worker_type,
-            number_of_workers=run.number_of_workers,
-        )
-
-    def _job_env(self) -> dict[str, str]:
-        env = dict(self.config.job_env)
-        if self.config.endpoint_url:
-            env["GLUERUN_ENDPOINT_URL"] = self.config.endpoint_url
-        return env
+        self._pool.submit(self._launch_worker, executor, launch_request(run, self.config))
 
     def _launch_worker(self, executor: Executor, request: LaunchRequest) -> None:
         try:
@@ -225,6 +200,9 @@ class Engine:
             live.run = running
             self.logs.watch(running)
             self.logs.note(running, f"run started (pid {handle.pid}).")
+            warning = policies.script_name_warning(running.launch.script_location)
+            if warning is not None:
+                self.logs.note(running, warning)
             self._watch(live.run.id, execution)
         else:
             # Stopped (or timed out) while it was being prepared: end it now.

@@ -6,6 +6,7 @@ Data in, decision out: no I/O and no clock; callers pass `now` in.
 from __future__ import annotations
 
 import enum
+import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -201,3 +202,24 @@ def script_argv(arguments: Mapping[str, str], job_id: str, run_id: str, job_name
     for key, value in merged.items():
         argv.extend((key, value))
     return argv
+
+
+#: modules every job imports by name besides Python's own (the awsglue runtime and Spark's)
+_RUNTIME_MODULES = frozenset({"awsglue", "pyspark", "py4j"})
+
+
+def script_name_warning(script_location: str) -> str | None:
+    """A warning when the script's file name shadows a module the job will import.
+
+    The script's folder comes first on the job's ``sys.path``, so ``copy.py`` or
+    ``awsglue.py`` replaces that module for everything the job imports, which then fails far
+    from the cause (a circular import inside pyspark or awsglue).
+    """
+    name = script_location.replace("\\", "/").rsplit("/", 1)[-1]
+    stem = name[:-3] if name.endswith(".py") else ""
+    if stem not in sys.stdlib_module_names and stem not in _RUNTIME_MODULES:
+        return None
+    return (
+        f"warning: the script's name {name} shadows the module {stem!r} for the whole job "
+        "(the script's folder comes first on sys.path); rename the script if imports fail."
+    )
