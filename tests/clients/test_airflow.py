@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 from clientlib import REGION, Driver, Result, Venv, client_env, start_server, stop_server
-from live_server import BIN, Server, free_port, wait_for_port
+from live_server import Server, moto_s3
 
 pytestmark = pytest.mark.clients
 
@@ -594,22 +594,8 @@ done()
 @pytest.fixture(scope="module")
 def s3_endpoint() -> Iterator[str]:
     """A moto S3 server: where GlueJobOperator uploads a local script (S3Hook)."""
-    port = free_port()
-    proc = subprocess.Popen(
-        [str(BIN / "moto_server"), "-H", "127.0.0.1", "-p", str(port)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        wait_for_port(port, proc)
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+    with moto_s3() as endpoint:
+        yield endpoint
 
 
 @pytest.fixture(scope="module")

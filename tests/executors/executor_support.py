@@ -15,6 +15,9 @@ import psutil
 from gluerun.executors.base import ExitStatus, LaunchRequest
 from gluerun.executors.subprocess import SubprocessExecutor
 
+#: the e2e tier's helpers (live_server: moto_s3) are shared with this tier
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "e2e"))
+
 #: the directory holding the job runtime's ``awsglue`` package
 RUNTIME = Path(__file__).resolve().parents[2] / "src" / "gluerun" / "runtime"
 #: the job interpreter the tests use: the one running them

@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import io
-import socket
-import subprocess
-import time
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -14,6 +11,7 @@ from typing import Any
 import boto3
 import pytest
 from executor_support import PYTHON, RUNTIME, MakeRequest, build_wheel, run
+from live_server import moto_s3
 
 from gluerun.errors import ExecutorError
 from gluerun.executors.subprocess import SubprocessExecutor
@@ -26,44 +24,10 @@ CREDENTIALS = {
 }
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def _wait_for_port(port: int, proc: subprocess.Popen[bytes], timeout: float = 30.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"moto_server exited with {proc.returncode}")
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
-                return
-        except OSError:
-            time.sleep(0.05)
-    raise RuntimeError("moto_server did not start listening")
-
-
 @pytest.fixture(scope="module")
 def s3_endpoint() -> Iterator[str]:
-    port = _free_port()
-    moto_server = str(Path(PYTHON).parent / "moto_server")
-    proc = subprocess.Popen(
-        [moto_server, "-H", "127.0.0.1", "-p", str(port)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        _wait_for_port(port, proc)
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(5)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+    with moto_s3() as endpoint:
+        yield endpoint
 
 
 @pytest.fixture(autouse=True)

@@ -19,16 +19,13 @@ import boto3
 import psycopg
 import pytest
 from spark_support import (
-    BIN,
     CREDENTIALS,
     RUNTIME,
     MariaDb,
     PgSchema,
     Server,
-    free_port,
     job_env,
-    stop_process,
-    wait_for_port,
+    moto_s3,
 )
 
 from gluerun.executors._spark_conf import DEBIAN_JDBC_DRIVERS, jdbc_driver_jars
@@ -40,17 +37,8 @@ IN_CI = bool(os.environ.get("CI"))
 @pytest.fixture(scope="session")
 def s3_endpoint() -> Iterator[str]:
     """A moto S3 server on loopback for the whole tier."""
-    port = free_port()
-    proc = subprocess.Popen(
-        [str(BIN / "moto_server"), "-H", "127.0.0.1", "-p", str(port)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        wait_for_port(port, proc)
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        stop_process(proc)
+    with moto_s3() as endpoint:
+        yield endpoint
 
 
 @pytest.fixture(scope="session")

@@ -18,7 +18,7 @@ RUNTIME = Path(__file__).resolve().parents[2] / "src" / "gluerun" / "runtime"
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "e2e"))
 sys.path.insert(0, str(RUNTIME))
 
-from live_server import BIN, FINAL, Server, free_port, wait_state  # noqa: E402
+from live_server import BIN, FINAL, Server, free_port, moto_s3, wait_state  # noqa: E402
 
 __all__ = [
     "BIN",
@@ -31,6 +31,7 @@ __all__ = [
     "Server",
     "free_port",
     "job_env",
+    "moto_s3",
     "stop_process",
     "wait_for_port",
     "wait_state",
