@@ -563,11 +563,6 @@ def test_a_real_dag_run_with_a_metadata_database(
     ]
 
 
-@pytest.mark.xfail(
-    strict=False,
-    reason="gluerun serves no STS GetCallerIdentity / IAM GetRole (query protocol, XML): Airflow "
-    "calls them for Tags with update_config=True and for iam_role_name",
-)
 def test_hook_tags_on_update_and_iam_role_name(
     airflow: Callable[..., Result], job_script: Callable[..., str]
 ) -> None:

@@ -14,6 +14,7 @@ from gluerun.api import protocol, validation
 from gluerun.api.edge import ProtocolEdge
 from gluerun.api.logs import LOGS_OPERATIONS, LOGS_PREFIX
 from gluerun.api.operations import GLUE_OPERATIONS, GLUERUN_OPERATIONS
+from gluerun.api.query import QueryApi
 from gluerun.api.unmodeled import GLUERUN_PREFIX, UNMODELED, check_unmodeled
 from gluerun.errors import InvalidInput, InvalidParameter, UnknownOperation
 from gluerun.metrics import CONTENT_TYPE as METRICS_CONTENT_TYPE
@@ -119,7 +120,8 @@ def build_app(
         ]
     )
     inline = INLINE_OPERATIONS if inline_reads else frozenset()
-    return ProtocolEdge(dispatcher.call, dispatcher.known, inline, meter, pages)
+    identity = QueryApi(service.account_id)
+    return ProtocolEdge(dispatcher.call, dispatcher.known, inline, meter, pages, identity)
 
 
 def _int_param(request: Request, name: str, default: int) -> int:

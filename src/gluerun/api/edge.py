@@ -14,7 +14,7 @@ from typing import Any
 
 from starlette.concurrency import run_in_threadpool
 
-from gluerun.api import protocol
+from gluerun.api import protocol, query
 from gluerun.api.errors import wire_error
 from gluerun.metrics import Metrics
 
@@ -28,7 +28,8 @@ _CONTENT_TYPE = protocol.CONTENT_TYPE.encode()
 
 
 class ProtocolEdge:
-    """Serves POST / with `call(target, body)`; hands everything else to `fallback`."""
+    """Serves POST / with `call(target, body)` (form-encoded bodies without a target go to
+    `query_api`); hands everything else to `fallback`."""
 
     def __init__(
         self,
@@ -37,8 +38,10 @@ class ProtocolEdge:
         inline: frozenset[str],
         metrics: Metrics,
         fallback: ASGIApp,
+        query_api: query.QueryApi | None = None,
     ) -> None:
         self.call = call
+        self.query_api = query_api
         self.known = known
         self.inline = inline
         self.metrics = metrics
@@ -52,6 +55,9 @@ class ProtocolEdge:
         started = time.perf_counter()
         target = _header(scope, b"x-amz-target")
         body = await _body(receive)
+        if not target and self.query_api and query.is_query(_header(scope, b"content-type")):
+            await self._answer_query(body, send)
+            return
         status, payload, error_type = await self._answer(target, body)
         headers = [
             (b"content-type", _CONTENT_TYPE),
@@ -63,6 +69,17 @@ class ProtocolEdge:
         await send({"type": "http.response.start", "status": status, "headers": headers})
         await send({"type": "http.response.body", "body": payload})
         self._observe(target, status, time.perf_counter() - started)
+
+    async def _answer_query(self, body: bytes, send: Send) -> None:
+        """A query-protocol call (STS/IAM identity; see api/query.py), answered in XML."""
+        assert self.query_api is not None
+        status, payload = self.query_api.answer(body)
+        headers = [
+            (b"content-type", query.CONTENT_TYPE.encode()),
+            (b"content-length", str(len(payload)).encode()),
+        ]
+        await send({"type": "http.response.start", "status": status, "headers": headers})
+        await send({"type": "http.response.body", "body": payload})
 
     async def _answer(self, target: str, body: bytes) -> tuple[int, bytes, str | None]:
         try:
