@@ -24,14 +24,13 @@ import os
 import statistics
 import sys
 import tempfile
-import time
 import uuid
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 import psycopg
-from bench_spark import TERMINAL, glue_client, start_server, stop_server
+from bench_spark import glue_client, run_to_end, start_server, stop_server
 
 SCRIPT = """
 import sys
@@ -57,16 +56,8 @@ job.commit()
 
 
 def timed_run(glue: Any, job: str, out: Path) -> tuple[float, int]:
-    begin = time.perf_counter()
-    run_id = glue.start_job_run(JobName=job)["JobRunId"]
-    while True:
-        run = glue.get_job_run(JobName=job, RunId=run_id)["JobRun"]
-        if run["JobRunState"] in TERMINAL:
-            break
-        time.sleep(0.05)
-    elapsed = time.perf_counter() - begin
-    if run["JobRunState"] != "SUCCEEDED":
-        raise RuntimeError(f"{job} {run_id}: {run['JobRunState']} {run.get('ErrorMessage')}")
+    """One run of `job`: its wall time and how many rows it read."""
+    elapsed, run_id = run_to_end(glue, job)
     return elapsed, int((out / run_id).read_text())
 
 

@@ -103,18 +103,27 @@ def stop_server(proc: subprocess.Popen[bytes]) -> None:
         proc.wait()
 
 
-def gluerun_run(glue: Any) -> float:
+def run_to_end(glue: Any, job: str) -> tuple[float, str]:
+    """StartJobRun, then GetJobRun every 50 ms until final: (wall seconds, run id).
+
+    Raises:
+        RuntimeError: the run did not succeed.
+    """
     begin = time.perf_counter()
-    run_id = glue.start_job_run(JobName="trivial")["JobRunId"]
+    run_id = glue.start_job_run(JobName=job)["JobRunId"]
     while True:
-        run = glue.get_job_run(JobName="trivial", RunId=run_id)["JobRun"]
+        run = glue.get_job_run(JobName=job, RunId=run_id)["JobRun"]
         if run["JobRunState"] in TERMINAL:
             break
         time.sleep(0.05)
     elapsed = time.perf_counter() - begin
     if run["JobRunState"] != "SUCCEEDED":
-        raise RuntimeError(f"{run_id}: {run['JobRunState']} {run.get('ErrorMessage')}")
-    return elapsed
+        raise RuntimeError(f"{job} {run_id}: {run['JobRunState']} {run.get('ErrorMessage')}")
+    return elapsed, run_id
+
+
+def gluerun_run(glue: Any) -> float:
+    return run_to_end(glue, "trivial")[0]
 
 
 def bare_run(script: Path, work: Path, extra: list[str]) -> float:

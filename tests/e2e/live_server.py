@@ -52,9 +52,15 @@ def moto_s3() -> Iterator[str]:
         wait_for_port(port, proc, timeout=60)
         yield f"http://127.0.0.1:{port}"
     finally:
+        stop_process(proc)
+
+
+def stop_process(proc: subprocess.Popen[bytes], grace: float = 10.0) -> None:
+    """Terminate one process a test started, by its pid, and reap it."""
+    if proc.poll() is None:
         proc.terminate()
         try:
-            proc.wait(10)
+            proc.wait(grace)
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import socket
 import subprocess
 import sys
-import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -18,7 +16,16 @@ RUNTIME = Path(__file__).resolve().parents[2] / "src" / "gluerun" / "runtime"
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "e2e"))
 sys.path.insert(0, str(RUNTIME))
 
-from live_server import BIN, FINAL, Server, free_port, moto_s3, wait_state  # noqa: E402
+from live_server import (  # noqa: E402
+    BIN,
+    FINAL,
+    Server,
+    free_port,
+    moto_s3,
+    stop_process,
+    wait_for_port,
+    wait_state,
+)
 
 __all__ = [
     "BIN",
@@ -49,30 +56,6 @@ RUN_TIMEOUT = 240.0
 
 def job_env() -> str:
     return ",".join(f"{k}={v}" for k, v in CREDENTIALS.items())
-
-
-def wait_for_port(port: int, proc: subprocess.Popen[bytes], timeout: float = 60.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"{proc.args!r} exited with {proc.returncode}")
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
-                return
-        except OSError:
-            time.sleep(0.1)
-    raise TimeoutError(f"port {port} never accepted connections")
-
-
-def stop_process(proc: subprocess.Popen[bytes], grace: float = 10.0) -> None:
-    """Terminate one process this tier started, by its pid, and reap it."""
-    if proc.poll() is None:
-        proc.terminate()
-        try:
-            proc.wait(grace)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
 
 
 @dataclass(frozen=True)

@@ -79,16 +79,11 @@ class Storage:
             return root, list(files)
         if self.s3a:
             return _as_s3a(root), [_as_s3a(path) for path in files]
+        bucket, prefix = split_s3(root)
         target = self._new_dir("read")
-        client = self.client()
-        staged = []
-        for path in files:
-            bucket, key = split_s3(path)
-            file = target / path[len(root) :].lstrip("/")
-            file.parent.mkdir(parents=True, exist_ok=True)
-            client.download_file(bucket, key, str(file))
-            staged.append(str(file))
-        return str(target), staged
+        keys = [split_s3(path)[1] for path in files]
+        staged = _fetch_below(self.client(), bucket, keys, prefix, target)
+        return str(target), [str(file) for file in staged]
 
     def _read_path(self, path: str) -> str:
         if not is_s3(path):
@@ -109,10 +104,7 @@ class Storage:
             client.download_file(bucket, key, str(file))
             return file
         prefix = key if not key or key.endswith("/") else key + "/"
-        for found in keys:
-            file = target / found[len(prefix) :]
-            file.parent.mkdir(parents=True, exist_ok=True)
-            client.download_file(bucket, found, str(file))
+        _fetch_below(client, bucket, keys, prefix, target)
         return target
 
     # -- writing ------------------------------------------------------------------------
@@ -188,6 +180,19 @@ def _endpoint_from_env() -> str | None:
 
 def _as_s3a(path: str) -> str:
     return "s3a://" + path.split("://", 1)[1]
+
+
+def _fetch_below(
+    client: Any, bucket: str, keys: Sequence[str], prefix: str, target: Path
+) -> list[Path]:
+    """Download `keys` (all under `prefix`) to their places below `target`."""
+    files = []
+    for key in keys:
+        file = target / key[len(prefix) :].lstrip("/")
+        file.parent.mkdir(parents=True, exist_ok=True)
+        client.download_file(bucket, key, str(file))
+        files.append(file)
+    return files
 
 
 def _list_objects(client: Any, bucket: str, prefix: str) -> Iterator[dict[str, Any]]:
