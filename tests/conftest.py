@@ -22,7 +22,7 @@ IN_CI = bool(os.environ.get("CI"))
 @pytest.fixture(autouse=True)
 def _clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     for key in list(os.environ):
-        if key.startswith("GLUERUN_") and key != "GLUERUN_TEST_PG_DSN":
+        if key.startswith("GLUERUN_") and not key.startswith("GLUERUN_TEST_"):
             monkeypatch.delenv(key)
 
 

@@ -31,6 +31,7 @@ from spark_support import (
 from gluerun.executors._spark_conf import DEBIAN_JDBC_DRIVERS, jdbc_driver_jars
 
 PG_DSN = os.environ.get("GLUERUN_TEST_PG_DSN", "")
+MYSQL_URL = os.environ.get("GLUERUN_TEST_MYSQL_URL", "")
 IN_CI = bool(os.environ.get("CI"))
 
 
@@ -133,20 +134,24 @@ def pg_schema() -> Iterator[PgSchema]:
 
 @pytest.fixture
 def maria_db() -> Iterator[MariaDb]:
-    """A fresh database in the machine's MariaDB (root, no password, as on these machines)."""
-    database = MariaDb(f"jdbc_{uuid.uuid4().hex[:12]}")
+    """A fresh database in the MariaDB server of ``GLUERUN_TEST_MYSQL_URL``."""
+    if not MYSQL_URL:
+        if IN_CI:
+            pytest.fail("CI must set GLUERUN_TEST_MYSQL_URL: JDBC tests may not skip in CI")
+        pytest.skip("GLUERUN_TEST_MYSQL_URL not set")
+    database = MariaDb(f"jdbc_{uuid.uuid4().hex[:12]}", MYSQL_URL)
     try:
-        database.execute(f"CREATE DATABASE {database.name}", database="test")
+        database.execute(f"CREATE DATABASE {database.name}", database="information_schema")
     except (OSError, subprocess.CalledProcessError) as exc:
         if IN_CI:
-            pytest.fail(f"CI must reach MariaDB on 127.0.0.1:3306: {exc}")
+            pytest.fail(f"CI must reach MariaDB at {MYSQL_URL}: {exc}")
         pytest.skip(f"no MariaDB: {exc}")
     if DEBIAN_JDBC_DRIVERS[1] not in jdbc_driver_jars(""):
         pytest.fail(f"no {DEBIAN_JDBC_DRIVERS[1]} (Debian's libmariadb-java)")
     try:
         yield database
     finally:
-        database.execute(f"DROP DATABASE {database.name}", database="test")
+        database.execute(f"DROP DATABASE {database.name}", database="information_schema")
 
 
 _HERE = Path(__file__).resolve().parent

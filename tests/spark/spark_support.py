@@ -69,6 +69,8 @@ class PgSchema:
     def url(self) -> str:
         parts = urlsplit(self.dsn)
         query = f"user={parts.username or 'postgres'}&currentSchema={self.schema}"
+        if parts.password:
+            query += f"&password={parts.password}"
         return f"jdbc:postgresql://{parts.hostname}:{parts.port or 5432}{parts.path}?{query}"
 
     def execute(self, sql: str) -> list[tuple[Any, ...]]:
@@ -80,18 +82,29 @@ class PgSchema:
 
 @dataclass(frozen=True)
 class MariaDb:
-    """A MariaDB database of its own for one test, driven by the ``mariadb`` client."""
+    """A MariaDB database of its own for one test, driven by the ``mariadb`` client.
+
+    ``server`` is ``mysql://user:password@host:port`` (``GLUERUN_TEST_MYSQL_URL``, which
+    ``scripts/test-services`` prints).
+    """
 
     name: str
-    host: str = "127.0.0.1"
-    port: int = 3306
+    server: str
+
+    @property
+    def _parts(self) -> Any:
+        return urlsplit(self.server)
 
     @property
     def url(self) -> str:
-        return f"jdbc:mysql://{self.host}:{self.port}/{self.name}?user=root"
+        parts = self._parts
+        credentials = f"user={parts.username}&password={parts.password or ''}"
+        return f"jdbc:mysql://{parts.hostname}:{parts.port or 3306}/{self.name}?{credentials}"
 
     def execute(self, sql: str, database: str | None = None) -> list[list[str]]:
-        client = ["mariadb", "-h", self.host, "-P", str(self.port), "-u", "root", "-N", "-B"]
+        parts = self._parts
+        client = ["mariadb", "--protocol=tcp", "-h", parts.hostname, "-P", str(parts.port or 3306)]
+        client += ["-u", parts.username, f"-p{parts.password or ''}", "-N", "-B"]
         done = subprocess.run(
             [*client, "-D", database or self.name, "-e", sql],
             capture_output=True,
