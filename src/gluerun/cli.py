@@ -7,6 +7,7 @@ import os
 import signal
 import socket
 import sys
+import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
@@ -75,7 +76,11 @@ def run_server(settings: Settings, log_level: str = "info") -> None:
     clock = SystemClock()
     service = GlueService(store, clock, settings.region, settings.account_id)
     metrics = Metrics(store)
-    engine = build_engine(settings, store, clock, metrics) if settings.engine else None
+    engine = None
+    if settings.engine:
+        executors = build_executors(settings)
+        engine = build_engine(settings, store, clock, executors, metrics)
+        _announce_capabilities(executors)
     webhooks = WebhookSender(
         store, clock, settings.webhook_list(), settings.region, settings.account_id
     )
@@ -106,8 +111,8 @@ def run_server(settings: Settings, log_level: str = "info") -> None:
         store.close()
 
 
-def build_engine(settings: Settings, store: Any, clock: Any, metrics: Any = None) -> Any:
-    from gluerun.engine.engine import Engine, EngineConfig
+def build_executors(settings: Settings) -> dict[str, Any]:
+    """The executor of each job kind this node runs, by Command.Name."""
     from gluerun.executors.spark import SparkExecutor
     from gluerun.executors.subprocess import SubprocessExecutor
 
@@ -132,6 +137,14 @@ def build_engine(settings: Settings, store: Any, clock: Any, metrics: Any = None
         base_env=_spark_base_env(settings),
         tail_bytes=settings.log_tail_bytes,
     )
+    return {"pythonshell": pythonshell, "glueetl": spark}
+
+
+def build_engine(
+    settings: Settings, store: Any, clock: Any, executors: dict[str, Any], metrics: Any = None
+) -> Any:
+    from gluerun.engine.engine import Engine, EngineConfig
+
     config = EngineConfig(
         node_id=settings.node_id or socket.gethostname(),
         runs_dir=settings.data_dir / "runs",
@@ -140,8 +153,18 @@ def build_engine(settings: Settings, store: Any, clock: Any, metrics: Any = None
         endpoint_url=settings.endpoint_url,
         observer=metrics.observe_run if metrics is not None else None,
     )
-    executors = {"pythonshell": pythonshell, "glueetl": spark}
     return Engine(store, executors, clock, config)
+
+
+def _announce_capabilities(executors: dict[str, Any]) -> None:
+    """Say in one line what this node runs (probing Java and Spark takes a moment: off-thread)."""
+    from gluerun.executors.capabilities import summary
+
+    def announce() -> None:
+        unique = list({id(executor): executor for executor in executors.values()}.values())
+        click.echo(f"gluerun: {summary([executor.capability() for executor in unique])}")
+
+    threading.Thread(target=announce, name="gluerun-capabilities", daemon=True).start()
 
 
 def _spark_base_env(settings: Settings) -> dict[str, str]:

@@ -25,6 +25,7 @@ import psutil
 from gluerun.errors import ExecutorError
 from gluerun.executors import _spark_conf as sc
 from gluerun.executors.base import LaunchRequest
+from gluerun.executors.capabilities import Capability, spark_capability
 from gluerun.executors.scripts import parse_location
 from gluerun.executors.subprocess import (
     EXTRA_PY_DIR,
@@ -158,6 +159,14 @@ class SparkExecutor(SubprocessExecutor):
                 "(pip install 'gluerun[spark]') or set GLUERUN_SPARK_HOME"
             )
         return done.stdout.strip()
+
+    def capability(self) -> Capability:
+        """What glueetl runs on here (Spark and Java versions), or why it cannot run."""
+        try:
+            home: Path | ExecutorError = self.spark_home()
+        except ExecutorError as exc:
+            home = exc
+        return spark_capability(home, self._environment(Path.cwd(), [], [], {}))
 
     # -- staging ------------------------------------------------------------------------
 

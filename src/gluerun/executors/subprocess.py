@@ -22,6 +22,7 @@ import psutil
 from gluerun.errors import ExecutorError
 from gluerun.executors._process import KILL_TIMEOUT, ProcessTree, find_process, is_alive, start_time
 from gluerun.executors.base import ExitStatus, LaunchRequest, ProcessHandle
+from gluerun.executors.capabilities import Capability, python_capability
 from gluerun.executors.failure import describe_exit, read_exit_code
 from gluerun.executors.pymodules import ModuleCache, parse_specs
 from gluerun.executors.scripts import FileFetcher, parse_location
@@ -196,6 +197,10 @@ class SubprocessExecutor:
         else:
             env.pop("PYTHONPATH", None)
         return env
+
+    def capability(self) -> Capability:
+        """What this executor's jobs run on here (the interpreter's version), or why not."""
+        return python_capability(self._python)
 
     # -- after a restart -----------------------------------------------------------------
 
