@@ -42,6 +42,10 @@ class ConcurrentModification(GluerunError):
     """Another request changed the same entity first."""
 
 
+class InvalidState(GluerunError):
+    """The entity is in a state the request cannot work with."""
+
+
 class IllegalRunTransition(GluerunError):
     """A run was asked to move to a state it cannot reach from its current state."""
 

@@ -19,9 +19,14 @@ from gluerun.model.runs import JobRun
 from gluerun.model.starts import RunRequest, build_run, deleted_job_id
 from gluerun.paging import decode_token, encode_token, page_size
 from gluerun.service_bookmarks import BookmarkOperations
+from gluerun.service_catalog import CatalogService
 from gluerun.service_triggers import TriggerOperations
+from gluerun.store import catalog_store
 from gluerun.store.base import StopOutcome, Store
+from gluerun.store.catalog import CatalogStore
 
+#: the resource kinds of Glue ARNs that GetTags/TagResource/UntagResource accept
+TAGGABLE = ("job", "trigger", "database", "table", "connection")
 #: Run Arguments, all together, may not exceed what Glue allows (260 KB).
 MAX_ARGUMENTS_BYTES = 260 * 1024
 
@@ -42,11 +47,22 @@ def new_job_id() -> str:
 class GlueService(TriggerOperations, BookmarkOperations):
     """Glue's jobs, job runs and tags over a Store."""
 
-    def __init__(self, store: Store, clock: Clock, region: str, account_id: str) -> None:
+    def __init__(
+        self,
+        store: Store,
+        clock: Clock,
+        region: str,
+        account_id: str,
+        catalog: CatalogStore | None = None,
+    ) -> None:
         self.store = store
         self.clock = clock
         self.region = region
         self.account_id = account_id
+        #: the Data Catalog operations (service_catalog.py), on the same database by default
+        self.data_catalog = CatalogService(
+            catalog if catalog is not None else catalog_store(store), clock, region, account_id
+        )
 
     # -- jobs ---------------------------------------------------------------------------
     def create_job(self, job: Job, tags: Mapping[str, str]) -> str:
@@ -115,13 +131,17 @@ class GlueService(TriggerOperations, BookmarkOperations):
     def _resource(self, arn: str) -> tuple[str, str]:
         prefix = f"arn:aws:glue:{self.region}:{self.account_id}:"
         kind, sep, name = arn.removeprefix(prefix).partition("/")
-        if not arn.startswith(prefix) or not sep or kind not in ("job", "trigger"):
+        if not arn.startswith(prefix) or not sep or kind not in TAGGABLE:
             raise InvalidInput(
-                f"Invalid resource ARN {arn!r}: expected {prefix}job/<name> or trigger/<name>"
+                f"Invalid resource ARN {arn!r}: expected {prefix}<kind>/<name>, kind one of "
+                f"{', '.join(TAGGABLE)}"
             )
-        exists = self.store.get_job if kind == "job" else self.store.get_trigger
-        if exists(name) is None:
-            raise EntityNotFound(f"{kind.capitalize()} with name: {name} not found.")
+        if kind in ("job", "trigger"):
+            exists = self.store.get_job if kind == "job" else self.store.get_trigger
+            if exists(name) is None:
+                raise EntityNotFound(f"{kind.capitalize()} with name: {name} not found.")
+        else:
+            self.data_catalog.check_exists(kind, name)  # raises EntityNotFound
         return kind, name
 
     def get_tags(self, arn: str) -> dict[str, str]:

@@ -21,6 +21,7 @@ WIRE_ERRORS: dict[type[BaseException], tuple[str, int]] = {
     errors.ConcurrentRunsExceeded: ("ConcurrentRunsExceededException", 400),
     errors.ResourceNumberLimitExceeded: ("ResourceNumberLimitExceededException", 400),
     errors.ConcurrentModification: ("ConcurrentModificationException", 400),
+    errors.InvalidState: ("InvalidStateException", 400),
     errors.IllegalRunTransition: ("ConcurrentModificationException", 400),
     errors.UnknownOperation: ("UnknownOperationException", 400),
     errors.Serialization: ("SerializationException", 400),

@@ -10,6 +10,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from gluerun.api import shapes
+from gluerun.api.catalog_operations import CATALOG_OPERATIONS
 from gluerun.service import GlueService
 
 Body = Mapping[str, Any]
@@ -195,6 +196,7 @@ GLUE_OPERATIONS: dict[str, Handler] = {
     "GetJobBookmark": get_job_bookmark,
     "ResetJobBookmark": reset_job_bookmark,
     "GetJobBookmarks": get_job_bookmarks,
+    **CATALOG_OPERATIONS,
 }
 
 #: gluerun's own operations (`X-Amz-Target: Gluerun.<Op>`), called by job processes.

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from gluerun.store.base import RunPage, StopOutcome, Store
+from gluerun.store.catalog import CatalogStore
 
 
 def open_store(url: str) -> Store:
@@ -12,4 +13,13 @@ def open_store(url: str) -> Store:
     return SqlStore.open(url)
 
 
-__all__ = ["RunPage", "StopOutcome", "Store", "open_store"]
+def catalog_store(store: Store) -> CatalogStore:
+    """The Data Catalog's store beside the run store `store` (same database)."""
+    from gluerun.store.sql import SqlStore
+
+    if not isinstance(store, SqlStore):
+        raise TypeError(f"no Data Catalog store for {type(store).__name__}")
+    return store.catalog()
+
+
+__all__ = ["CatalogStore", "RunPage", "StopOutcome", "Store", "catalog_store", "open_store"]

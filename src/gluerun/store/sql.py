@@ -59,6 +59,7 @@ from gluerun.store.base import RunPage, StopOutcome
 from gluerun.store.fastread import FastReader
 from gluerun.store.migrate import upgrade
 from gluerun.store.sql_bookmarks import BookmarkStore
+from gluerun.store.sql_catalog import SqlCatalogStore
 from gluerun.store.sql_events import EventStore, record_state_change
 from gluerun.store.sql_logs import LogStore
 from gluerun.store.sql_triggers import TriggerStore, admission_refused
@@ -145,6 +146,10 @@ class SqlStore(TriggerStore, LogStore, EventStore, BookmarkStore):
     @property
     def engine(self) -> Engine:
         return self._engine
+
+    def catalog(self) -> SqlCatalogStore:
+        """The Data Catalog's store on the same database (its own narrow interface)."""
+        return SqlCatalogStore(self._read, self._write)
 
     def close(self) -> None:
         self._engine.dispose()

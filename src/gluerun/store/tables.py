@@ -136,3 +136,66 @@ job_bookmarks = Table(
 )
 
 Index("job_bookmarks_by_run", job_bookmarks.c.job_name, job_bookmarks.c.run_id)
+
+# -- the Data Catalog (store/sql_catalog.py): each entity is its Glue JSON document -------------
+
+catalog_databases = Table(
+    "catalog_databases",
+    metadata,
+    Column("name", String(255), primary_key=True),
+    Column("doc", Text, nullable=False),
+)
+
+catalog_tables = Table(
+    "catalog_tables",
+    metadata,
+    Column("database_name", String(255), primary_key=True),
+    Column("name", String(255), primary_key=True),
+    #: the current VersionId (UpdateTable compares and sets it)
+    Column("version", Integer, nullable=False),
+    Column("doc", Text, nullable=False),
+)
+
+#: every kept version of a table, the current one included (GetTableVersions)
+catalog_table_versions = Table(
+    "catalog_table_versions",
+    metadata,
+    Column("database_name", String(255), primary_key=True),
+    Column("table_name", String(255), primary_key=True),
+    Column("version", Integer, primary_key=True),
+    Column("doc", Text, nullable=False),
+)
+
+catalog_partitions = Table(
+    "catalog_partitions",
+    metadata,
+    Column(
+        "seq", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
+    ),
+    Column("database_name", String(255), nullable=False),
+    Column("table_name", String(255), nullable=False),
+    #: sha256 of the JSON list of values: partitions are identified by their values
+    Column("values_key", String(64), nullable=False),
+    Column("doc", Text, nullable=False),
+)
+
+Index(
+    "catalog_partitions_by_values",
+    catalog_partitions.c.database_name,
+    catalog_partitions.c.table_name,
+    catalog_partitions.c.values_key,
+    unique=True,
+)
+Index(
+    "catalog_partitions_by_table",
+    catalog_partitions.c.database_name,
+    catalog_partitions.c.table_name,
+    catalog_partitions.c.seq,
+)
+
+catalog_connections = Table(
+    "catalog_connections",
+    metadata,
+    Column("name", String(255), primary_key=True),
+    Column("doc", Text, nullable=False),
+)
