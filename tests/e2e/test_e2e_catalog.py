@@ -56,7 +56,7 @@ def test_terraform_catalog_database(glue: Any) -> None:
         CatalogId=ACCOUNT, Name="tf_db", DatabaseInput={"Name": "tf_db", "Description": "e"}
     )
     assert glue.get_database(Name="tf_db")["Database"]["Description"] == "e"
-    code, message = error_of(glue.create_database, DatabaseInput={"Name": "tf_db"})
+    code, _ = error_of(glue.create_database, DatabaseInput={"Name": "tf_db"})
     assert code == "AlreadyExistsException"
     glue.delete_database(CatalogId=ACCOUNT, Name="tf_db")
     assert error_of(glue.get_database, Name="tf_db") == (
@@ -248,7 +248,7 @@ def test_partitions_expression_paging_and_segments(glue: Any) -> None:
 
 def test_validation_comes_from_the_model(glue: Any) -> None:
     code, message = error_of(glue.create_database, DatabaseInput={"Name": "x" * 256})
-    assert code == "InvalidInputException"
+    assert code == "ValidationException"
     assert "databaseInput.name" in message
     with pytest.raises(ParamValidationError):
         glue.get_partitions(DatabaseName="d")  # botocore's own required check
@@ -258,7 +258,7 @@ def test_validation_comes_from_the_model(glue: Any) -> None:
         TableName="t",
         Segment={"SegmentNumber": 0, "TotalSegments": 11},
     )
-    assert code == "InvalidInputException"
+    assert code == "ValidationException"
     assert "segment.totalSegments" in message
 
 
