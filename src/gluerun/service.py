@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from gluerun.clock import Clock
 from gluerun.errors import EntityNotFound, InvalidInput
 from gluerun.model import policies
-from gluerun.model.jobs import COMMAND_NAMES, PYTHONSHELL, Job
+from gluerun.model.jobs import PYTHONSHELL, Job
 from gluerun.model.runs import JobRun
 from gluerun.model.starts import RunRequest, build_run, deleted_job_id
 from gluerun.paging import decode_token, encode_token, page_size
@@ -249,9 +249,6 @@ class GlueService(TriggerOperations, BookmarkOperations):
 # -- semantic checks the model cannot express ---------------------------------------------
 def check_job(job: Job) -> None:
     """Cross-field rules Glue enforces on CreateJob/UpdateJob."""
-    if job.command.name not in COMMAND_NAMES:
-        allowed = ", ".join(sorted(COMMAND_NAMES))
-        raise InvalidInput(f"Command.Name {job.command.name!r} is not one of: {allowed}.")
     check_capacity(job.max_capacity, job.worker_type, job.number_of_workers, job.command.name)
     if job.max_retries is not None and job.max_retries < 0:
         raise InvalidInput("MaxRetries must be greater than or equal to 0.")

@@ -21,6 +21,7 @@ from gluerun.engine.triggers import TriggerFirer
 from gluerun.errors import ExecutorError
 from gluerun.executors.base import Execution, Executor, ExitStatus, LaunchRequest, ProcessHandle
 from gluerun.model import events, policies
+from gluerun.model.jobs import unsupported_command
 from gluerun.model.runs import JobRun, RunState
 from gluerun.store.base import Store
 
@@ -157,8 +158,7 @@ class Engine:
         self._live[run.id] = live
         executor = self.executors.get(run.launch.command_name)
         if executor is None:
-            name = run.launch.command_name
-            self._fail_launch(live, f"Command.Name {name!r} is not supported by this gluerun node.")
+            self._fail_launch(live, unsupported_command(run.launch.command_name))
             return
         if not run.launch.script_location:
             self._fail_launch(live, "The job has no Command.ScriptLocation.")

@@ -6,10 +6,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-#: Command.Name values Glue documents.
+#: Command.Name values Glue documents. CreateJob stores any other name, as Glue does; runs of
+#: such a job fail with UNKNOWN_COMMAND_MESSAGE.
 PYTHONSHELL = "pythonshell"
 GLUEETL = "glueetl"
 COMMAND_NAMES = frozenset({PYTHONSHELL, GLUEETL, "gluestreaming", "glueray"})
+#: Glue's ErrorMessage for a run of a job whose Command.Name it does not know.
+UNKNOWN_COMMAND_MESSAGE = "Could not find command for the given criteria"
 
 
 @dataclass(frozen=True)
@@ -57,3 +60,10 @@ class Job:
 def job_arn(region: str, account: str, name: str) -> str:
     """The ARN Glue's tagging operations use for a job."""
     return f"arn:aws:glue:{region}:{account}:job/{name}"
+
+
+def unsupported_command(name: str) -> str:
+    """The ErrorMessage of a run whose Command.Name no executor of this node runs."""
+    if name not in COMMAND_NAMES:
+        return UNKNOWN_COMMAND_MESSAGE
+    return f"Command.Name {name!r} is not supported by this gluerun node."
