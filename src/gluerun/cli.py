@@ -60,6 +60,7 @@ def run_server(settings: Settings, log_level: str = "info") -> None:
     import uvicorn
 
     from gluerun.api.app import build_app
+    from gluerun.api.connections import guarded_protocol
     from gluerun.clock import SystemClock
     from gluerun.engine.webhooks import WebhookSender
     from gluerun.metrics import Metrics
@@ -87,13 +88,20 @@ def run_server(settings: Settings, log_level: str = "info") -> None:
     if engine is not None:
         engine.start()
         webhooks.start()
+    app = build_app(
+        service,
+        metrics=metrics,
+        inline_reads=store.inline_reads,
+        max_body=settings.max_request_bytes,
+    )
     config = uvicorn.Config(
-        build_app(service, metrics=metrics, inline_reads=store.inline_reads),
+        app,
         host=settings.host,
         port=settings.port,
         log_level=log_level,
         access_log=False,
         lifespan="off",
+        http=guarded_protocol(settings.request_timeout, settings.max_connections),
     )
     server = uvicorn.Server(config)
     click.echo(f"gluerun {__version__} serving the Glue API at {settings.endpoint_url}")

@@ -49,6 +49,9 @@ class Settings:
     log_retention_days: int = 0
     webhook_urls: str = ""
     engine: bool = True
+    max_request_bytes: int = 10 * 1024 * 1024
+    request_timeout: float = 10.0
+    max_connections: int = 1000
 
     @property
     def endpoint_url(self) -> str:
@@ -116,6 +119,9 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("log_retention_days", int, "Delete run log events older than this (0: keep forever)."),
     Setting("webhook_urls", str, "URLs that get every run event by HTTP POST, comma-separated."),
     Setting("engine", _bool, "Run the engine in this process (false: API only)."),
+    Setting("max_request_bytes", int, "Largest request body accepted; larger ones get 413."),
+    Setting("request_timeout", float, "Seconds a client may stall while sending a request."),
+    Setting("max_connections", int, "Open connections served at once; more are closed."),
 )
 
 

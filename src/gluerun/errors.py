@@ -76,6 +76,10 @@ class Serialization(ProtocolError):
     """The request body is not a JSON object."""
 
 
+class RequestTooLarge(ProtocolError):
+    """The request body is larger than this server accepts (GLUERUN_MAX_REQUEST_BYTES)."""
+
+
 class StoreError(GluerunError):
     """The store failed; the driver's error is the __cause__."""
 

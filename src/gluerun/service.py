@@ -17,7 +17,7 @@ from gluerun.model import policies
 from gluerun.model.jobs import PYTHONSHELL, Job
 from gluerun.model.runs import JobRun
 from gluerun.model.starts import RunRequest, build_run, deleted_job_id
-from gluerun.paging import decode_token, encode_token, page_size
+from gluerun.paging import decode_number_token, decode_token, encode_token, page_size
 from gluerun.service_bookmarks import BookmarkOperations
 from gluerun.service_catalog import CatalogService
 from gluerun.service_triggers import TriggerOperations
@@ -160,6 +160,9 @@ class GlueService(TriggerOperations, BookmarkOperations):
     def start_job_run(self, job_name: str, request: RunRequest) -> str:
         job = self.get_job(job_name)
         check_run_request(request)
+        # The job's own MaxCapacity too: one stored before its range was enforced.
+        capacity = request.max_capacity if request.max_capacity is not None else job.max_capacity
+        check_capacity_range(capacity, job.command.name)
         now = self.clock.now()
         run = build_run(job, request, now)
         if request.job_run_id:
@@ -214,11 +217,7 @@ class GlueService(TriggerOperations, BookmarkOperations):
         self, job_name: str, next_token: str | None, max_results: int | None
     ) -> tuple[list[JobRun], str | None]:
         key = self._runs_key(job_name)
-        cursor = decode_token(next_token, "run")
-        try:
-            seq = int(cursor) if cursor is not None else None
-        except ValueError:
-            raise InvalidInput(f"Invalid NextToken: {next_token!r}") from None
+        seq = decode_number_token(next_token, "run")
         page = self.store.list_runs(key, seq, page_size(max_results))
         token = encode_token(f"run:{page.next_cursor}") if page.next_cursor is not None else None
         return list(page.runs), token
@@ -294,5 +293,18 @@ def check_capacity(
         raise InvalidInput("WorkerType and NumberOfWorkers must be set together.")
     if workers is not None and workers < 1:
         raise InvalidInput("NumberOfWorkers must be greater than or equal to 1.")
-    if command == PYTHONSHELL and max_capacity is not None and max_capacity not in (0.0625, 1.0):
-        raise InvalidInput("MaxCapacity of a pythonshell job must be 0.0625 or 1.")
+    check_capacity_range(max_capacity, command)
+
+
+def check_capacity_range(max_capacity: float | None, command: str) -> None:
+    """MaxCapacity within what Glue allows for the job's type (which also keeps the
+    AllocatedCapacity derived from it a Java int)."""
+    if max_capacity is None:
+        return
+    if command == PYTHONSHELL:
+        if max_capacity not in (0.0625, 1.0):
+            raise InvalidInput("MaxCapacity of a pythonshell job must be 0.0625 or 1.")
+        return
+    low, high = policies.SPARK_CAPACITY_RANGE
+    if not low <= max_capacity <= high:
+        raise InvalidInput(f"MaxCapacity of a {command} job must be from {low:g} to {high:g} DPUs.")

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from gluerun.errors import InvalidParameter, ResourceNotFound
 from gluerun.model.logs import LogEvent, LogGroup, LogStream, compile_filter
+from gluerun.paging import parse_cursor
 from gluerun.store.base import Store
 
 #: Largest page CloudWatch returns for event reads.
@@ -29,9 +30,10 @@ class EventsPage:
 
 def _seq_token(token: str, prefix: str) -> int:
     kind, sep, value = token.partition("/")
-    if kind != prefix or not sep or not value.isdigit():
-        raise InvalidParameter(f"The specified nextToken is invalid: {token!r}")
-    return int(value)
+    number = parse_cursor(value) if kind == prefix and sep else None
+    if number is None:
+        raise InvalidParameter(f"The specified nextToken is invalid: {token[:64]!r}")
+    return number
 
 
 def _offset(token: str | None) -> int:
@@ -164,8 +166,8 @@ def _seq_name(token: str | None) -> str | None:
     if not token:
         return None
     kind, sep, value = token.partition("/")
-    if kind != "g" or not sep:
-        raise InvalidParameter(f"The specified nextToken is invalid: {token!r}")
+    if kind != "g" or not sep or "\x00" in value:
+        raise InvalidParameter(f"The specified nextToken is invalid: {token[:64]!r}")
     return value
 
 

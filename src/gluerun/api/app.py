@@ -10,8 +10,9 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from gluerun.api import protocol, validation
-from gluerun.api.edge import ProtocolEdge
+from gluerun.api import limits, protocol, validation
+from gluerun.api.edge import DEFAULT_MAX_BODY, ProtocolEdge
+from gluerun.api.errors import wire_error
 from gluerun.api.logs import LOGS_OPERATIONS, LOGS_PREFIX
 from gluerun.api.operations import GLUE_OPERATIONS, GLUERUN_OPERATIONS
 from gluerun.api.query import QueryApi
@@ -20,6 +21,7 @@ from gluerun.errors import InvalidInput, InvalidParameter, UnknownOperation
 from gluerun.metrics import CONTENT_TYPE as METRICS_CONTENT_TYPE
 from gluerun.metrics import Metrics
 from gluerun.model.events import envelope
+from gluerun.paging import parse_cursor
 from gluerun.service import GlueService
 from gluerun.service_logs import LogsService
 
@@ -39,11 +41,15 @@ class Dispatcher:
     def call(self, target: str | None, raw: bytes) -> Any:
         prefix, operation = protocol.parse_target(target)
         if prefix == protocol.GLUE_PREFIX:
-            return self._glue(operation, protocol.parse_body(raw))
+            return self._glue(operation, _parse(raw))
         if prefix == LOGS_PREFIX:
-            return self._logs(operation, protocol.parse_body(raw))
+            try:
+                body = _parse(raw)
+            except InvalidInput as exc:
+                raise InvalidParameter(str(exc)) from None
+            return self._logs(operation, body)
         if prefix == GLUERUN_PREFIX:
-            return self._gluerun(operation, protocol.parse_body(raw))
+            return self._gluerun(operation, _parse(raw))
         raise UnknownOperation(f"Unknown operation {target!r}.")
 
     def _glue(self, operation: str, body: dict[str, Any]) -> Any:
@@ -75,6 +81,12 @@ class Dispatcher:
         return handler(self.logs, body)
 
 
+def _parse(raw: bytes) -> dict[str, Any]:
+    body = protocol.parse_body(raw)
+    limits.check_body(raw, body)
+    return body
+
+
 #: Calls answered on the event loop when the store is local SQLite. They take tens of
 #: microseconds (reads of one job or run) or one short write transaction (StartJobRun, which
 #: would wait for SQLite's single writer on any thread): a round trip through the worker
@@ -87,6 +99,7 @@ def build_app(
     logs: LogsService | None = None,
     metrics: Metrics | None = None,
     inline_reads: bool = False,
+    max_body: int = DEFAULT_MAX_BODY,
 ) -> ProtocolEdge:
     """The ASGI app for `service`: Glue and Logs on POST /, /metrics and /events beside."""
     dispatcher = Dispatcher(
@@ -102,8 +115,13 @@ def build_app(
         return Response(body, media_type=METRICS_CONTENT_TYPE)
 
     async def events_page(request: Request) -> Response:
-        after = _int_param(request, "after", 0)
-        limit = min(_int_param(request, "limit", 100), 1000)
+        after = _cursor_param(request, "after", 0)
+        limit = _cursor_param(request, "limit", 100)
+        if after is None or limit is None:
+            problem = InvalidInput("after and limit must be whole numbers from 0 to 2**63-1.")
+            code, status, message = wire_error(problem)
+            return JSONResponse({"__type": code, "Message": message}, status)
+        limit = min(limit, 1000)
         found = await run_in_threadpool(service.store.events_after, after, limit)
         region, account = service.region, service.account_id
         body = [
@@ -121,11 +139,12 @@ def build_app(
     )
     inline = INLINE_OPERATIONS if inline_reads else frozenset()
     identity = QueryApi(service.account_id)
-    return ProtocolEdge(dispatcher.call, dispatcher.known, inline, meter, pages, identity)
+    return ProtocolEdge(
+        dispatcher.call, dispatcher.known, inline, meter, pages, identity, max_body=max_body
+    )
 
 
-def _int_param(request: Request, name: str, default: int) -> int:
-    try:
-        return max(0, int(request.query_params.get(name, default)))
-    except ValueError:
-        return default
+def _cursor_param(request: Request, name: str, default: int) -> int | None:
+    """A numeric query parameter (None if it is not a cursor the store can hold)."""
+    raw = request.query_params.get(name)
+    return default if raw is None or raw == "" else parse_cursor(raw)

@@ -3,6 +3,10 @@
 Every client call comes through here, so it skips what it does not need of a web framework
 (request objects, middleware stacks, routing): it reads the target header and the body, calls
 the Dispatcher, and writes one response. Every other path goes on to the Starlette app.
+
+A body is read into one buffer and never past `max_body` bytes: a larger one is answered
+413 as soon as its Content-Length (or the bytes received) say so, and the connection is
+closed rather than drained, so no client can make the server hold more than `max_body`.
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ from starlette.concurrency import run_in_threadpool
 
 from gluerun.api import protocol, query
 from gluerun.api.errors import wire_error
+from gluerun.errors import RequestTooLarge
 from gluerun.metrics import Metrics
 
 Scope = MutableMapping[str, Any]
@@ -25,6 +30,12 @@ Send = Callable[[Message], Awaitable[None]]
 ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 _CONTENT_TYPE = protocol.CONTENT_TYPE.encode()
+#: Largest request body accepted unless the server is told otherwise (GLUERUN_MAX_REQUEST_BYTES).
+DEFAULT_MAX_BODY = 10 * 1024 * 1024
+
+
+class _ClientGone(Exception):
+    """The client disconnected before its request body was complete."""
 
 
 class ProtocolEdge:
@@ -39,8 +50,10 @@ class ProtocolEdge:
         metrics: Metrics,
         fallback: ASGIApp,
         query_api: query.QueryApi | None = None,
+        max_body: int = DEFAULT_MAX_BODY,
     ) -> None:
         self.call = call
+        self.max_body = max_body
         self.query_api = query_api
         self.known = known
         self.inline = inline
@@ -54,11 +67,24 @@ class ProtocolEdge:
             return
         started = time.perf_counter()
         target = _header(scope, b"x-amz-target")
-        body = await _body(receive)
+        try:
+            body = await _body(scope, receive, self.max_body)
+        except _ClientGone:
+            return  # nobody is left to answer
+        except RequestTooLarge as exc:
+            await self._send(send, *_error(exc), close=True)
+            self._observe(target, 413, time.perf_counter() - started)
+            return
         if not target and self.query_api and query.is_query(_header(scope, b"content-type")):
             await self._answer_query(body, send)
             return
         status, payload, error_type = await self._answer(target, body)
+        await self._send(send, status, payload, error_type)
+        self._observe(target, status, time.perf_counter() - started)
+
+    async def _send(
+        self, send: Send, status: int, payload: bytes, error_type: str | None, close: bool = False
+    ) -> None:
         headers = [
             (b"content-type", _CONTENT_TYPE),
             (b"content-length", str(len(payload)).encode()),
@@ -66,9 +92,10 @@ class ProtocolEdge:
         ]
         if error_type:
             headers.append((b"x-amzn-errortype", error_type.encode()))
+        if close:  # the rest of the body is never read: the connection cannot be reused
+            headers.append((b"connection", b"close"))
         await send({"type": "http.response.start", "status": status, "headers": headers})
         await send({"type": "http.response.body", "body": payload})
-        self._observe(target, status, time.perf_counter() - started)
 
     async def _answer_query(self, body: bytes, send: Send) -> None:
         """A query-protocol call (STS/IAM identity; see api/query.py), answered in XML."""
@@ -89,8 +116,7 @@ class ProtocolEdge:
                 result = await run_in_threadpool(self.call, target, body)
             return 200, protocol.dump(result), None
         except Exception as exc:
-            code, status, message = wire_error(exc)
-            return status, protocol.dump({"__type": code, "Message": message}), code
+            return _error(exc)
 
     def _observe(self, target: str, status: int, seconds: float) -> None:
         key = (target if target in self.known else "unknown", status)
@@ -109,10 +135,33 @@ def _header(scope: Scope, name: bytes) -> str:
     return ""
 
 
-async def _body(receive: Receive) -> bytes:
-    chunks = []
+def _error(exc: BaseException) -> tuple[int, bytes, str]:
+    code, status, message = wire_error(exc)
+    return status, protocol.dump({"__type": code, "Message": message}), code
+
+
+async def _body(scope: Scope, receive: Receive, limit: int) -> bytes:
+    """The request body, read into one buffer; RequestTooLarge past `limit` bytes."""
+    declared = _header(scope, b"content-length")
+    # isascii: latin-1 digits such as '²' pass isdigit() but not int(); the length test
+    # keeps int() away from thousands of digits.
+    if declared.isascii() and declared.isdigit() and (len(declared) > 18 or int(declared) > limit):
+        raise _too_large(limit)
+    body = bytearray()
     while True:
         message = await receive()
-        chunks.append(message.get("body", b""))
+        if message["type"] == "http.disconnect":
+            raise _ClientGone
+        body += message.get("body", b"")
+        if len(body) > limit:
+            raise _too_large(limit)
         if not message.get("more_body"):
-            return b"".join(chunks)
+            # bytearray is accepted wherever bytes are read (orjson, parse_qsl, strip).
+            return body  # type: ignore[return-value]
+
+
+def _too_large(limit: int) -> RequestTooLarge:
+    return RequestTooLarge(
+        f"The request body is larger than the {limit} bytes this server accepts "
+        "(GLUERUN_MAX_REQUEST_BYTES)."
+    )

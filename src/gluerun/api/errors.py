@@ -25,6 +25,7 @@ WIRE_ERRORS: dict[type[BaseException], tuple[str, int]] = {
     errors.IllegalRunTransition: ("ConcurrentModificationException", 400),
     errors.UnknownOperation: ("UnknownOperationException", 400),
     errors.Serialization: ("SerializationException", 400),
+    errors.RequestTooLarge: ("RequestEntityTooLargeException", 413),
 }
 INTERNAL = ("InternalServiceException", 500)
 

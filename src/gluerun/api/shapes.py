@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from gluerun.api.validation import member_names
 from gluerun.errors import InvalidInput
 from gluerun.model import policies
 from gluerun.model.bookmarks import BookmarkEntry
@@ -91,8 +92,15 @@ def job_from_wire(name: str, body: Mapping[str, Any]) -> Job:
         notify_delay_after=(body.get("NotificationProperty") or {}).get("NotifyDelayAfter"),
         execution_class=body.get("ExecutionClass"),
         security_configuration=body.get("SecurityConfiguration"),
-        extras={k: v for k, v in body.items() if k not in _TYPED_JOB_MEMBERS and v is not None},
+        extras=_job_extras(body),
     )
+
+
+def _job_extras(body: Mapping[str, Any]) -> dict[str, Any]:
+    """The members kept verbatim: those of Glue's Job shape. Unknown members are dropped,
+    as AWS drops them, so they cannot grow a stored job beyond what the model bounds."""
+    kept = member_names("Job") - _TYPED_JOB_MEMBERS
+    return {k: v for k, v in body.items() if k in kept and v is not None}
 
 
 def _float(value: Any) -> float | None:
@@ -110,8 +118,10 @@ def job_to_wire(job: Job) -> Wire:
             "Runtime": job.command.runtime,
         }
     )
+    known = member_names("Job")
     wire: Wire = {
-        **job.extras,
+        # Only the model's members: a job stored before unknown ones were dropped keeps them.
+        **{k: v for k, v in job.extras.items() if k in known},
         "Name": job.name,
         "Role": job.role,
         "CreatedOn": timestamp(job.created_on),

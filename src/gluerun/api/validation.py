@@ -94,6 +94,11 @@ def operation_names(*, service: str = _DEFAULT_SERVICE) -> frozenset[str]:
     return _service(service).operation_names
 
 
+def member_names(shape_name: str, *, service: str = _DEFAULT_SERVICE) -> frozenset[str]:
+    """The member names of a structure shape, e.g. member_names("Job"). KeyError if unknown."""
+    return _member_names(service, shape_name)
+
+
 def enum_values(shape_name: str, *, service: str = _DEFAULT_SERVICE) -> tuple[str, ...]:
     """The enum values of a string shape, in model order, e.g. enum_values("JobRunState").
 
@@ -116,6 +121,11 @@ def _service(name: str) -> _Service:
         if found is None:
             found = _services[name] = _Service(name)
         return found
+
+
+@cache
+def _member_names(service: str, shape_name: str) -> frozenset[str]:
+    return frozenset(_service(service).shapes[shape_name]["members"])
 
 
 @cache

@@ -152,6 +152,10 @@ DPU_PER_WORKER: dict[str, float] = {
 }
 #: MaxCapacity of a Spark job given neither MaxCapacity nor workers.
 DEFAULT_SPARK_CAPACITY = 10.0
+#: The MaxCapacity Glue accepts for jobs other than pythonshell.
+SPARK_CAPACITY_RANGE = (2.0, 100.0)
+#: AllocatedCapacity is a Java int on the wire.
+_MAX_ALLOCATED = 2**31 - 1
 
 
 @dataclass(frozen=True)
@@ -175,7 +179,7 @@ def capacity(
     workers = number_of_workers if number_of_workers is not None else job.number_of_workers
     if max_capacity is None and wtype and workers:
         total = workers * DPU_PER_WORKER.get(wtype, 1.0)
-        return Capacity(total, wtype, workers, int(total))
+        return Capacity(total, wtype, workers, _allocated(total))
     cap = max_capacity if max_capacity is not None else job.max_capacity
     if cap is None:
         cap = (
@@ -183,7 +187,13 @@ def capacity(
             if job.command.name == PYTHONSHELL
             else DEFAULT_SPARK_CAPACITY
         )
-    return Capacity(cap, None, None, int(cap))
+    return Capacity(cap, None, None, _allocated(cap))
+
+
+def _allocated(dpus: float) -> int:
+    """Whole DPUs as AllocatedCapacity, held to a Java int: a capacity stored before Glue's
+    range was enforced must not make every read of its job fail."""
+    return int(max(0.0, min(dpus, _MAX_ALLOCATED)))
 
 
 #: Special parameters Glue injects into every script's argv.
