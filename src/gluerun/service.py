@@ -159,9 +159,14 @@ class GlueService(TriggerOperations, BookmarkOperations):
     # -- job runs -----------------------------------------------------------------------
     def start_job_run(self, job_name: str, request: RunRequest) -> str:
         job = self.get_job(job_name)
-        check_run_request(request)
+        check_run_request(request, job)
         # The job's own MaxCapacity too: one stored before its range was enforced.
-        capacity = request.max_capacity if request.max_capacity is not None else job.max_capacity
+        capacity = _first(
+            request.max_capacity,
+            request.allocated_capacity,
+            job.max_capacity,
+            job.allocated_capacity,
+        )
         check_capacity_range(capacity, job.command.name)
         now = self.clock.now()
         run = build_run(job, request, now)
@@ -248,7 +253,13 @@ class GlueService(TriggerOperations, BookmarkOperations):
 # -- semantic checks the model cannot express ---------------------------------------------
 def check_job(job: Job) -> None:
     """Cross-field rules Glue enforces on CreateJob/UpdateJob."""
-    check_capacity(job.max_capacity, job.worker_type, job.number_of_workers, job.command.name)
+    check_one_capacity(job.allocated_capacity, job.max_capacity)
+    check_capacity(
+        _first(job.max_capacity, job.allocated_capacity),
+        job.worker_type,
+        job.number_of_workers,
+        job.command.name,
+    )
     if job.max_retries is not None and job.max_retries < 0:
         raise InvalidInput("MaxRetries must be greater than or equal to 0.")
     if job.max_concurrent_runs is not None and job.max_concurrent_runs < 1:
@@ -263,12 +274,37 @@ def check_job(job: Job) -> None:
         check_arguments(field, args)
 
 
-def check_run_request(request: RunRequest) -> None:
+def check_run_request(request: RunRequest, job: Job) -> None:
     check_timeout(request.timeout)
     if request.arguments is not None:
         check_arguments("Arguments", request.arguments)
-    if request.worker_type is not None and request.max_capacity is not None:
+    check_one_capacity(request.allocated_capacity, request.max_capacity)
+    capacity = _first(request.max_capacity, request.allocated_capacity)
+    if request.worker_type is not None and capacity is not None:
         raise InvalidInput("Please set either Max Capacity or Worker Type, not both.")
+    if request.number_of_workers is not None and request.number_of_workers < 1:
+        raise InvalidInput("NumberOfWorkers must be greater than or equal to 1.")
+    # A lone WorkerType or NumberOfWorkers overrides that half of the job's workers; a job
+    # sized by MaxCapacity has no other half to pair it with.
+    lone = (request.worker_type is None) != (request.number_of_workers is None)
+    if lone and capacity is None and job.worker_type is None:
+        raise InvalidInput(
+            "WorkerType and NumberOfWorkers must be set together: "
+            f"job {job.name} has no WorkerType and NumberOfWorkers to combine with."
+        )
+
+
+def check_one_capacity(allocated: int | None, max_capacity: float | None) -> None:
+    """AllocatedCapacity is the deprecated name of MaxCapacity: Glue refuses both at once."""
+    if allocated is not None and max_capacity is not None:
+        raise InvalidInput("Please set only Allocated Capacity or Max Capacity")
+
+
+def _first(*values: float | None) -> float | None:
+    for value in values:
+        if value is not None:
+            return float(value)
+    return None
 
 
 def check_timeout(timeout: int | None) -> None:

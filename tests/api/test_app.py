@@ -117,6 +117,57 @@ def test_cross_field_rules(client: TestClient) -> None:
     assert call(client, "GetJob", {"JobName": "any"}).json()["Job"]["Command"]["Name"] == "shell"
 
 
+ONLY_ONE = "Please set only Allocated Capacity or Max Capacity"
+
+
+def spark_body(name: str, **extra: Any) -> dict[str, Any]:
+    return job_body(name, Command={"Name": "glueetl", "ScriptLocation": "/s.py"}, **extra)
+
+
+def test_allocated_and_max_capacity_are_refused_together(client: TestClient) -> None:
+    both = spark_body("both", AllocatedCapacity=2, MaxCapacity=2.0)
+    assert call(client, "CreateJob", both).json() == {
+        "__type": "InvalidInputException",
+        "Message": ONLY_ONE,
+    }
+    call(client, "CreateJob", spark_body("cap", AllocatedCapacity=3))
+    assert call(client, "GetJob", {"JobName": "cap"}).json()["Job"]["MaxCapacity"] == 3.0
+    update = {"JobName": "cap", "JobUpdate": {k: v for k, v in both.items() if k != "Name"}}
+    assert call(client, "UpdateJob", update).json()["Message"] == ONLY_ONE
+    start = {"JobName": "cap", "AllocatedCapacity": 2, "MaxCapacity": 5.0}
+    assert call(client, "StartJobRun", start).json()["Message"] == ONLY_ONE
+
+
+def test_start_job_run_capacity_overrides(client: TestClient) -> None:
+    call(
+        client,
+        "CreateJob",
+        spark_body("dpu", ExecutionProperty={"MaxConcurrentRuns": 5}),
+    )
+    call(
+        client,
+        "CreateJob",
+        spark_body(
+            "w", WorkerType="G.1X", NumberOfWorkers=2, ExecutionProperty={"MaxConcurrentRuns": 5}
+        ),
+    )
+
+    def run_of(job: str, **overrides: Any) -> Any:
+        started = call(client, "StartJobRun", {"JobName": job, **overrides}).json()
+        assert "JobRunId" in started, started
+        body = {"JobName": job, "RunId": started["JobRunId"]}
+        return call(client, "GetJobRun", body).json()["JobRun"]
+
+    run = run_of("dpu", AllocatedCapacity=4)
+    assert (run["AllocatedCapacity"], run["MaxCapacity"]) == (4, 4.0)
+    run = run_of("w", NumberOfWorkers=5)
+    assert (run["WorkerType"], run["NumberOfWorkers"], run["MaxCapacity"]) == ("G.1X", 5, 5.0)
+    run = run_of("w", WorkerType="G.2X")
+    assert (run["WorkerType"], run["NumberOfWorkers"], run["MaxCapacity"]) == ("G.2X", 2, 4.0)
+    lone = call(client, "StartJobRun", {"JobName": "dpu", "NumberOfWorkers": 3}).json()
+    assert lone["__type"] == "InvalidInputException" and "NumberOfWorkers" in lone["Message"]
+
+
 def test_run_wire_form(client: TestClient) -> None:
     call(client, "CreateJob", job_body())
     run_id = call(client, "StartJobRun", {"JobName": "j", "Arguments": {"--a": "1"}}).json()[

@@ -88,6 +88,19 @@ def test_capacity() -> None:
     assert policies.capacity(spark).max_capacity == 10.0
 
 
+def test_allocated_capacity_is_max_capacity_by_its_old_name() -> None:
+    spark = make_job(command=make_job().command.__class__("glueetl", "/x.py"))
+    assert policies.capacity(spark, allocated_capacity=4).max_capacity == 4.0
+    assert policies.capacity(make_job(allocated_capacity=3)).max_capacity == 3.0
+    workers = make_job(
+        command=spark.command, worker_type="G.1X", number_of_workers=2, max_capacity=None
+    )
+    assert policies.capacity(workers, allocated_capacity=6) == policies.Capacity(6.0, None, None, 6)
+    # a lone NumberOfWorkers (or WorkerType) combines with the job's other half
+    assert policies.capacity(workers, number_of_workers=5).max_capacity == 5.0
+    assert policies.capacity(workers, worker_type="G.2X").max_capacity == 4.0
+
+
 @pytest.mark.parametrize(
     ("location", "shadowed"),
     [

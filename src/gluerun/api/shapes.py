@@ -160,6 +160,7 @@ def run_request_from_wire(body: Mapping[str, Any]) -> RunRequest:
         job_run_id=body.get("JobRunId"),
         timeout=body.get("Timeout"),
         max_capacity=_float(body.get("MaxCapacity")),
+        allocated_capacity=body.get("AllocatedCapacity"),
         worker_type=body.get("WorkerType"),
         number_of_workers=body.get("NumberOfWorkers"),
         security_configuration=body.get("SecurityConfiguration"),

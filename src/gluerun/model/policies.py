@@ -173,14 +173,20 @@ def capacity(
     max_capacity: float | None = None,
     worker_type: str | None = None,
     number_of_workers: int | None = None,
+    allocated_capacity: int | None = None,
 ) -> Capacity:
-    """Capacity of a run: run overrides over the job's values, filled as Glue fills them."""
+    """Capacity of a run: run overrides over the job's values, filled as Glue fills them.
+
+    AllocatedCapacity is Glue's deprecated name for MaxCapacity (whole DPUs): a run or job
+    that gives only AllocatedCapacity runs with that many DPUs.
+    """
     wtype = worker_type or job.worker_type
     workers = number_of_workers if number_of_workers is not None else job.number_of_workers
-    if max_capacity is None and wtype and workers:
+    run_cap = _first(max_capacity, allocated_capacity)
+    if run_cap is None and wtype and workers:
         total = workers * DPU_PER_WORKER.get(wtype, 1.0)
         return Capacity(total, wtype, workers, _allocated(total))
-    cap = max_capacity if max_capacity is not None else job.max_capacity
+    cap = _first(run_cap, job.max_capacity, job.allocated_capacity)
     if cap is None:
         cap = (
             DEFAULT_PYTHONSHELL_CAPACITY
@@ -194,6 +200,14 @@ def _allocated(dpus: float) -> int:
     """Whole DPUs as AllocatedCapacity, held to a Java int: a capacity stored before Glue's
     range was enforced must not make every read of its job fail."""
     return int(max(0.0, min(dpus, _MAX_ALLOCATED)))
+
+
+def _first(*values: float | None) -> float | None:
+    """The first value that is set, as a float."""
+    for value in values:
+        if value is not None:
+            return float(value)
+    return None
 
 
 #: Special parameters Glue injects into every script's argv.

@@ -19,6 +19,7 @@ class RunRequest:
     job_run_id: str | None = None
     timeout: int | None = None
     max_capacity: float | None = None
+    allocated_capacity: int | None = None
     worker_type: str | None = None
     number_of_workers: int | None = None
     security_configuration: str | None = None
@@ -41,7 +42,11 @@ def build_run(job: Job, request: RunRequest, now: float) -> JobRun:
     )
     script = arguments.get("--scriptLocation") or job.command.script_location or ""
     cap = policies.capacity(
-        job, request.max_capacity, request.worker_type, request.number_of_workers
+        job,
+        request.max_capacity,
+        request.worker_type,
+        request.number_of_workers,
+        request.allocated_capacity,
     )
     spec = LaunchSpec(job.command.name, script, job.command.python_version, arguments, job.job_id)
     return JobRun(
