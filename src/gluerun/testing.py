@@ -7,6 +7,7 @@ import itertools
 import secrets
 import threading
 from collections.abc import Callable
+from pathlib import Path
 
 from gluerun.engine.engine import Engine
 from gluerun.errors import ExecutorError
@@ -58,11 +59,14 @@ class FakeExecutor:
         self.launched = threading.Condition()
         self.fail_with: str | None = None
         self.finished: dict[int, ExitStatus] = {}
+        #: the run id of every launch, in order (a run launched twice appears twice)
+        self.launches: list[str] = []
 
     def launch(self, request: LaunchRequest) -> FakeExecution:
         if self.fail_with:
             raise ExecutorError(self.fail_with)
         execution = FakeExecution(request)
+        self.launches.append(request.run_id)
         with self.launched:
             self.executions[request.run_id] = execution
             self.launched.notify_all()
@@ -78,6 +82,13 @@ class FakeExecutor:
         for execution in self.executions.values():
             if execution.handle.pid == handle.pid and execution.alive:
                 return execution
+        return None
+
+    def find_launch(self, run_dir: Path, not_before: float) -> ProcessHandle | None:
+        """The handle of the launch into `run_dir`, if the test let it happen."""
+        for execution in self.executions.values():
+            if execution.request.run_dir == run_dir:
+                return execution.handle
         return None
 
     def finished_status(self, handle: ProcessHandle) -> ExitStatus | None:

@@ -112,6 +112,7 @@ def test_request_stop_outcomes(store: SqlStore) -> None:
     store.create_job(job, {})
     running = store.start_run(make_run(job), limit=1, queuing=True)
     waiting = store.start_run(make_run(job), limit=1, queuing=True)
+    assert [run.id for run in store.claim_runs("node-1", 1)] == [running.id]
     assert store.request_stop(job.job_id, running.id, NOW) == StopOutcome.ACCEPTED
     assert store.request_stop(job.job_id, running.id, NOW) == StopOutcome.ACCEPTED
     assert store.request_stop(job.job_id, waiting.id, NOW) == StopOutcome.STOPPED_WAITING
@@ -119,6 +120,17 @@ def test_request_stop_outcomes(store: SqlStore) -> None:
     assert store.request_stop(job.job_id, "jr_nope", NOW) == StopOutcome.NOT_FOUND
     stored = store.get_run(job.job_id, running.id)
     assert stored is not None and stored.state is RunState.STOPPING
+
+
+def test_a_run_no_engine_claimed_stops_at_once(store: SqlStore) -> None:
+    job = make_job("a")
+    store.create_job(job, {})
+    run = store.start_run(make_run(job), limit=1, queuing=False)
+    assert store.request_stop(job.job_id, run.id, NOW) == StopOutcome.ACCEPTED
+    stored = store.get_run(job.job_id, run.id)
+    assert stored is not None and stored.state is RunState.STOPPED
+    assert store.claim_runs("node-1", 1) == []
+    assert store.start_run(make_run(job), limit=1, queuing=False).state is RunState.STARTING
 
 
 def test_claim_is_exclusive_and_update_is_compare_and_set(store: SqlStore) -> None:
@@ -154,6 +166,7 @@ def test_delete_job_stops_its_active_runs(store: SqlStore) -> None:
     store.create_job(job, {})
     active = store.start_run(make_run(job), limit=1, queuing=True)
     queued = store.start_run(make_run(job), limit=1, queuing=True)
+    store.claim_runs("node-1", 1)
     store.delete_job("a", NOW)
     states = {r.id: r.state for r in store.node_runs(None, set(RunState))}
     assert states == {active.id: RunState.STOPPING, queued.id: RunState.STOPPED}

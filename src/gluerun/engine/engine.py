@@ -342,22 +342,30 @@ class Engine:
         """Reattach to this node's runs after a restart, or settle the ones that were lost."""
         for run in self.store.node_runs(self.config.node_id, OWNED):
             self._recover_run(run)
+        # Stopped before any engine claimed them (older servers left these STOPPING).
+        for run in self.store.node_runs(None, {RunState.STOPPING}):
+            if run.node_id is None:
+                self._settle_stopped(run)
 
     def _recover_run(self, run: JobRun) -> None:
         executor = self.executors.get(run.launch.command_name)
-        handle = self._handle(run)
-        if executor is None or handle is None:
+        if executor is None:
             self._lost(run, "gluerun stopped before the run's process started.")
             return
+        handle = self._handle(run)
+        if handle is None:
+            # Claimed, but the store never learnt a pid: the launch was cut short.
+            handle = executor.find_launch(self.config.runs_dir / run.id, run.started_on)
+            if handle is None:
+                self._relaunch(run)
+                return
+            adopted = self._adopt(run, handle)
+            if adopted is None:
+                return
+            run = adopted
         execution = executor.reattach(handle)
         if execution is not None:
-            live = Live(run, execution)
-            self._live[run.id] = live
-            self.logs.watch(run)
-            self.logs.note(run, "server restarted; reattached to the running process.")
-            self._watch(run.id, execution)
-            if run.state is RunState.STOPPING:
-                self._kill(live)
+            self._reattach(run, execution)
             return
         status = executor.finished_status(handle)
         self.logs.finish(run)
@@ -368,12 +376,48 @@ class Engine:
         else:
             self._lost(run, "The run's process was lost: gluerun stopped while it ran.")
 
+    def _relaunch(self, run: JobRun) -> None:
+        """A launch no process came of (and none ever will): stop it, or launch it again."""
+        if run.state is not RunState.STARTING:
+            self._lost(run, "gluerun stopped before the run's process started.")
+            return
+        self.logs.note(run, "server restarted before the run's process started; starting it.")
+        self._launch(run)
+
+    def _adopt(self, run: JobRun, handle: ProcessHandle) -> JobRun | None:
+        """Record the pid of a process found on disk; the run as stored afterwards."""
+        if run.state is not RunState.STARTING:
+            return run
+        since = handle.started or self.clock.now()
+        running = run.with_state(
+            RunState.RUNNING,
+            self.clock.now(),
+            running_since=since,
+            pid=handle.pid,
+            pid_started=handle.started,
+        )
+        if self.store.update_run(running, {RunState.STARTING}):
+            self.logs.note(running, f"run started (pid {handle.pid}).")
+            return running
+        return self._current(run)
+
+    def _reattach(self, run: JobRun, execution: Execution) -> None:
+        live = Live(run, execution)
+        self._live[run.id] = live
+        self.logs.watch(run)
+        self.logs.note(run, "server restarted; reattached to the running process.")
+        self._watch(run.id, execution)
+        if run.state is not RunState.RUNNING:
+            self._kill(live)
+
     def _handle(self, run: JobRun) -> ProcessHandle | None:
         if run.pid is None or run.pid_started is None:
             return None
         return ProcessHandle(run.pid, run.pid_started, self.config.runs_dir / run.id)
 
     def _lost(self, run: JobRun, message: str) -> None:
+        if run.state.terminal:
+            return
         if run.state is RunState.STOPPING:
             self._settle_stopped(run)
             return

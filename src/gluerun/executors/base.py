@@ -96,6 +96,15 @@ class Executor(Protocol):
         """The execution `handle` names if its process still lives, else None."""
         ...
 
+    def find_launch(self, run_dir: Path, not_before: float) -> ProcessHandle | None:
+        """The process a launch into `run_dir` started, found from what it left on disk.
+
+        For a run whose launch a crash interrupted (the store never learnt its pid). None
+        means no process of that launch ever ran the job, and now none ever will: the run
+        may be launched again. `not_before` is the earliest the process can have started.
+        """
+        ...
+
     def finished_status(self, handle: ProcessHandle) -> ExitStatus | None:
         """The exit status recorded for a process that ended while nobody watched, if any."""
         ...

@@ -20,6 +20,7 @@ from pathlib import Path
 import psutil
 
 from gluerun.errors import ExecutorError
+from gluerun.executors import launch_marks
 from gluerun.executors._process import KILL_TIMEOUT, ProcessTree, find_process, is_alive, start_time
 from gluerun.executors.base import ExitStatus, LaunchRequest, ProcessHandle
 from gluerun.executors.capabilities import Capability, python_capability
@@ -42,12 +43,14 @@ _SHELL = "/bin/sh"
 _DEFAULT_PATH = ("/usr/local/bin", "/usr/bin", "/bin")
 #: how often a reattached (not our child) process is checked
 _REATTACH_POLL = 0.05
-#: runs "$@", then records its status atomically (the shell's cwd is the run directory)
-_WRAPPER = '"$@"; echo $? > {tmp} && {mv} -f {tmp} {final}'
+#: claims the run directory (launch_marks), runs "$@", then records its status atomically
+#: (the shell's cwd is the run directory)
+_WRAPPER = '{claim}; "$@"; echo $? > {tmp} && {mv} -f {tmp} {final}'
 
 
 def _wrapper() -> str:
     return _WRAPPER.format(
+        claim=launch_marks.claim_command(),
         tmp=shlex.quote(EXIT_CODE + ".tmp"),
         mv=shlex.quote(shutil.which("mv", path=os.defpath) or "mv"),
         final=shlex.quote(EXIT_CODE),
@@ -146,6 +149,7 @@ class SubprocessExecutor:
             raise ExecutorError(f"Cannot start the job process: {exc}") from exc
         started = start_time(popen.pid)
         handle = ProcessHandle(popen.pid, started if started is not None else 0.0, run_dir)
+        launch_marks.record_process(run_dir, handle.pid, handle.started)
         return _LiveExecution(popen, handle, self._tail_bytes)
 
     def _stage_extra_py(self, value: str, run_dir: Path) -> list[str]:
@@ -209,6 +213,10 @@ class SubprocessExecutor:
         if find_process(handle.pid, handle.started) is None:
             return None
         return _ReattachedExecution(handle, self._tail_bytes)
+
+    def find_launch(self, run_dir: Path, not_before: float) -> ProcessHandle | None:
+        """The process an interrupted launch into `run_dir` started, or None (see base.py)."""
+        return launch_marks.find_launch(run_dir.resolve(), not_before)
 
     def finished_status(self, handle: ProcessHandle) -> ExitStatus | None:
         """The status recorded in ``run_dir/exit_code``, or None when none was recorded."""

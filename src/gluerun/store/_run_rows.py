@@ -67,8 +67,10 @@ def _write_run(conn: Connection, run: JobRun, old: RunState) -> None:
     )
 
 
-def _runs_where(conn: Connection, *cond: Any) -> list[JobRun]:
+def _runs_where(conn: Connection, *cond: Any, lock: bool = False) -> list[JobRun]:
     query = select(runs.c.doc).where(*cond).order_by(runs.c.seq)
+    if lock:
+        query = query.with_for_update()
     return [codec.load_run(doc) for doc in conn.execute(query).scalars()]
 
 
@@ -94,7 +96,11 @@ _ANY_UNCLAIMED = (
     .where(runs.c.state == RunState.STARTING.value, runs.c.node_id.is_(None))
     .limit(1)
 )
-_ANY_WAITING = select(runs.c.seq).where(runs.c.state == RunState.WAITING.value).limit(1)
+_ANY_ADMISSIBLE = (
+    select(jobs.c.job_id)
+    .where(jobs.c.waiting_runs > 0, jobs.c.slot_runs < jobs.c.max_concurrent_runs)
+    .limit(1)
+)
 _OWNED = frozenset({RunState.STARTING, RunState.RUNNING, RunState.STOPPING})
 _NODE_RUNS = (
     select(runs.c.doc)
@@ -144,20 +150,42 @@ def _stop(conn: Connection, run: JobRun, now: float, reason: str | None) -> str:
         _write_run(conn, run.with_state(RunState.STOPPED, now, error_message=message), run.state)
         return StopOutcome.STOPPED_WAITING
     changes = {"error_message": reason} if reason else {}
-    _write_run(conn, run.with_state(RunState.STOPPING, now, **changes), run.state)
+    stopping = run.with_state(RunState.STOPPING, now, **changes)
+    _write_run(conn, stopping, run.state)
+    if run.node_id is None:
+        # No engine claimed it, so it has no process, and no engine would ever look at a
+        # STOPPING run it does not own: it ends here (else it stays STOPPING, holding a slot).
+        message = reason or "Job run stopped by BatchStopJobRun."
+        stopped = stopping.with_state(RunState.STOPPED, now, error_message=message)
+        _write_run(conn, stopped, RunState.STOPPING)
     return StopOutcome.ACCEPTED
 
 
 def _admit_job(
     conn: Connection, job: Mapping[str, Any] | None, job_id: str, now: float
 ) -> list[JobRun]:
-    queued = _runs_where(conn, runs.c.job_id == job_id, runs.c.state == RunState.WAITING.value)
+    """Start the oldest WAITING runs of the job that fit its free slots: reads only those."""
     if job is None:
         return []
     free = job["max_concurrent_runs"] - job["slot_runs"]
+    if free <= 0:
+        return []
     admitted = []
-    for run in queued[: max(free, 0)]:
+    for doc in conn.execute(_OLDEST_WAITING, {"job_id": job_id, "limit": free}).scalars():
+        run = codec.load_run(doc)
         started = run.with_state(RunState.STARTING, now, admitted_on=now, state_detail=None)
         _write_run(conn, started, RunState.WAITING)
         admitted.append(started)
     return admitted
+
+
+_OLDEST_WAITING = (
+    select(runs.c.doc)
+    .where(runs.c.job_id == bindparam("job_id"), runs.c.state == RunState.WAITING.value)
+    .order_by(runs.c.seq)
+    .limit(bindparam("limit"))
+)
+#: Jobs with runs waiting and a slot free: the only ones admission has anything to do for.
+_ADMISSIBLE_JOBS = select(jobs.c.job_id).where(
+    jobs.c.waiting_runs > 0, jobs.c.slot_runs < jobs.c.max_concurrent_runs
+)

@@ -34,8 +34,9 @@ from gluerun.model.starts import RunRequest, error_run
 from gluerun.model.triggers import Start
 from gluerun.store import codec
 from gluerun.store._run_rows import (
+    _ADMISSIBLE_JOBS,
+    _ANY_ADMISSIBLE,
     _ANY_UNCLAIMED,
-    _ANY_WAITING,
     _GET_JOB,
     _GET_RUN,
     _JOB_SLOTS,
@@ -119,7 +120,7 @@ class SqlStore(TriggerStore, LogStore, EventStore, BookmarkStore):
         self._get_run = self._fast.prepare(_GET_RUN)
         self._list_runs = self._fast.prepare(_LIST_RUNS)
         self._any_unclaimed = self._fast.prepare(_ANY_UNCLAIMED)
-        self._any_waiting = self._fast.prepare(_ANY_WAITING)
+        self._any_admissible = self._fast.prepare(_ANY_ADMISSIBLE)
         self._node_runs = self._fast.prepare(_NODE_RUNS)
         self._sqlite = engine.dialect.name == "sqlite"
         self._write_lock = threading.Lock() if self._sqlite else None
@@ -316,7 +317,10 @@ class SqlStore(TriggerStore, LogStore, EventStore, BookmarkStore):
 
     def request_stop(self, job_id: str, run_id: str, now: float) -> str:
         with self._write() as conn:
-            found = _runs_where(conn, runs.c.id == run_id, runs.c.job_id == job_id)
+            # Locked on PostgreSQL: a claim committing in between must not be overwritten.
+            found = _runs_where(
+                conn, runs.c.id == run_id, runs.c.job_id == job_id, lock=not self._sqlite
+            )
             if not found:
                 return StopOutcome.NOT_FOUND
             run = found[0]
@@ -357,14 +361,13 @@ class SqlStore(TriggerStore, LogStore, EventStore, BookmarkStore):
         return claimed
 
     def admit_waiting(self, now: float) -> list[JobRun]:
+        # From the per-job counters, not the runs: a pass with no free slot costs one cheap
+        # read however many runs wait, and one with free slots reads only the runs it admits.
         admitted: list[JobRun] = []
-        if not self._fast.rows(self._any_waiting, {}):
+        if not self._fast.rows(self._any_admissible, {}):
             return admitted
         with self._write() as conn:
-            waiting_jobs = conn.execute(
-                select(runs.c.job_id).where(runs.c.state == RunState.WAITING.value).distinct()
-            ).scalars()
-            for job_id in list(waiting_jobs):
+            for job_id in list(conn.execute(_ADMISSIBLE_JOBS).scalars()):
                 admitted.extend(_admit_job(conn, self._lock_job(conn, job_id), job_id, now))
         if admitted:
             self.notify()

@@ -58,7 +58,7 @@ runs = Table(
 )
 
 Index("runs_by_job", runs.c.job_id, runs.c.seq)
-Index("runs_by_job_state", runs.c.job_id, runs.c.state)
+Index("runs_by_job_state_seq", runs.c.job_id, runs.c.state, runs.c.seq)
 Index("runs_by_state_node", runs.c.state, runs.c.node_id)
 
 triggers = Table(
