@@ -6,6 +6,7 @@ so every node reports the whole cluster's; latencies and durations are this proc
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 
 from prometheus_client import CollectorRegistry, Histogram, generate_latest
@@ -59,11 +60,28 @@ class Metrics:
             buckets=(0.1, 0.5, 1, 5, 15, 60, 300, 900, 3600, 4 * 3600, 24 * 3600),
         )
         self.registry.register(_StoreCollector(store))
+        self.store = store
+        self._durations: set[tuple[str, str]] = set()  # label sets of run_duration
+        self._lock = threading.Lock()
 
     def observe_run(self, run: JobRun) -> None:
         if run.completed_on is not None:
             seconds = max(0.0, run.completed_on - run.started_on)
-            self.run_duration.labels(run.job_name, run.state.value).observe(seconds)
+            with self._lock:
+                self._durations.add((run.job_name, run.state.value))
+                self.run_duration.labels(run.job_name, run.state.value).observe(seconds)
 
     def render(self) -> bytes:
+        self._drop_deleted_jobs()
         return generate_latest(self.registry)
+
+    def _drop_deleted_jobs(self) -> None:
+        """Forget the duration series of jobs that no longer exist: each job leaves a dozen
+        series behind, and a server that creates and deletes jobs would grow without end."""
+        with self._lock:
+            if not self._durations:
+                return
+            existing = self.store.job_names()
+            for labels in [labels for labels in self._durations if labels[0] not in existing]:
+                self.run_duration.remove(*labels)
+                self._durations.discard(labels)

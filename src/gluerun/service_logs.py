@@ -15,8 +15,14 @@ from gluerun.model.logs import LogEvent, LogGroup, LogStream, compile_filter
 from gluerun.paging import parse_cursor
 from gluerun.store.base import Store
 
-#: Largest page CloudWatch returns for event reads.
+#: Largest page CloudWatch returns for event reads: 10,000 events or 1 MB, whichever first.
 MAX_EVENTS = 10_000
+MAX_PAGE_BYTES = 1_048_576
+#: Bytes CloudWatch counts for each event on top of its message (as PutLogEvents does).
+EVENT_OVERHEAD = 26
+#: Events read from the store at a time while a page fills, so a page of huge events
+#: never holds more than about this many beyond its byte budget.
+_READ_CHUNK = 256
 #: Events a FilterLogEvents call looks at before returning a partial page.
 FILTER_SCAN = 50_000
 
@@ -107,22 +113,53 @@ class LogsService:
         if self.store.log_stream(group, stream) is None:
             raise ResourceNotFound("The specified log stream does not exist.")
         size = min(limit or MAX_EVENTS, MAX_EVENTS)
-        read = self.store.read_log_events
+        window = _Window(group, stream, start, end, size)
         if next_token and next_token.startswith("b/"):
             before = _seq_token(next_token, "b")
-            events = read(
-                group, stream, before=before, start=start, end=end, limit=size, newest=True
-            )
+            events = self._read_page(window, before=before)
             return _page(events, f"f/{before}", next_token)
         if next_token:
             after = _seq_token(next_token, "f")
-            events = read(
-                group, stream, after=after, start=start, end=end, limit=size, newest=False
-            )
+            events = self._read_page(window, after=after)
             return _page(events, next_token, f"b/{after}")
-        newest = not start_from_head
-        events = read(group, stream, start=start, end=end, limit=size, newest=newest)
-        return _page(events, "f/0", "b/0")
+        if start_from_head:
+            return _page(self._read_page(window, after=0), "f/0", "b/0")
+        return _page(self._read_page(window), "f/0", "b/0")
+
+    def _read_page(
+        self, window: _Window, *, after: int | None = None, before: int | None = None
+    ) -> list[LogEvent]:
+        """Events in seq order, up to window.limit and MAX_PAGE_BYTES: from `after` on, or
+        (without `after`) the newest before `before`. At least one event, however large,
+        so that paging always moves on."""
+        newest = after is None
+        taken: list[LogEvent] = []
+        budget = MAX_PAGE_BYTES
+        while len(taken) < window.limit:
+            want = min(_READ_CHUNK, window.limit - len(taken))
+            chunk = self.store.read_log_events(
+                window.group,
+                window.stream,
+                after=after,
+                before=before,
+                start=window.start,
+                end=window.end,
+                limit=want,
+                newest=newest,
+            )
+            for event in reversed(chunk) if newest else chunk:
+                cost = event_bytes(event)
+                if taken and cost > budget:
+                    return taken[::-1] if newest else taken
+                taken.append(event)
+                budget -= cost
+            if len(chunk) < want:
+                break
+            if newest:
+                before = chunk[0].seq
+            else:
+                after = chunk[-1].seq + 1
+        return taken[::-1] if newest else taken
 
     def filter_log_events(
         self,
@@ -150,12 +187,29 @@ class LogsService:
             limit=size,
             matches=compile_filter(pattern),
             scan=FILTER_SCAN,
+            max_bytes=MAX_PAGE_BYTES,
         )
         if found:
             return found, f"e/{found[-1].seq + 1}"
         # An empty page carries no token, unless the scan stopped short of the end.
         cut_short = scanned is not None and len(found) < size and _scan_full(after, scanned)
         return found, f"e/{scanned + 1}" if cut_short and scanned is not None else None
+
+
+def event_bytes(event: LogEvent) -> int:
+    """What an event counts against a page's 1 MB, as CloudWatch counts it."""
+    return len(event.message.encode()) + EVENT_OVERHEAD
+
+
+@dataclass(frozen=True)
+class _Window:
+    """Which events of which stream one GetLogEvents call may return, and how many."""
+
+    group: str
+    stream: str
+    start: int | None
+    end: int | None
+    limit: int
 
 
 def _scan_full(after: int | None, scanned: int) -> bool:

@@ -115,6 +115,10 @@ class Store(Protocol):
 
     def job_exists(self, job_id: str) -> bool: ...
 
+    def job_names(self) -> set[str]:
+        """The names of every job that exists (cheap: no documents are read)."""
+        ...
+
     # -- triggers -----------------------------------------------------------------------
     def create_trigger(self, trigger: Trigger, tags: Mapping[str, str]) -> None:
         """Insert a trigger and its tags. Raises AlreadyExists if the name is taken."""
@@ -195,7 +199,11 @@ class Store(Protocol):
         limit: int,
         matches: Callable[[str], bool],
         scan: int = 10_000,
-    ) -> tuple[list[LogEvent], int | None]: ...
+        max_bytes: int | None = None,
+    ) -> tuple[list[LogEvent], int | None]:
+        """Matching events after `after` (at most `limit`, and once past the first, no more
+        than `max_bytes` of messages at 26 bytes overhead each), and the last seq scanned."""
+        ...
 
     def expire_logs(self, before_ms: int) -> int: ...
 

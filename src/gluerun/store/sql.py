@@ -235,6 +235,10 @@ class SqlStore(TriggerStore, LogStore, EventStore, BookmarkStore):
         self.notify()
         return True
 
+    def job_names(self) -> set[str]:
+        with self._read() as conn:
+            return set(conn.execute(select(jobs.c.name)).scalars())
+
     def job_exists(self, job_id: str) -> bool:
         with self._read() as conn:
             return (

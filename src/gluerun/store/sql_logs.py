@@ -143,8 +143,12 @@ class LogStore:
         limit: int,
         matches: Callable[[str], bool],
         scan: int = 10_000,
+        max_bytes: int | None = None,
     ) -> tuple[list[LogEvent], int | None]:
-        """Matching events of a group in seq order after `after`, and the last seq scanned."""
+        """Matching events of a group in seq order after `after`, and the last seq scanned.
+
+        With `max_bytes`, matching stops before an event that would take the page's messages
+        (plus 26 bytes each, as CloudWatch counts) past it; the first event always fits."""
         cond = [log_events.c.group_name == group, *_window(after, None, start, end)]
         if streams:
             cond.append(log_events.c.stream_name.in_(list(streams)))
@@ -153,14 +157,21 @@ class LogStore:
         query = select(log_events).where(and_(*cond)).order_by(log_events.c.seq).limit(scan)
         found: list[LogEvent] = []
         last: int | None = None
+        budget = max_bytes if max_bytes is not None else -1
         with self._read() as conn:
             for row in conn.execute(query):
                 event = _to_event(row._mapping)
-                last = event.seq
                 if matches(event.message):
+                    cost = len(event.message.encode()) + 26
+                    if found and max_bytes is not None and cost > budget:
+                        break
                     found.append(event)
+                    budget -= cost
+                    last = event.seq
                     if len(found) == limit:
                         break
+                else:
+                    last = event.seq
         return found, last
 
     def expire_logs(self, before_ms: int) -> int:
