@@ -3,16 +3,16 @@
 (job_id, state, seq) replaces (job_id, state): it serves the same lookups, and PostgreSQL can
 read the oldest few waiting runs of a job without sorting all of them.
 
-Revision ID: 0008
-Revises: 0007
+Revision ID: 0009
+Revises: 0008
 """
 
 from __future__ import annotations
 
 from alembic import op
 
-revision = "0008"
-down_revision = "0007"
+revision = "0009"
+down_revision = "0008"
 branch_labels = None
 depends_on = None
 
