@@ -7,6 +7,7 @@ api/shapes.py. The service talks to the engine only through the store.
 from __future__ import annotations
 
 import dataclasses
+import re
 import secrets
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
@@ -27,6 +28,8 @@ from gluerun.store.catalog import CatalogStore
 
 #: the resource kinds of Glue ARNs that GetTags/TagResource/UntagResource accept
 TAGGABLE = ("job", "trigger", "database", "table", "connection")
+#: The account part of an ARN gluerun takes as its own: empty or any 12 digits.
+_ACCOUNT = re.compile(r"(\d{12})?")
 #: Run Arguments, all together, may not exceed what Glue allows (260 KB).
 MAX_ARGUMENTS_BYTES = 260 * 1024
 
@@ -129,9 +132,22 @@ class GlueService(TriggerOperations, BookmarkOperations):
 
     # -- tags ---------------------------------------------------------------------------
     def _resource(self, arn: str) -> tuple[str, str]:
+        """(kind, name) of a taggable ARN in this node's region.
+
+        gluerun serves one account, so the account part may be empty (Terraform with
+        skip_requesting_account_id builds `arn:aws:glue:us-east-1::job/x`) or any 12 digits
+        (tools that assume an account id of their own); the region must be this node's.
+        """
         prefix = f"arn:aws:glue:{self.region}:{self.account_id}:"
-        kind, sep, name = arn.removeprefix(prefix).partition("/")
-        if not arn.startswith(prefix) or not sep or kind not in TAGGABLE:
+        parts = arn.split(":", 5)
+        kind, sep, name = parts[-1].partition("/")
+        if (
+            len(parts) != 6
+            or parts[:4] != ["arn", "aws", "glue", self.region]
+            or not _ACCOUNT.fullmatch(parts[4])
+            or not sep
+            or kind not in TAGGABLE
+        ):
             raise InvalidInput(
                 f"Invalid resource ARN {arn!r}: expected {prefix}<kind>/<name>, kind one of "
                 f"{', '.join(TAGGABLE)}"

@@ -87,7 +87,10 @@ def test_trigger_operations(glue: Any, script: Callable[..., str]) -> None:
             },
             "Job cannot be a Predicate and Action",
         ),
-        ({"Type": "ON_DEMAND", "Actions": [{"JobName": "v-a", "CrawlerName": "c"}]}, "not both"),
+        (
+            {"Type": "ON_DEMAND", "Actions": [{"JobName": "v-a", "CrawlerName": "c"}]},
+            "Both JobName and CrawlerName cannot be set together in an action",
+        ),
     ],
 )
 def test_trigger_validation(glue: Any, kwargs: dict[str, Any], message: str) -> None:

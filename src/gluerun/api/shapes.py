@@ -11,7 +11,7 @@ from typing import Any
 
 from gluerun.api.validation import member_names
 from gluerun.errors import InvalidInput
-from gluerun.model import policies
+from gluerun.model import policies, triggers
 from gluerun.model.bookmarks import BookmarkEntry
 from gluerun.model.jobs import Command, Job
 from gluerun.model.runs import LOG_GROUP_NAME, JobRun, RunState
@@ -221,7 +221,7 @@ def stop_error_to_wire(job_name: str, error: StopError) -> Wire:
 def _action_from_wire(action: Mapping[str, Any]) -> Action:
     if action.get("CrawlerName"):
         if action.get("JobName"):
-            raise InvalidInput("An action names a job or a crawler, not both.")
+            raise InvalidInput(triggers.BOTH_IN_ACTION)
         raise InvalidInput("Crawler actions are not supported: gluerun has no crawlers.")
     if not action.get("JobName"):
         raise InvalidInput("An action must name a JobName.")
@@ -237,19 +237,27 @@ def _action_from_wire(action: Mapping[str, Any]) -> Action:
 def _predicate_from_wire(predicate: Mapping[str, Any] | None) -> Predicate | None:
     if predicate is None:
         return None
-    conditions = []
-    for condition in predicate.get("Conditions") or []:
-        if condition.get("CrawlerName") or condition.get("CrawlState"):
-            raise InvalidInput("Crawler conditions are not supported: gluerun has no crawlers.")
-        if not condition.get("State"):
-            raise InvalidInput("State cannot be null or empty")
-        if not condition.get("JobName"):
-            raise InvalidInput("A condition must name a JobName.")
-        conditions.append(Condition(condition["JobName"], RunState(condition["State"])))
+    conditions = [_condition_from_wire(c) for c in predicate.get("Conditions") or []]
     logical = predicate.get("Logical")
     if logical is None and len(conditions) > 1:
-        raise InvalidInput("Predicate.Logical is required when there is more than one condition.")
+        raise InvalidInput(triggers.NO_LOGICAL)
     return Predicate(logical or "AND", tuple(conditions))
+
+
+def _condition_from_wire(condition: Mapping[str, Any]) -> Condition:
+    """A job condition, checked in Glue's order: a target first, then its state. A job
+    condition that also carries crawler fields is a job condition (Glue drops them)."""
+    job, state = condition.get("JobName"), condition.get("State")
+    crawler = condition.get("CrawlerName")
+    if not job and not crawler:
+        raise InvalidInput(triggers.NO_CONDITION_TARGET)
+    if job:
+        if not state:
+            raise InvalidInput(triggers.NO_JOB_STATE)
+        return Condition(job, RunState(state))
+    if not condition.get("CrawlState"):
+        raise InvalidInput(triggers.NO_CRAWL_STATE)
+    raise InvalidInput("Crawler conditions are not supported: gluerun has no crawlers.")
 
 
 def trigger_from_wire(name: str, body: Mapping[str, Any], kind: str) -> Trigger:

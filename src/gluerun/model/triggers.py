@@ -32,6 +32,20 @@ class TriggerState(enum.StrEnum):
 #: Job run states a condition may wait for, as Glue allows.
 WATCHABLE = frozenset({RunState.SUCCEEDED, RunState.STOPPED, RunState.FAILED, RunState.TIMEOUT})
 
+# Glue's own words for definitions it refuses (see docs/behaviour.md, Triggers).
+NO_PREDICATE = "Predicate cannot be null or empty"
+BOTH_IN_ACTION = "Both JobName and CrawlerName cannot be set together in an action"
+NO_CONDITION_TARGET = "JobName or CrawlerName in condition cannot be null or empty"
+NO_JOB_STATE = (
+    "State cannot be null or empty, choose from one of the following job state: "
+    "[SUCCEEDED, STOPPED, FAILED, TIMEOUT]"
+)
+NO_CRAWL_STATE = (
+    "State cannot be null or empty, choose from one of the following crawler state: "
+    "[SUCCEEDED, FAILED, CANCELLED]"
+)
+NO_LOGICAL = "Logical operator cannot be null or empty when more than one condition is present"
+
 
 @dataclass(frozen=True)
 class Action:
@@ -101,9 +115,7 @@ def check_trigger(trigger: Trigger, start_on_creation: bool = False) -> None:
 def _check_predicate(trigger: Trigger) -> None:
     predicate = trigger.predicate
     if predicate is None or not predicate.conditions:
-        raise InvalidInput(
-            "Predicate with at least one condition is required for a CONDITIONAL trigger."
-        )
+        raise InvalidInput(NO_PREDICATE)
     for condition in predicate.conditions:
         if condition.state not in WATCHABLE:
             allowed = ", ".join(sorted(WATCHABLE))
