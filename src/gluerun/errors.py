@@ -22,6 +22,10 @@ class InvalidInput(GluerunError):
     """The request is not valid."""
 
 
+class ValidationFailed(InvalidInput):
+    """The request breaks a constraint of the service model (pattern, length, range, enum)."""
+
+
 class EntityNotFound(GluerunError):
     """The entity does not exist."""
 

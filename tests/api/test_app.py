@@ -59,8 +59,8 @@ def test_success_envelope(client: TestClient) -> None:
         ("GetJob", None, b"[1,2]", "SerializationException"),
         ("GetJob", None, b"{not json", "SerializationException"),
         ("GetJob", {"JobName": "missing"}, None, "EntityNotFoundException"),
-        ("GetJob", {}, None, "InvalidInputException"),
-        ("GetJobRuns", {"JobName": "j", "MaxResults": 500}, None, "InvalidInputException"),
+        ("GetJob", {}, None, "ValidationException"),
+        ("GetJobRuns", {"JobName": "j", "MaxResults": 500}, None, "ValidationException"),
         ("GetJobRuns", {"JobName": "j", "NextToken": "%%%"}, None, "InvalidInputException"),
     ],
 )

@@ -172,7 +172,7 @@ def test_cli_runs(cli: Cli, job_script: Callable[..., str]) -> None:
     one = cli("get-job-runs", "--job-name", "cli-runs", "--no-paginate", "--max-results", "2")
     assert len(one["JobRuns"]) == 2 and one["NextToken"]
     too_many = cli.raw("glue", "get-job-runs", "--job-name", "cli-runs", "--max-results", "201")
-    assert too_many.code == 255 and "(InvalidInputException)" in too_many.stderr
+    assert too_many.code == 255 and "(ValidationException)" in too_many.stderr
 
     unknown = cli.raw("glue", "get-job-run", "--job-name", "cli-runs", "--run-id", "jr_nope")
     assert unknown.code == 255

@@ -29,7 +29,7 @@ def test_every_valid_role_name_has_an_arn(server: Server) -> None:
 @pytest.mark.parametrize(
     ("call", "code", "words"),
     [
-        (lambda iam: iam.get_role(RoleName="bad name!"), "InvalidInputException", "roleName"),
+        (lambda iam: iam.get_role(RoleName="bad name!"), "ValidationError", "roleName"),
         (lambda iam: iam.list_roles(), "UnknownOperationException", "ListRoles"),
     ],
 )

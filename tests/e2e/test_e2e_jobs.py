@@ -65,7 +65,7 @@ def test_tags_on_job_arns(glue: Any) -> None:
     assert glue.get_tags(ResourceArn=arn)["Tags"] == {"b": "2"}
     with pytest.raises(glue.exceptions.EntityNotFoundException):
         glue.get_tags(ResourceArn=ARN.format("ghost"))
-    with pytest.raises(glue.exceptions.InvalidInputException):
+    with pytest.raises(glue.exceptions.ValidationException):
         glue.get_tags(ResourceArn="arn:aws:s3:::bucket")
 
 
@@ -92,7 +92,7 @@ def test_model_constraints_are_enforced_server_side(
     glue: Any, call: str, kwargs: dict[str, Any], member: str
 ) -> None:
     # botocore checks max, pattern and enum nowhere: only the server can refuse these.
-    with pytest.raises(glue.exceptions.InvalidInputException) as exc:
+    with pytest.raises(glue.exceptions.ValidationException) as exc:
         getattr(glue, call)(**kwargs)
     assert member in exc.value.response["Error"]["Message"]
 
@@ -118,9 +118,9 @@ def raw_post(server: Server, target: str, body: bytes) -> tuple[int, dict[str, A
         ("", b"{}", "UnknownOperationException"),
         ("AWSGlue.GetJob", b"[]", "SerializationException"),
         ("AWSGlue.GetJob", b"{oops", "SerializationException"),
-        ("AWSGlue.GetJobRuns", b'{"JobName": "j", "MaxResults": 500}', "InvalidInputException"),
-        ("AWSGlue.StartJobRun", b'{"JobName": "j", "Timeout": "10"}', "InvalidInputException"),
-        ("AWSGlue.CreateJob", b'{"Name": "n"}', "InvalidInputException"),
+        ("AWSGlue.GetJobRuns", b'{"JobName": "j", "MaxResults": 500}', "ValidationException"),
+        ("AWSGlue.StartJobRun", b'{"JobName": "j", "Timeout": "10"}', "ValidationException"),
+        ("AWSGlue.CreateJob", b'{"Name": "n"}', "ValidationException"),
     ],
 )
 def test_bad_requests_are_400s_and_the_server_keeps_serving(

@@ -12,7 +12,7 @@ import pytest
 
 from gluerun.api import _java_patterns, validation
 from gluerun.api.validation import enum_values, operation_names, validate
-from gluerun.errors import InvalidInput
+from gluerun.errors import ValidationFailed
 
 MODEL: dict[str, Any] = botocore.loaders.Loader().load_service_model("glue", "service-2")
 SHAPES: dict[str, dict[str, Any]] = MODEL["shapes"]
@@ -65,7 +65,7 @@ def create_job(**overrides: Any) -> dict[str, Any]:
 
 
 def error_of(operation: str, params: dict[str, Any], service: str = "glue") -> str:
-    with pytest.raises(InvalidInput) as caught:
+    with pytest.raises(ValidationFailed) as caught:
         validate(operation, params, service=service)
     return caught.value.message
 
@@ -484,7 +484,7 @@ def test_every_operation_validates_an_empty_body(service: str) -> None:
     for operation in sorted(operation_names(service=service)):
         try:
             validate(operation, {}, service=service)
-        except InvalidInput as error:
+        except ValidationFailed as error:
             messages.append(error.message)
     assert messages  # most operations have required members
     assert all("Member must not be null" in message for message in messages)

@@ -13,6 +13,9 @@ log = logging.getLogger(__name__)
 
 #: error class → (__type, HTTP status)
 WIRE_ERRORS: dict[type[BaseException], tuple[str, int]] = {
+    # AWS's model validation (Coral) answers ValidationException with the
+    # "N validation error(s) detected: ..." message, for Glue as for most JSON services.
+    errors.ValidationFailed: ("ValidationException", 400),
     errors.InvalidInput: ("InvalidInputException", 400),
     errors.InvalidParameter: ("InvalidParameterException", 400),
     errors.ResourceNotFound: ("ResourceNotFoundException", 400),
@@ -28,6 +31,8 @@ WIRE_ERRORS: dict[type[BaseException], tuple[str, int]] = {
     errors.RequestTooLarge: ("RequestEntityTooLargeException", 413),
 }
 INTERNAL = ("InternalServiceException", 500)
+#: the query protocol (STS, IAM) names some errors differently: __type overrides
+QUERY_ERRORS: dict[str, str] = {"ValidationException": "ValidationError"}
 
 
 def wire_error(exc: BaseException) -> tuple[str, int, str]:
@@ -38,3 +43,9 @@ def wire_error(exc: BaseException) -> tuple[str, int, str]:
             return code, status, str(exc)
     log.error("internal error", exc_info=exc)
     return INTERNAL[0], INTERNAL[1], "An internal error occurred."
+
+
+def query_wire_error(exc: BaseException) -> tuple[str, int, str]:
+    """(Code, status, Message) for a query-protocol (STS, IAM) answer."""
+    code, status, message = wire_error(exc)
+    return QUERY_ERRORS.get(code, code), status, message

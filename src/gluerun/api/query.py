@@ -18,7 +18,7 @@ from urllib.parse import parse_qsl, quote
 from xml.sax.saxutils import escape
 
 from gluerun import errors
-from gluerun.api.errors import wire_error
+from gluerun.api.errors import query_wire_error
 from gluerun.api.validation import validate
 
 __all__ = ["CONTENT_TYPE", "QueryApi", "is_query"]
@@ -79,7 +79,7 @@ class QueryApi:
             validate(action, inputs, service=service)
             result = handler(inputs)
         except Exception as exc:
-            code, status, message = wire_error(exc)
+            code, status, message = query_wire_error(exc)
             return status, _error(service, code, message, request_id).encode()
         return 200, _response(service, action, result, request_id).encode()
 

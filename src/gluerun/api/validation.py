@@ -53,7 +53,7 @@ from gluerun.api._leaf_checks import (
     _Violation,
 )
 from gluerun.api._leaf_checks import _describe as _describe  # re-exported: tests use it
-from gluerun.errors import InvalidInput
+from gluerun.errors import ValidationFailed
 
 # wire name -> (validator, lowerCamel name); a None validator is a plain string
 _MemberTable = dict[str, tuple[_Validator | None, str]]
@@ -69,7 +69,7 @@ _services: dict[str, _Service] = {}  # botocore service name -> its model and va
 
 
 def validate(operation: str, params: Mapping[str, Any], *, service: str = _DEFAULT_SERVICE) -> None:
-    """Raise gluerun.errors.InvalidInput if `params` break the model's input shape of `operation`.
+    """Raise gluerun.errors.ValidationFailed if `params` break the input shape of `operation`.
 
     `service` is the botocore service name ("glue", "logs"). Raises KeyError for an
     unknown service or an operation the service's model does not have.
@@ -84,9 +84,9 @@ def validate(operation: str, params: Mapping[str, Any], *, service: str = _DEFAU
     try:
         check(params, "", "", found)
     except RecursionError:
-        raise InvalidInput("The request is nested too deeply to be validated.") from None
+        raise ValidationFailed("The request is nested too deeply to be validated.") from None
     if found:
-        raise InvalidInput(_message(found))
+        raise ValidationFailed(_message(found))
 
 
 def operation_names(*, service: str = _DEFAULT_SERVICE) -> frozenset[str]:
