@@ -67,6 +67,13 @@ def test_tags_on_job_arns(glue: Any) -> None:
         glue.get_tags(ResourceArn=ARN.format("ghost"))
     with pytest.raises(glue.exceptions.ValidationException):
         glue.get_tags(ResourceArn="arn:aws:s3:::bucket")
+    # the account forms tools send to a local endpoint name gluerun's single account
+    for account in ("", "000000000000"):
+        other = f"arn:aws:glue:us-east-1:{account}:job/tagged"
+        assert glue.get_tags(ResourceArn=other)["Tags"] == {"b": "2"}
+    for bad in ("arn:aws:glue:eu-west-1::job/tagged", "arn:aws:glue:us-east-1:12:job/tagged"):
+        with pytest.raises(glue.exceptions.InvalidInputException):
+            glue.get_tags(ResourceArn=bad)
 
 
 @pytest.mark.parametrize(
