@@ -13,6 +13,8 @@ from typing import Any
 
 from pyspark.sql import DataFrame, DataFrameReader, DataFrameWriter, SparkSession
 
+from ._choice import json_with_choices
+
 __all__ = ["read", "write"]
 
 READ_FORMATS = ("json", "csv", "parquet", "orc")
@@ -44,9 +46,11 @@ def read(
     format_options: Mapping[str, Any],
     recurse: bool,
     base_path: str | None = None,
+    choices: bool = False,
 ) -> DataFrame:
     """A DataFrame of the files at `paths` in Glue's `format`; partition columns are found
-    in the folders between `base_path` and each file."""
+    in the folders between `base_path` and each file. With `choices` (DynamicFrame reads),
+    mixed-type JSON fields become choice types (see ``_choice``)."""
     fmt = _format(format, READ_FORMATS, "reader")
     reader = spark.read
     if recurse:
@@ -54,7 +58,11 @@ def read(
     elif base_path:
         reader = reader.option("basePath", base_path)
     if fmt == "json":
-        return reader.option("multiLine", _flag(format_options, "multiLine")).json(list(paths))
+        multi_line = _flag(format_options, "multiLine")
+        frame = reader.option("multiLine", multi_line).json(list(paths))
+        if choices and not multi_line:
+            return json_with_choices(reader, paths, frame)
+        return frame
     if fmt == "csv":
         return _read_csv(reader, paths, format_options)
     if fmt == "parquet":

@@ -2,25 +2,21 @@
 
 Field paths (dots for nesting, backticks around names that contain dots) are parsed and
 resolved against a schema here; ApplyMapping and select_fields build their output through
-``_Tree``; rename_field, drop_fields and resolveChoice set and drop nested fields in place;
-filter and map run ``_keep`` and ``_apply`` on the executors, which import them from this
-module, so it must stay importable there without gluerun.
+``_Tree``; rename_field, drop_fields and resolveChoice (``_choice``) set and drop nested
+fields in place.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
-from pyspark.sql import Column, DataFrame, Row
+from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
 from pyspark.sql.types import StructField, StructType
 
-Record = dict[str, Any]
 #: ApplyMapping types that name a shape, not a cast target
 _SHAPE_TYPES = frozenset({"struct", "array", "map", "choice", "object"})
-#: exceptions that make Filter drop a record (Glue's rule); others make it an error record
-_FILTER_SKIPS = (KeyError, ValueError, TypeError)
 #: a scratch column name for moving a field
 _MOVED = "__gluerun_moved__"
 
@@ -111,63 +107,6 @@ def _cast(column: Column, type_name: str | None) -> Column:
     if not type_name or type_name.strip().lower() in _SHAPE_TYPES:
         return column
     return column.cast(type_name.strip().lower())
-
-
-def _as_row(value: Any) -> Any:
-    """Records (dicts) as Rows all the way down, so Spark infers structs, not maps."""
-    if isinstance(value, dict):
-        return Row(**{key: _as_row(item) for key, item in value.items()})
-    if isinstance(value, list):
-        return [_as_row(item) for item in value]
-    return value
-
-
-def _keep(f: Callable[[Record], Any], row: Row) -> bool:
-    try:
-        return bool(f(row.asDict(recursive=True)))
-    except _FILTER_SKIPS:
-        return False
-    except Exception:  # an error record in Glue: not in the output either
-        return False
-
-
-def _apply(f: Callable[[Record], Any], row: Row) -> list[Any]:
-    try:
-        result = f(row.asDict(recursive=True))
-    except Exception:  # an error record in Glue: not in the output
-        return []
-    if not result:
-        return []
-    return [_as_row(dict(result))]
-
-
-# -- resolveChoice and in-place field edits ----------------------------------------------
-
-
-def _resolve_one(frame: DataFrame, path: str, action: str) -> DataFrame:
-    names = resolve(frame.schema, path)
-    if names is None:
-        return frame
-    kind, _, type_name = action.partition(":")
-    kind = kind.strip().lower()
-    value = F.col(_quote(names))
-    if kind in ("cast", "project"):
-        return _set(frame, names, value.cast(type_name.strip().lower()))
-    type_label = _type_of(frame.schema, names)
-    if kind == "make_cols":
-        moved = _drop(frame.withColumn(_MOVED, value), names)
-        renamed = [*names[:-1], f"{names[-1]}_{type_label}"]
-        return _set(moved, renamed, F.col(_MOVED)).drop(_MOVED)
-    if kind == "make_struct":
-        return _set(frame, names, F.struct(value.alias(type_label)))
-    raise ValueError(f"Unknown resolveChoice action {action!r}")
-
-
-def _type_of(schema: StructType, names: Sequence[str]) -> str:
-    current: Any = schema
-    for name in names:
-        current = current[name].dataType
-    return str(current.simpleString())
 
 
 def _set(frame: DataFrame, names: Sequence[str], value: Column, create: bool = False) -> DataFrame:

@@ -93,6 +93,20 @@ class GlueContext(SQLContext):
     ) -> DataFrame:
         """A DataFrame of the files at ``connection_options["paths"]`` in `format`, or of a
         JDBC table."""
+        return self._read(
+            connection_type, connection_options, format, format_options, transformation_ctx
+        )
+
+    def _read(
+        self,
+        connection_type: str,
+        connection_options: Mapping[str, Any] | None,
+        format: str | None,
+        format_options: Mapping[str, Any] | None,
+        transformation_ctx: str,
+        choices: bool = False,
+    ) -> DataFrame:
+        """The read behind every ``from_options``; `choices` for DynamicFrames (``_choice``)."""
         options = dict(connection_options or {})
         _check_connection(connection_type)
         if connection_type in _jdbc.CONNECTIONS:
@@ -108,7 +122,9 @@ class GlueContext(SQLContext):
         bookmarks = _bookmarks.current()
         if bookmarks is None or not bookmarks.active or not transformation_ctx:
             readable = self._storage.read_paths(wanted)
-            return _formats.read(self.spark_session, readable, format, fmt_options, recurse)
+            return _formats.read(
+                self.spark_session, readable, format, fmt_options, recurse, choices=choices
+            )
         listed = _bookmarks.list_files(wanted, recurse, self._storage)
         chosen = bookmarks.select(transformation_ctx, listed)
         if not chosen:
@@ -120,7 +136,9 @@ class GlueContext(SQLContext):
         for root, files in groups.items():
             base, readable = self._storage.read_files(root, files)
             frames.append(
-                _formats.read(self.spark_session, readable, format, fmt_options, recurse, base)
+                _formats.read(
+                    self.spark_session, readable, format, fmt_options, recurse, base, choices
+                )
             )
         return reduce(lambda a, b: a.unionByName(b, allowMissingColumns=True), frames)
 
@@ -135,10 +153,10 @@ class GlueContext(SQLContext):
         **kwargs: Any,
     ) -> DynamicFrame:
         """A DynamicFrame of the files at ``connection_options["paths"]`` in `format`."""
-        frame = self.create_data_frame_from_options(
-            connection_type, connection_options, format, format_options, transformation_ctx
+        frame = self._read(
+            connection_type, connection_options, format, format_options, transformation_ctx, True
         )
-        return DynamicFrame(frame, self, transformation_ctx)
+        return DynamicFrame.from_read(frame, self, transformation_ctx)
 
     def create_dynamic_frame_from_catalog(
         self, database: str | None = None, table_name: str | None = None, *args: Any, **kwargs: Any

@@ -1,54 +1,84 @@
 """``DynamicFrame`` over a Spark DataFrame, with Glue's transforms and their documented semantics.
 
-A Glue DynamicFrame is schema-on-read with choice types; this one carries a DataFrame, so each
-column has one type (mixed JSON values arrive as Spark widens them). Field paths use dots for
-nested struct fields and backticks around names that contain dots, as in Glue.
+A Glue DynamicFrame is schema-on-read with choice types and error records; this one carries a
+DataFrame (choices as marked struct columns, see ``_choice``) and the error records of the
+steps that made it (``_errors``). Field paths use dots for nested struct fields and backticks
+around names that contain dots, as in Glue.
 """
 
 from __future__ import annotations
 
 import functools
 import json
-from collections.abc import Callable, Iterable, Sequence
+import operator
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from pyspark.rdd import RDD
-from pyspark.sql import DataFrame, Row, SparkSession
+from pyspark.sql import Column, DataFrame, SparkSession
 from pyspark.sql import functions as F
-from pyspark.sql.types import StructType
 
-from ._frame_ops import (
-    _MOVED,
-    Record,
-    _apply,
-    _cast,
-    _drop,
-    _keep,
-    _mapping,
-    _quote,
-    _resolve_one,
-    _set,
-    _Tree,
-)
+from . import _choice, _nesting, _records
+from ._collection import DynamicFrameCollection
+from ._errors import ErrorRecords, split_malformed
+from ._frame_ops import _MOVED, _cast, _drop, _mapping, _quote, _set, _Tree
 
 # Path helpers were public here first; scripts and tests import them from this module.
 from ._frame_ops import resolve as resolve
 from ._frame_ops import split_path as split_path
+from ._unsupported import unsupported
+from .gluetypes import DynamicRecord, StructType, from_spark, tree_string
 
 if TYPE_CHECKING:
     from .context import GlueContext
 
-__all__ = ["DynamicFrame", "DynamicFrameCollection"]
+__all__ = ["DynamicFrame", "DynamicFrameCollection", "ResolveOption"]
+
+#: split_rows comparators, as Glue names them
+_COMPARATORS: dict[str, Callable[[Column, Any], Column]] = {
+    "<": operator.lt,
+    ">": operator.gt,
+    "<=": operator.le,
+    ">=": operator.ge,
+    "=": operator.eq,
+    "==": operator.eq,
+    "!=": operator.ne,
+}
+#: toDF option actions and the ResolveChoice action each one is
+_TO_DF_ACTIONS = {"project": "project", "cast": "cast", "keepasstruct": "make_struct"}
+_DDB_REASON = (
+    "DynamoDB export JSON is not simplified by gluerun; read it and use ApplyMapping on the "
+    "type descriptors (e.g. 'Item.id.S')"
+)
+
+
+class ResolveOption:
+    """How ``toDF`` resolves one choice: action ``Project``, ``KeepAsStruct`` or ``Cast``."""
+
+    def __init__(self, path: str, action: str, target: Any = None) -> None:
+        self.path = path
+        self.action = action
+        self.target = target
+
+
+def _thresholds(kwargs: Mapping[str, Any]) -> dict[str, Any]:
+    return {k: kwargs.get(k, 0) for k in ("stageThreshold", "totalThreshold")}
 
 
 class DynamicFrame:
     """A distributed collection of records (see the module docstring)."""
 
-    def __init__(self, jdf: DataFrame, glue_ctx: GlueContext, name: str = "") -> None:
+    def __init__(
+        self,
+        jdf: DataFrame,
+        glue_ctx: GlueContext,
+        name: str = "",
+        errors: ErrorRecords | None = None,
+    ) -> None:
         """Wrap the DataFrame `jdf` (Glue's own first argument is a JVM frame)."""
         self._df = jdf
         self.glue_ctx = glue_ctx
         self.name = name
+        self._errors = errors if errors is not None else ErrorRecords()
 
     # -- conversion and inspection ------------------------------------------------------
 
@@ -57,25 +87,56 @@ class DynamicFrame:
         """A DynamicFrame of a Spark DataFrame."""
         return cls(dataframe, glue_ctx, name)
 
-    def toDF(self, options: Sequence[Any] | None = None) -> DataFrame:
-        """The records as a Spark DataFrame."""
-        return self._df
+    @classmethod
+    def from_read(cls, frame: DataFrame, glue_ctx: GlueContext, name: str = "") -> DynamicFrame:
+        """The DynamicFrame of a source's records; malformed ones become error records."""
+        records, malformed = split_malformed(frame)
+        return cls(records, glue_ctx, name, ErrorRecords(malformed))
 
-    def _with(self, frame: DataFrame) -> DynamicFrame:
-        return DynamicFrame(frame, self.glue_ctx, self.name)
+    def toDF(self, options: Sequence[ResolveOption] | None = None) -> DataFrame:
+        """The records as a Spark DataFrame; choices stay structs unless `options` resolve them."""
+        frame = self._df
+        for option in options or []:
+            action = _TO_DF_ACTIONS.get(option.action.strip().lower())
+            if action is None:
+                raise ValueError(f"Unknown toDF ResolveOption action {option.action!r}")
+            if action != "make_struct":
+                action = f"{action}:{_type_name(option.target)}"
+            frame = _choice.resolve_spec(frame, option.path, action)
+        return frame
+
+    def _with(
+        self,
+        frame: DataFrame,
+        stage_errors: DataFrame | None = None,
+        thresholds: Mapping[str, Any] | None = None,
+    ) -> DynamicFrame:
+        """The frame a transform made of this one, carrying the error records so far."""
+        errors = self._errors.then(stage_errors, thresholds)
+        result = DynamicFrame(frame, self.glue_ctx, self.name, errors)
+        if thresholds and any(thresholds.values()):
+            errors.check()
+        return result
 
     @property
     def _session(self) -> SparkSession:
         return self._df.sparkSession
 
+    def with_frame_schema(self, schema: StructType) -> DynamicFrame:
+        """Glue skips computing the schema; gluerun always knows it, so this is the frame."""
+        return self
+
     def count(self) -> int:
         return self._df.count()
 
     def schema(self) -> StructType:
-        return self._df.schema
+        """The schema as Glue types, with choice types (``gluetypes.ChoiceType``)."""
+        schema = from_spark(self._df.schema)
+        assert isinstance(schema, StructType)
+        return schema
 
     def printSchema(self) -> None:
-        self._df.printSchema()
+        print(tree_string(self.schema()), end="")
 
     def show(self, num_rows: int = 20) -> None:
         """Print up to `num_rows` records as JSON objects, as Glue does."""
@@ -85,15 +146,24 @@ class DynamicFrame:
     def getNumPartitions(self) -> int:
         return self._df.rdd.getNumPartitions()
 
+    # -- error records ------------------------------------------------------------------
+
+    def errorsAsDynamicFrame(self) -> DynamicFrame:
+        """The error records so far, each as a nested ``error`` struct (see ``_errors``)."""
+        frame = self._errors.as_frame(self._session)
+        return DynamicFrame(frame, self.glue_ctx, self.name)
+
     def errorsCount(self) -> int:
-        """Error records are not kept by gluerun (see filter and map): always 0."""
-        return 0
+        """Error records of every step that made this frame."""
+        return self._errors.total_count()
 
     def stageErrorsCount(self) -> int:
-        return 0
+        """Error records of the last step only."""
+        return self._errors.stage_count()
 
     def assertErrorThreshold(self) -> None:
-        return None
+        """Raise ErrorThresholdExceeded when a threshold given to the last step is exceeded."""
+        self._errors.check()
 
     # -- field transforms ---------------------------------------------------------------
 
@@ -123,6 +193,9 @@ class DynamicFrame:
         return self._with(self._df.select(*tree.columns()))
 
     def applyMapping(self, *args: Any, **kwargs: Any) -> DynamicFrame:
+        # Older scripts pass the frame itself first, as aws-glue-libs tolerates.
+        if args and isinstance(args[0], DynamicFrame):
+            args = args[1:]
         return self.apply_mapping(*args, **kwargs)
 
     def select_fields(
@@ -167,29 +240,52 @@ class DynamicFrame:
     # -- record transforms --------------------------------------------------------------
 
     def filter(
-        self, f: Callable[[Record], Any], transformation_ctx: str = "", **kwargs: Any
+        self,
+        f: Callable[[DynamicRecord], Any],
+        transformation_ctx: str = "",
+        info: str = "",
+        **kwargs: Any,
     ) -> DynamicFrame:
-        """Keep the records for which `f(record)` is true; a record `f` fails on is dropped."""
-        kept: RDD[Row] = self._df.rdd.filter(functools.partial(_keep, f))
-        return self._with(self._session.createDataFrame(kept, self._df.schema))
+        """Keep the records for which `f(record)` is true.
+
+        A record `f` raises KeyError, ValueError or TypeError on is dropped; any other
+        exception makes it an error record.
+        """
+        kept, errors = _records.filter_records(self._df, f, transformation_ctx, info)
+        return self._with(kept, errors, _thresholds(kwargs))
 
     def map(
-        self, f: Callable[[Record], Any], transformation_ctx: str = "", **kwargs: Any
+        self,
+        f: Callable[[DynamicRecord], Any],
+        preservesPartitioning: bool = False,
+        transformation_ctx: str = "",
+        info: str = "",
+        **kwargs: Any,
     ) -> DynamicFrame:
-        """Replace each record by `f(record)` (a dict); records `f` fails on are dropped."""
-        mapped: RDD[Any] = self._df.rdd.flatMap(functools.partial(_apply, f))
-        return self._with(self._infer(mapped))
+        """Replace each record by `f(record)`; records `f` raises on (or returns None for)
+        become error records."""
+        mapped, errors = _records.map_records(self._df, f, transformation_ctx, info)
+        return self._with(mapped, errors, _thresholds(kwargs))
 
-    def _infer(self, rows: RDD[Any]) -> DataFrame:
-        """A DataFrame of `rows`, its schema inferred from all of them."""
-        rows = rows.cache()
-        try:
-            return self._session.createDataFrame(rows, samplingRatio=1.0)
-        except (ValueError, TypeError):
-            # Nothing to infer from (no records, or a field None everywhere): via JSON,
-            # where such fields become strings or disappear, as in a schema-on-read frame.
-            text = rows.map(lambda row: json.dumps(row.asDict(recursive=True), default=str))
-            return self._session.read.json(text)
+    def mapPartitions(
+        self,
+        f: Callable[[Iterator[DynamicRecord]], Iterable[dict[str, Any]]],
+        preservesPartitioning: bool = True,
+        transformation_ctx: str = "",
+        **kwargs: Any,
+    ) -> DynamicFrame:
+        """The records `f(records of a partition)` yields, for every partition."""
+        return self.mapPartitionsWithIndex(lambda _index, records: f(records))
+
+    def mapPartitionsWithIndex(
+        self,
+        f: Callable[[int, Iterator[DynamicRecord]], Iterable[dict[str, Any]]],
+        preservesPartitioning: bool = False,
+        transformation_ctx: str = "",
+        **kwargs: Any,
+    ) -> DynamicFrame:
+        """The records `f(partition index, records of the partition)` yields."""
+        return self._with(_records.map_partitions(self._df, f))
 
     # -- choices ------------------------------------------------------------------------
 
@@ -205,22 +301,144 @@ class DynamicFrame:
         totalThreshold: int = 0,
         catalog_id: str | None = None,
     ) -> DynamicFrame:
-        """Resolve fields per ``(path, action)``: ``cast:T``/``project:T`` cast to T,
-        ``make_cols`` renames to ``path_T``, ``make_struct`` wraps in a struct ``{T: value}``.
+        """Resolve choice fields per ``(path, action)`` spec, or every one by `choice`.
 
-        A DataFrame has no choice columns, so `choice` alone changes nothing.
+        Actions: ``cast:T`` casts every branch to T; ``project:T`` keeps the T branch (others
+        become null); ``make_cols`` splits ``c`` into ``c_<type>`` fields; ``make_struct``
+        keeps the struct of branches; ``match_catalog`` casts to the types of the catalog
+        table `database`.`table_name`.
         """
         if specs is None and not choice:
             raise ValueError("Parameter specs and option are both missing, add one.")
         if specs is not None and choice:
             raise ValueError("Parameter specs and option are both specified, choose one.")
-        if choice.strip().lower() == "match_catalog":
-            raise RuntimeError("gluerun has no Data Catalog: resolveChoice match_catalog")
         items: list[tuple[str, str]] = [specs] if isinstance(specs, tuple) else list(specs or [])
+        if choice:
+            items = [(path, choice) for path in _choice.choice_paths(self._df.schema)]
+        catalog_types = None
+        if any(a.strip().lower() == "match_catalog" for _, a in items) or (
+            choice.strip().lower() == "match_catalog"
+        ):
+            catalog_types = self._catalog_types(database, table_name, catalog_id)
         frame = self._df
         for path, action in items:
-            frame = _resolve_one(frame, path, action)
+            frame = _choice.resolve_spec(frame, path, action, catalog_types)
         return self._with(frame)
+
+    def _catalog_types(
+        self, database: str | None, table_name: str | None, catalog_id: str | None
+    ) -> dict[str, Any]:
+        if not database or not table_name:
+            raise ValueError("match_catalog needs database and table_name")
+        lookup = getattr(self.glue_ctx, "get_catalog_schema_as_spark_schema", None)
+        if lookup is None:
+            raise RuntimeError("match_catalog needs the Data Catalog, which this GlueContext lacks")
+        schema = lookup(database, table_name, catalog_id)
+        return {path.lower(): t for path, t in _paths_and_types(schema)}
+
+    # -- reshaping ----------------------------------------------------------------------
+
+    def unbox(
+        self, path: str, format: str, transformation_ctx: str = "", info: str = "", **options: Any
+    ) -> DynamicFrame:
+        """Parse the string field at `path` as `format` (``json`` or ``csv``: ``separator``,
+        ``escaper``, ``quoteChar``, ``withSchema``) into a struct, in place."""
+        names = resolve(self._df.schema, path)
+        if names is None:
+            return self
+        for key in ("stageThreshold", "totalThreshold"):
+            options.pop(key, None)
+        return self._with(_nesting.unbox(self._df, names, format, options))
+
+    def unnest(self, transformation_ctx: str = "", **kwargs: Any) -> DynamicFrame:
+        """Nested struct fields become top-level fields named by their path (``a.b``)."""
+        return self._with(_nesting.unnest(self._df))
+
+    def relationalize(
+        self,
+        root_table_name: str,
+        staging_path: str | None = None,
+        options: Mapping[str, Any] | None = None,
+        transformation_ctx: str = "",
+        **kwargs: Any,
+    ) -> DynamicFrameCollection:
+        """Flatten structs and pivot arrays out into tables (see ``_nesting``)."""
+        tables = _nesting.relationalize(self._df, root_table_name)
+        frames = {name: DynamicFrame(frame, self.glue_ctx, name) for name, frame in tables.items()}
+        return DynamicFrameCollection(frames, self.glue_ctx)
+
+    @unsupported(_DDB_REASON)
+    def unnest_ddb_json(self, transformation_ctx: str = "", **kwargs: Any) -> DynamicFrame:
+        raise NotImplementedError
+
+    @unsupported(_DDB_REASON)
+    def simplify_ddb_json(self) -> DynamicFrame:
+        raise NotImplementedError
+
+    def split_fields(
+        self,
+        paths: Sequence[str] | str,
+        name1: str,
+        name2: str,
+        transformation_ctx: str = "",
+        **kwargs: Any,
+    ) -> DynamicFrameCollection:
+        """Two frames: `name1` with the fields at `paths`, `name2` with the others."""
+        chosen = self.select_fields(paths)
+        rest = self.drop_fields(paths)
+        frames = {name1: chosen._named(name1), name2: rest._named(name2)}
+        return DynamicFrameCollection(frames, self.glue_ctx)
+
+    def split_rows(
+        self,
+        comparison_dict: Mapping[str, Mapping[str, Any]],
+        name1: str,
+        name2: str,
+        transformation_ctx: str = "",
+        **kwargs: Any,
+    ) -> DynamicFrameCollection:
+        """Two frames: `name1` with the records meeting every comparison (e.g.
+        ``{"age": {">": 10, "<": 20}}``), `name2` with the others."""
+        test = self._comparison(comparison_dict)
+        chosen = self._with(self._df.where(test))._named(name1)
+        rest = self._with(self._df.where(~test | test.isNull()))._named(name2)
+        return DynamicFrameCollection({name1: chosen, name2: rest}, self.glue_ctx)
+
+    def _comparison(self, comparison_dict: Mapping[str, Mapping[str, Any]]) -> Column:
+        tests: list[Column] = []
+        for path, comparisons in comparison_dict.items():
+            names = resolve(self._df.schema, path)
+            if names is None:
+                raise ValueError(f"split_rows: no field {path!r}")
+            for op, value in comparisons.items():
+                if op not in _COMPARATORS:
+                    raise ValueError(f"split_rows: unknown comparator {op!r}")
+                tests.append(_COMPARATORS[op](F.col(_quote(names)), value))
+        return functools.reduce(operator.and_, tests, F.lit(True))
+
+    def _named(self, name: str) -> DynamicFrame:
+        return DynamicFrame(self._df, self.glue_ctx, name, self._errors)
+
+    def spigot(
+        self,
+        path: str,
+        options: Mapping[str, Any] | None = None,
+        transformation_ctx: str = "",
+        **kwargs: Any,
+    ) -> DynamicFrame:
+        """Write a sample of the records to `path` as JSON and return this frame unchanged.
+
+        ``topk`` (default 100) caps the sample; ``prob`` (default 1.0) is each record's
+        chance to be in it.
+        """
+        opts = dict(options or {})
+        sample = self._df
+        prob = float(opts.get("prob", 1.0))
+        if prob < 1.0:
+            sample = sample.sample(fraction=prob)
+        sample = sample.limit(int(opts.get("topk", 100)))
+        self.glue_ctx.write_data_frame_from_options(sample, "s3", {"path": path}, "json")
+        return self
 
     # -- whole frames -------------------------------------------------------------------
 
@@ -266,6 +484,21 @@ class DynamicFrame:
         merged = self._df.unionByName(other_frame.toDF(), allowMissingColumns=True)
         return self._with(merged)
 
+    def mergeDynamicFrame(
+        self,
+        stage_dynamic_frame: DynamicFrame,
+        primary_keys: Sequence[str] | str,
+        transformation_ctx: str = "",
+        options: Mapping[str, Any] | None = None,
+        **kwargs: Any,
+    ) -> DynamicFrame:
+        """This frame's records, each replaced by the staging records with its primary keys
+        when there are some; staging records matching none are added. Duplicates stay."""
+        keys = [primary_keys] if isinstance(primary_keys, str) else list(primary_keys)
+        staged = stage_dynamic_frame.toDF()
+        kept = self._df.join(staged.select(*keys).distinct(), keys, "left_anti")
+        return self._with(kept.unionByName(staged, allowMissingColumns=True))
+
     def repartition(
         self, num_partitions: int, transformation_ctx: str = "", **kwargs: Any
     ) -> DynamicFrame:
@@ -305,32 +538,17 @@ class DynamicFrame:
         )
 
 
-class DynamicFrameCollection:
-    """Named DynamicFrames, as some Glue transforms return."""
+def _type_name(target: Any) -> str:
+    """A toDF target (a Spark DataType, or a type name) as a cast type name."""
+    if target is None:
+        raise ValueError("toDF's Project and Cast options need a target type")
+    return str(target.simpleString()) if hasattr(target, "simpleString") else str(target)
 
-    def __init__(
-        self,
-        dynamic_frames: dict[str, DynamicFrame] | Iterable[DynamicFrame],
-        glue_ctx: GlueContext,
-    ) -> None:
-        self._glue_ctx = glue_ctx
-        self._frames: dict[str, DynamicFrame]
-        if isinstance(dynamic_frames, dict):
-            self._frames = dict(dynamic_frames)
-        else:
-            self._frames = {frame.name: frame for frame in dynamic_frames}
 
-    def __getitem__(self, key: str) -> DynamicFrame:
-        return self._frames[key]
-
-    def __len__(self) -> int:
-        return len(self._frames)
-
-    def keys(self) -> list[str]:
-        return list(self._frames)
-
-    def values(self) -> list[DynamicFrame]:
-        return list(self._frames.values())
-
-    def select(self, key: str, transformation_ctx: str = "") -> DynamicFrame:
-        return self._frames[key]
+def _paths_and_types(schema: Any, prefix: str = "") -> Iterator[tuple[str, Any]]:
+    """(dotted path, Spark type) of every field of a Spark StructType, nested ones too."""
+    for field in schema.fields:
+        path = f"{prefix}{field.name}"
+        yield path, field.dataType
+        if hasattr(field.dataType, "fields"):
+            yield from _paths_and_types(field.dataType, path + ".")

@@ -1,0 +1,242 @@
+"""Choice types: a field whose records hold values of different types, and how they resolve.
+
+A DynamicFrame keeps a choice as a struct column with one field per type (``int``, ``long``,
+``double``, ``boolean``, ``string``), at most one of them set per record, marked in the
+field's metadata so ``schema()``/``printSchema`` show ``choice`` (that struct is also what
+``toDF()`` gives, as in Glue). Choices come from JSON reads: Spark widens a field that is a
+number in some records and a string in others to string, so ``json_with_choices`` looks at
+the JSON tokens again for those fields. ``resolve_spec`` applies ResolveChoice's actions:
+``cast:T``, ``project:T``, ``make_cols``, ``make_struct`` (and ``match_catalog``, given the
+catalog's types).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from pyspark.sql import Column, DataFrame, DataFrameReader
+from pyspark.sql import functions as F
+from pyspark.sql import types as T
+
+from ._frame_ops import _MOVED, _drop, _quote, _set, resolve
+
+__all__ = ["CHOICE_KEY", "is_choice", "json_with_choices", "resolve_spec"]
+
+#: StructField metadata key marking a struct column as a choice's branches
+CHOICE_KEY = "gluerun.choice"
+#: Spark's column for unparsable JSON lines
+CORRUPT = "_corrupt_record"
+#: JSON token kinds told apart, as (branch name, Spark type to parse the token as)
+_TOKEN_KINDS = (("long", "bigint"), ("double", "double"), ("boolean", "boolean"))
+_INT_RANGE = (-(2**31), 2**31 - 1)
+_BRANCH_TYPES: dict[str, T.DataType] = {
+    "int": T.IntegerType(),
+    "long": T.LongType(),
+    "double": T.DoubleType(),
+    "boolean": T.BooleanType(),
+    "string": T.StringType(),
+}
+
+
+def is_choice(field: T.StructField) -> bool:
+    return bool(field.metadata.get(CHOICE_KEY)) and isinstance(field.dataType, T.StructType)
+
+
+# -- JSON reads ------------------------------------------------------------------------------
+
+
+def json_with_choices(reader: DataFrameReader, paths: Sequence[str], frame: DataFrame) -> DataFrame:
+    """`frame` (Spark's read of JSON lines at `paths`) with mixed-type fields as choices.
+
+    Only top-level fields Spark inferred as string can be mixed; when none is, `frame` is
+    returned untouched and nothing more is read.
+    """
+    candidates = [
+        f.name
+        for f in frame.schema.fields
+        if isinstance(f.dataType, T.StringType) and f.name != CORRUPT
+    ]
+    if not candidates:
+        return frame
+    text = reader.text(list(paths))
+    text = text.where(F.trim(F.col("value")) != "")
+    kinds = _token_kinds(text, candidates)
+    mixed = {name: branches for name, branches in kinds.items() if len(branches) > 1}
+    if not mixed:
+        return frame
+    return _rebuild(text, frame.schema, mixed)
+
+
+def _token(value: Column, name: str, spark_type: str) -> Column:
+    """The field `name` of each JSON line parsed as `spark_type` (null if its token is not)."""
+    return F.from_json(value, f"`{name.replace('`', '``')}` {spark_type}")[name]
+
+
+def _token_columns(name: str) -> dict[str, Column]:
+    value = F.col("value")
+    as_long = _token(value, name, "bigint")
+    as_double = F.when(as_long.isNull(), _token(value, name, "double"))
+    as_bool = _token(value, name, "boolean")
+    as_text = _token(value, name, "string")
+    as_string = F.when(as_long.isNull() & as_double.isNull() & as_bool.isNull(), as_text)
+    return {"long": as_long, "double": as_double, "boolean": as_bool, "string": as_string}
+
+
+def _token_kinds(text: DataFrame, candidates: Sequence[str]) -> dict[str, list[str]]:
+    """For each candidate field, the branch names of the JSON token kinds it holds."""
+    aggregates: list[Column] = []
+    for index, name in enumerate(candidates):
+        columns = _token_columns(name)
+        for kind, column in columns.items():
+            aggregates.append(F.count(column).alias(f"{index}_{kind}"))
+        aggregates.append(F.min(columns["long"]).alias(f"{index}_min"))
+        aggregates.append(F.max(columns["long"]).alias(f"{index}_max"))
+    counts = text.agg(*aggregates).first()
+    result: dict[str, list[str]] = {}
+    for index, name in enumerate(candidates):
+        branches = []
+        for kind in ("long", "double", "boolean", "string"):
+            if counts is not None and counts[f"{index}_{kind}"]:
+                branches.append(kind)
+        if "long" in branches and _fits_int(counts[f"{index}_min"], counts[f"{index}_max"]):  # type: ignore[index]
+            branches[branches.index("long")] = "int"
+        result[name] = branches
+    return result
+
+
+def _fits_int(low: int | None, high: int | None) -> bool:
+    return low is not None and high is not None and _INT_RANGE[0] <= low and high <= _INT_RANGE[1]
+
+
+def _rebuild(
+    text: DataFrame, schema: T.StructType, mixed: Mapping[str, Sequence[str]]
+) -> DataFrame:
+    """The JSON lines of `text` parsed with `schema`, `mixed` fields as choice structs."""
+    json_fields = [f for f in schema.fields if f.name in _json_names(schema, text)]
+    parse_schema = T.StructType(json_fields)
+    options = {"columnNameOfCorruptRecord": CORRUPT}
+    parsed = F.from_json(F.col("value"), parse_schema, options)
+    columns: list[Column] = []
+    for field in schema.fields:
+        if field.name in mixed:
+            columns.append(_choice_column(field.name, mixed[field.name]))
+        elif field.name in parse_schema.fieldNames():
+            columns.append(parsed[field.name].alias(field.name))
+        else:  # a partition column, from the folder names
+            columns.append(F.col(_quote([field.name])))
+    return text.select(*columns)
+
+
+def _json_names(schema: T.StructType, text: DataFrame) -> set[str]:
+    partition_columns = set(text.columns) - {"value"}
+    return {f.name for f in schema.fields if f.name not in partition_columns}
+
+
+def _choice_column(name: str, branches: Sequence[str]) -> Column:
+    tokens = _token_columns(name)
+    parts = []
+    for branch in branches:
+        source = tokens["long" if branch == "int" else branch]
+        parts.append(source.cast(_BRANCH_TYPES[branch]).alias(branch))
+    return F.struct(*parts).alias(name, metadata={CHOICE_KEY: True})
+
+
+# -- ResolveChoice ---------------------------------------------------------------------------
+
+
+def _field_at(schema: T.StructType, names: Sequence[str]) -> T.StructField:
+    current: Any = schema
+    field: T.StructField | None = None
+    for name in names:
+        field = current[name]
+        current = field.dataType
+    assert field is not None
+    return field
+
+
+def resolve_spec(
+    frame: DataFrame,
+    path: str,
+    action: str,
+    catalog_types: Mapping[str, T.DataType] | None = None,
+) -> DataFrame:
+    """`frame` with the field at `path` resolved by one ResolveChoice `action`.
+
+    Choice fields resolve as Glue documents; a plain field is cast (``cast``/``project``),
+    renamed to ``path_<type>`` (``make_cols``) or wrapped as ``{<type>: value}``
+    (``make_struct``) as if it were a choice of one type.
+    """
+    names = resolve(frame.schema, path)
+    if names is None:
+        return frame
+    kind, _, type_name = action.partition(":")
+    kind = kind.strip().lower()
+    type_name = type_name.strip().lower()
+    field = _field_at(frame.schema, names)
+    if kind == "match_catalog":
+        target = (catalog_types or {}).get(".".join(names).lower())
+        if target is None:
+            return frame
+        kind, type_name = "cast", target.simpleString()
+    if is_choice(field):
+        return _resolve_choice(frame, names, field, kind, type_name)
+    return _resolve_plain(frame, names, field, kind, type_name)
+
+
+def _resolve_choice(
+    frame: DataFrame, names: list[str], field: T.StructField, kind: str, type_name: str
+) -> DataFrame:
+    value = F.col(_quote(names))
+    branches = [f.name for f in field.dataType.fields]  # type: ignore[attr-defined]
+    if kind == "cast":
+        cast = F.coalesce(*[value[b].cast(type_name) for b in branches])
+        return _replace(frame, names, cast)
+    if kind == "project":
+        kept = [b for b in branches if b == _glue_name(type_name)]
+        projected = value[kept[0]].cast(type_name) if kept else F.lit(None).cast(type_name)
+        return _replace(frame, names, projected)
+    if kind == "make_struct":
+        return _replace(frame, names, value)
+    if kind == "make_cols":
+        moved = _drop(frame.withColumn(_MOVED, value), names)
+        for branch in branches:
+            target = [*names[:-1], f"{names[-1]}_{branch}"]
+            moved = _set(moved, target, F.col(_MOVED)[branch])
+        return moved.drop(_MOVED)
+    raise ValueError(f"Unknown resolveChoice action {kind!r}")
+
+
+def _resolve_plain(
+    frame: DataFrame, names: list[str], field: T.StructField, kind: str, type_name: str
+) -> DataFrame:
+    value = F.col(_quote(names))
+    type_label = _glue_name(field.dataType.simpleString())
+    if kind in ("cast", "project"):
+        return _set(frame, names, value.cast(type_name))
+    if kind == "make_cols":
+        moved = _drop(frame.withColumn(_MOVED, value), names)
+        renamed = [*names[:-1], f"{names[-1]}_{type_label}"]
+        return _set(moved, renamed, F.col(_MOVED)).drop(_MOVED)
+    if kind == "make_struct":
+        return _set(frame, names, F.struct(value.alias(type_label)))
+    raise ValueError(f"Unknown resolveChoice action {kind!r}")
+
+
+def _replace(frame: DataFrame, names: list[str], value: Column) -> DataFrame:
+    """Set the field, dropping the choice mark a top-level field carries in its metadata."""
+    if len(names) == 1:
+        return frame.withColumn(names[0], value).withMetadata(names[0], {})
+    return _set(frame, names, value)
+
+
+def _glue_name(spark_name: str) -> str:
+    """Glue's name of a Spark type name (``bigint`` is ``long``, ``integer`` is ``int``)."""
+    return {"bigint": "long", "integer": "int", "tinyint": "byte", "smallint": "short"}.get(
+        spark_name, spark_name
+    )
+
+
+def choice_paths(schema: T.StructType) -> list[str]:
+    """The top-level choice fields of `schema` (``choice=`` resolves them all)."""
+    return [_quote([f.name]) for f in schema.fields if is_choice(f)]
