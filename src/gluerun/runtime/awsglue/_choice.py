@@ -224,9 +224,9 @@ def _resolve_plain(
 
 
 def _replace(frame: DataFrame, names: list[str], value: Column) -> DataFrame:
-    """Set the field, dropping the choice mark a top-level field carries in its metadata."""
+    """Set the field, unmarking the choice (empty metadata would keep the old mark)."""
     if len(names) == 1:
-        return frame.withColumn(names[0], value).withMetadata(names[0], {})
+        return frame.withColumn(names[0], value).withMetadata(names[0], {CHOICE_KEY: False})
     return _set(frame, names, value)
 
 
