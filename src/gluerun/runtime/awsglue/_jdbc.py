@@ -7,8 +7,9 @@
 the rows whose hash (the expression's absolute value) modulo the count is ``i``, and the last
 partition also the rows where it is NULL. Bookmarked reads also take ``jobBookmarkKeys`` (a list,
 default the table's primary key) and ``jobBookmarkKeysSortOrder`` (``asc``, default, or ``desc``).
-The drivers come from the Spark executor's ``jdbc_drivers`` setting, as Glue's are built in;
-Glue connections (``connectionName``) do not exist in gluerun.
+The drivers come from the Spark executor's ``jdbc_drivers`` setting, as Glue's are built in.
+``connectionName`` names a Data Catalog connection that supplies ``url``, ``user`` and
+``password`` (see ``_connections``).
 
 Bookmark state (one element per ``transformation_ctx``)::
 
@@ -34,6 +35,7 @@ from pyspark.sql import Column, DataFrame, DataFrameReader, SparkSession
 from pyspark.sql import functions as F
 
 from . import _bookmarks
+from ._connections import resolve_options
 
 __all__ = ["CONNECTIONS", "JdbcTable", "incremental", "read", "write"]
 
@@ -84,11 +86,7 @@ class JdbcTable:
     @classmethod
     def from_options(cls, connection_type: str, options: Mapping[str, Any]) -> JdbcTable:
         """Raises ValueError naming the option when `options` cannot reach a table."""
-        if options.get("connectionName") or options.get("useConnectionProperties"):
-            raise ValueError(
-                "gluerun has no Glue connections (connectionName): give the JDBC 'url', "
-                "'user' and 'password' in connection_options"
-            )
+        options = resolve_options(options)  # a catalog connection's url, user, password
         url = str(options.get("url") or "")
         schemes = CONNECTIONS[connection_type]
         if not url.startswith(schemes):

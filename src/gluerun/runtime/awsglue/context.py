@@ -2,8 +2,10 @@
 
 Sources and sinks are files, ``connection_type`` ``s3`` (or ``file``) with ``paths`` that are
 ``s3://`` URIs, ``file://`` URIs or local paths, and JDBC tables, ``connection_type``
-``postgresql`` or ``mysql`` (see ``_jdbc``). gluerun has no Data Catalog yet, so the
-``from_catalog`` methods raise.
+``postgresql`` or ``mysql`` (see ``_jdbc``), also through catalog connections
+(``connectionName``, ``from_jdbc_conf``, ``extract_jdbc_conf``: see ``_connections``). The
+``from_catalog`` methods read and write Data Catalog tables through the gluerun server (see
+``_catalog_read`` and ``_catalog_write``); ``getSink`` returns a ``DataSink``.
 """
 
 from __future__ import annotations
@@ -18,18 +20,16 @@ from pyspark import SparkContext
 from pyspark.sql import DataFrame, SparkSession, SQLContext
 from pyspark.sql.types import StructType
 
-from . import _bookmarks, _formats, _jdbc
+from . import _bookmarks, _catalog_read, _catalog_write, _connections, _formats, _jdbc
+from ._catalog_api import catalog
 from ._storage import MODE_CONF, Storage
+from .data_sink import DataSink
 from .dynamicframe import DynamicFrame
 
 __all__ = ["GlueContext", "GlueLogger"]
 
 _FILE_CONNECTIONS = ("s3", "file")
 _DEFAULT_RETENTION_HOURS = 168.0
-_NO_CATALOG = (
-    "gluerun has no Data Catalog: {what}(database={database!r}, table_name={table!r}) cannot "
-    "be resolved; use {alternative} with connection_type 's3' and the data's paths"
-)
 
 
 class GlueLogger:
@@ -159,30 +159,76 @@ class GlueContext(SQLContext):
         return DynamicFrame.from_read(frame, self, transformation_ctx)
 
     def create_dynamic_frame_from_catalog(
-        self, database: str | None = None, table_name: str | None = None, *args: Any, **kwargs: Any
+        self,
+        database: str | None = None,
+        table_name: str | None = None,
+        redshift_tmp_dir: str = "",
+        transformation_ctx: str = "",
+        push_down_predicate: str = "",
+        additional_options: Mapping[str, Any] | None = None,
+        catalog_id: str | None = None,
+        **kwargs: Any,
     ) -> DynamicFrame:
-        """Always raises: there is no Data Catalog in gluerun yet."""
-        raise RuntimeError(
-            _NO_CATALOG.format(
-                what="create_dynamic_frame.from_catalog",
-                database=database,
-                table=table_name,
-                alternative="create_dynamic_frame.from_options",
-            )
+        """A DynamicFrame of a Data Catalog table, its partition columns included;
+        ``push_down_predicate`` and ``catalogPartitionPredicate`` prune partitions."""
+        frame = self.create_data_frame_from_catalog(
+            database,
+            table_name,
+            transformation_ctx,
+            push_down_predicate,
+            additional_options,
+            catalog_id,
+            **kwargs,
         )
+        return DynamicFrame(frame, self, transformation_ctx)
 
     def create_data_frame_from_catalog(
-        self, database: str | None = None, table_name: str | None = None, *args: Any, **kwargs: Any
+        self,
+        database: str | None = None,
+        table_name: str | None = None,
+        transformation_ctx: str = "",
+        push_down_predicate: str = "",
+        additional_options: Mapping[str, Any] | None = None,
+        catalog_id: str | None = None,
+        **kwargs: Any,
     ) -> DataFrame:
-        """Always raises: there is no Data Catalog in gluerun yet."""
-        raise RuntimeError(
-            _NO_CATALOG.format(
-                what="create_data_frame.from_catalog",
-                database=database,
-                table=table_name,
-                alternative="create_data_frame.from_options",
-            )
+        """A DataFrame of a Data Catalog table (see `create_dynamic_frame_from_catalog`)."""
+        db, table = _catalog_names(database, table_name, kwargs)
+        options = dict(additional_options or {})
+        client = catalog(catalog_id)
+        found = _catalog_read.CatalogTable(client.get_table(db, table))
+        if found.classification.lower() in _catalog_read.JDBC_CLASSIFICATIONS:
+            return self._read_jdbc_table(found, options, transformation_ctx, catalog_id)
+        return _catalog_read.read_table(
+            self.spark_session,
+            self._storage,
+            client,
+            db,
+            table,
+            push_down_predicate,
+            options,
+            transformation_ctx,
         )
+
+    def _read_jdbc_table(
+        self,
+        table: _catalog_read.CatalogTable,
+        options: Mapping[str, Any],
+        ctx: str,
+        catalog_id: str | None,
+    ) -> DataFrame:
+        """A table crawled from a JDBC connection: ``connectionName`` in its parameters, its
+        Location ``database.schema.table`` (or ``schema.table``)."""
+        connection = table.parameters.get("connectionName")
+        if not connection:
+            raise ValueError(f"JDBC table {table.database}.{table.name} has no connectionName")
+        parts = table.location.split(".")
+        dbtable = ".".join(parts[-2:]) if len(parts) > 1 else table.location
+        jdbc = {**options, "connectionName": connection, "dbtable": dbtable}
+        if len(parts) > 2:
+            jdbc["database"] = parts[0]
+        kind = table.classification.lower()
+        return _jdbc.read(self.spark_session, kind, jdbc, ctx)
 
     # -- sinks --------------------------------------------------------------------------
 
@@ -231,18 +277,63 @@ class GlueContext(SQLContext):
         frame: DynamicFrame,
         database: str | None = None,
         table_name: str | None = None,
-        *args: Any,
+        redshift_tmp_dir: str = "",
+        transformation_ctx: str = "",
+        additional_options: Mapping[str, Any] | None = None,
+        catalog_id: str | None = None,
         **kwargs: Any,
     ) -> DynamicFrame:
-        """Always raises: there is no Data Catalog in gluerun yet."""
-        raise RuntimeError(
-            _NO_CATALOG.format(
-                what="write_dynamic_frame.from_catalog",
-                database=database,
-                table=table_name,
-                alternative="write_dynamic_frame.from_options",
-            )
-        )
+        """Append `frame` to a catalog table's Location in its format; with
+        ``enableUpdateCatalog`` the table's schema and partitions follow (``_catalog_write``)."""
+        db, table_name = _catalog_names(database, table_name, kwargs)
+        options = dict(additional_options or {})
+        client = catalog(catalog_id)
+        table = _catalog_read.CatalogTable(client.get_table(db, table_name))
+        fmt, fmt_options = _catalog_write.sink_format(table)
+        keys = list(options.get("partitionKeys") or [name for name, _ in table.keys])
+        sink = DataSink(self, "s3", {**options, "path": table.location, "partitionKeys": keys})
+        sink.setFormat(fmt, **fmt_options)
+        sink.setCatalogInfo(db, table_name, catalog_id or "")
+        sink.writeFrame(frame)
+        return frame
+
+    def getSink(
+        self,
+        connection_type: str,
+        format: str | None = None,
+        transformation_ctx: str = "",
+        **options: Any,
+    ) -> DataSink:
+        """A DataSink for `connection_type` (``s3`` with ``path``, or a JDBC type)."""
+        sink = DataSink(self, connection_type, options, transformation_ctx)
+        if format:
+            sink.setFormat(format)
+        return sink
+
+    def extract_jdbc_conf(
+        self, connection_name: str, catalog_id: str | None = None
+    ) -> dict[str, Any]:
+        """The JDBC settings of a catalog connection: url, fullUrl, user, password, vendor..."""
+        return _connections.extract_jdbc_conf(connection_name, catalog_id)
+
+    def write_dynamic_frame_from_jdbc_conf(
+        self,
+        frame: DynamicFrame,
+        catalog_connection: str,
+        connection_options: Mapping[str, Any] | None = None,
+        redshift_tmp_dir: str = "",
+        transformation_ctx: str = "",
+        catalog_id: str | None = None,
+    ) -> DynamicFrame:
+        """Append `frame` to ``connection_options["dbtable"]`` (in ``database``, if given) of
+        the database a catalog connection reaches."""
+        options = {**(connection_options or {}), "connectionName": catalog_connection}
+        resolved = _connections.resolve_options(options, catalog_id)
+        kind = _connections.connection_type(str(resolved["url"]))
+        self.write_data_frame_from_options(frame.toDF(), kind, resolved)
+        return frame
+
+    write_from_jdbc_conf = write_dynamic_frame_from_jdbc_conf
 
     def purge_s3_path(
         self,
@@ -284,8 +375,7 @@ class DynamicFrameReader:
     def from_catalog(
         self, database: str | None = None, table_name: str | None = None, **kwargs: Any
     ) -> DynamicFrame:
-        database = database or kwargs.get("name_space")
-        return self._glue_context.create_dynamic_frame_from_catalog(database, table_name)
+        return self._glue_context.create_dynamic_frame_from_catalog(database, table_name, **kwargs)
 
 
 class DataFrameReader:
@@ -310,8 +400,7 @@ class DataFrameReader:
     def from_catalog(
         self, database: str | None = None, table_name: str | None = None, **kwargs: Any
     ) -> DataFrame:
-        database = database or kwargs.get("name_space")
-        return self._glue_context.create_data_frame_from_catalog(database, table_name)
+        return self._glue_context.create_data_frame_from_catalog(database, table_name, **kwargs)
 
 
 class DynamicFrameWriter:
@@ -340,8 +429,27 @@ class DynamicFrameWriter:
         table_name: str | None = None,
         **kwargs: Any,
     ) -> DynamicFrame:
-        database = database or kwargs.get("name_space")
-        return self._glue_context.write_dynamic_frame_from_catalog(frame, database, table_name)
+        return self._glue_context.write_dynamic_frame_from_catalog(
+            frame, database, table_name, **kwargs
+        )
+
+    def from_jdbc_conf(
+        self,
+        frame: DynamicFrame,
+        catalog_connection: str,
+        connection_options: Mapping[str, Any] | None = None,
+        redshift_tmp_dir: str = "",
+        transformation_ctx: str = "",
+        catalog_id: str | None = None,
+    ) -> DynamicFrame:
+        return self._glue_context.write_dynamic_frame_from_jdbc_conf(
+            frame,
+            catalog_connection,
+            connection_options,
+            redshift_tmp_dir,
+            transformation_ctx,
+            catalog_id,
+        )
 
 
 def _check_connection(connection_type: str) -> None:
@@ -350,3 +458,18 @@ def _check_connection(connection_type: str) -> None:
             "gluerun's awsglue supports connection_type 's3' (s3://, file:// or local paths), "
             f"'postgresql' and 'mysql'; not {connection_type!r}"
         )
+
+
+def _catalog_names(
+    database: str | None, table_name: str | None, kwargs: Mapping[str, Any]
+) -> tuple[str, str]:
+    """(database, table) from awsglue's arguments, with its messages for missing ones."""
+    name_space = kwargs.get("name_space")
+    if database and name_space:
+        raise ValueError("Parameter name_space and database are both specified, choose one.")
+    database = database or name_space
+    if not database:
+        raise ValueError("Parameter name_space or database is missing.")
+    if not table_name:
+        raise ValueError("Parameter table_name is missing.")
+    return str(database), str(table_name)
