@@ -158,6 +158,7 @@ def build_engine(
         runs_dir=settings.data_dir / "runs",
         max_parallel_runs=settings.max_parallel_runs,
         log_retention_days=settings.log_retention_days,
+        run_retention_days=settings.run_retention_days,
         endpoint_url=settings.endpoint_url,
         observer=metrics.observe_run if metrics is not None else None,
     )

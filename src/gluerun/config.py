@@ -47,6 +47,7 @@ class Settings:
     job_env: str = ""
     log_tail_bytes: int = 65536
     log_retention_days: int = 0
+    run_retention_days: int = 90
     webhook_urls: str = ""
     engine: bool = True
     max_request_bytes: int = 10 * 1024 * 1024
@@ -117,6 +118,12 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("job_env", str, "Extra environment for job processes: K=V pairs, comma-separated."),
     Setting("log_tail_bytes", int, "Bytes of stderr kept in memory to find a failure's message."),
     Setting("log_retention_days", int, "Delete run log events older than this (0: keep forever)."),
+    Setting(
+        "run_retention_days",
+        int,
+        "Delete finished runs, their directories, logs and events after this many days"
+        " (default 90, as Glue; 0: keep forever).",
+    ),
     Setting("webhook_urls", str, "URLs that get every run event by HTTP POST, comma-separated."),
     Setting("engine", _bool, "Run the engine in this process (false: API only)."),
     Setting("max_request_bytes", int, "Largest request body accepted; larger ones get 413."),

@@ -40,6 +40,8 @@ class EngineConfig:
     kill_grace: float = 5.0
     #: delete log events older than this many days (0: keep them forever)
     log_retention_days: int = 0
+    #: delete finished runs (directories, logs, events) started this many days ago (0: never)
+    run_retention_days: int = 0
     #: the API endpoint job processes reach gluerun at (Job.init/commit of job bookmarks)
     endpoint_url: str = ""
     #: called with each run this engine moved to a final state (metrics)

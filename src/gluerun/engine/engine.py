@@ -17,6 +17,7 @@ from concurrent.futures import ThreadPoolExecutor
 from gluerun.clock import Clock
 from gluerun.engine._records import EngineConfig, Event, Live, launch_request
 from gluerun.engine.logs import LogCollector
+from gluerun.engine.retention import RunRetention
 from gluerun.engine.triggers import TriggerFirer
 from gluerun.errors import ExecutorError
 from gluerun.executors.base import Execution, Executor, ExitStatus, LaunchRequest, ProcessHandle
@@ -61,6 +62,9 @@ class Engine:
         self.triggers = TriggerFirer(store, clock)
         self.logs = LogCollector(store, clock, config.runs_dir)
         self._next_expiry = 0.0
+        self.retention = RunRetention(
+            store, clock, config.runs_dir, config.node_id, config.run_retention_days
+        )
 
     # -- lifecycle ----------------------------------------------------------------------
     def start(self) -> None:
@@ -108,6 +112,7 @@ class Engine:
         self._enforce_timeouts()
         self.triggers.tick()
         self._expire_logs()
+        self.retention.tick(self._pool)
         self.store.admit_waiting(self.clock.now())
         free = self.config.max_parallel_runs - len(self._live)
         for run in self.store.claim_runs(self.config.node_id, free):

@@ -207,6 +207,17 @@ class Store(Protocol):
 
     def expire_logs(self, before_ms: int) -> int: ...
 
+    # -- run retention ----------------------------------------------------------------------
+    def expired_runs(self, before: float, node_id: str, limit: int) -> list[str]:
+        """Finished runs started before `before` that `node_id` ran (or no node did)."""
+        ...
+
+    def delete_runs(self, run_ids: Collection[str]) -> int:
+        """Delete finished runs with their log streams; returns how many runs went."""
+        ...
+
+    def expire_events(self, before: float) -> int: ...
+
     # -- events and metrics -----------------------------------------------------------------
     def record_event(self, detail_type: str, detail: dict[str, Any], time: float) -> None: ...
 

@@ -63,6 +63,7 @@ from gluerun.store.sql_bookmarks import BookmarkStore
 from gluerun.store.sql_catalog import SqlCatalogStore
 from gluerun.store.sql_events import EventStore, record_state_change
 from gluerun.store.sql_logs import LogStore
+from gluerun.store.sql_retention import RetentionStore
 from gluerun.store.sql_triggers import TriggerStore, admission_refused
 from gluerun.store.tables import job_bookmarks, jobs, runs
 from gluerun.store.tables import tags as tag_rows
@@ -110,7 +111,7 @@ def _sqlite_engine(url: str) -> Engine:
     return engine
 
 
-class SqlStore(TriggerStore, LogStore, EventStore, BookmarkStore):
+class SqlStore(TriggerStore, LogStore, EventStore, BookmarkStore, RetentionStore):
     """The Store on SQLAlchemy Core (see base.Store for the contract of each method)."""
 
     def __init__(self, engine: Engine) -> None:
