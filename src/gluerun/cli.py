@@ -44,6 +44,7 @@ def main() -> None:
 @_option("spark_master", "--spark-master", default=None)
 @_option("max_parallel_runs", "--max-parallel-runs", type=int, default=None)
 @_option("node_id", "--node-id", default=None)
+@_option("enable_reset", "--enable-reset", is_flag=True, default=None)
 @click.option("--log-level", default="info", show_default=True, help="Server log level.")
 def serve(log_level: str, **overrides: Any) -> None:
     """Serve the Glue API and run jobs (embedded SQLite in the data directory by default)."""
@@ -93,6 +94,7 @@ def run_server(settings: Settings, log_level: str = "info") -> None:
         metrics=metrics,
         inline_reads=store.inline_reads,
         max_body=settings.max_request_bytes,
+        enable_reset=settings.enable_reset,
     )
     config = uvicorn.Config(
         app,

@@ -53,6 +53,7 @@ class Settings:
     max_request_bytes: int = 10 * 1024 * 1024
     request_timeout: float = 10.0
     max_connections: int = 1000
+    enable_reset: bool = False
 
     @property
     def endpoint_url(self) -> str:
@@ -129,6 +130,12 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("max_request_bytes", int, "Largest request body accepted; larger ones get 413."),
     Setting("request_timeout", float, "Seconds a client may stall while sending a request."),
     Setting("max_connections", int, "Open connections served at once; more are closed."),
+    Setting(
+        "enable_reset",
+        _bool,
+        "Serve POST /moto-api/reset and /gluerun/reset: stop all runs, delete all state "
+        "(for test suites; never on by default).",
+    ),
 )
 
 

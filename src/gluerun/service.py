@@ -16,7 +16,7 @@ from gluerun.clock import Clock
 from gluerun.errors import EntityNotFound, InvalidInput
 from gluerun.model import policies
 from gluerun.model.jobs import PYTHONSHELL, Job
-from gluerun.model.runs import JobRun
+from gluerun.model.runs import ACTIVE, JobRun
 from gluerun.model.starts import RunRequest, build_run, deleted_job_id
 from gluerun.paging import decode_number_token, decode_token, encode_token, page_size
 from gluerun.service_bookmarks import BookmarkOperations
@@ -30,6 +30,9 @@ from gluerun.store.catalog import CatalogStore
 TAGGABLE = ("job", "trigger", "database", "table", "connection")
 #: The account part of an ARN gluerun takes as its own: empty or any 12 digits.
 _ACCOUNT = re.compile(r"(\d{12})?")
+#: How long a reset waits for runs to stop: store changes or quarter seconds (about 30 s;
+#: an engine ends a process within 5 s of SIGTERM).
+RESET_POLLS = 120
 #: Run Arguments, all together, may not exceed what Glue allows (260 KB).
 MAX_ARGUMENTS_BYTES = 260 * 1024
 
@@ -129,6 +132,25 @@ class GlueService(TriggerOperations, BookmarkOperations):
             else:
                 found.append(job)
         return found, missing
+
+    # -- test-suite reset ---------------------------------------------------------------
+    def reset(self, polls: int = RESET_POLLS) -> int:
+        """Stop every active run, then delete all state (POST /moto-api/reset, when enabled).
+
+        Runs are asked to stop as BatchStopJobRun asks, and their engines end the processes;
+        the wait for that is bounded by `polls` store changes or quarter seconds. Returns how
+        many runs were still active when the state was deleted (0 unless an engine is down).
+        """
+        active = self.store.node_runs(None, ACTIVE)
+        for run in active:
+            self.store.request_stop(run.launch.job_id, run.id, self.clock.now())
+        for _ in range(polls):
+            if not active:
+                break
+            self.store.wait_for_change(0.25)
+            active = self.store.node_runs(None, ACTIVE)
+        self.store.reset()
+        return len(active)
 
     # -- tags ---------------------------------------------------------------------------
     def _resource(self, arn: str) -> tuple[str, str]:

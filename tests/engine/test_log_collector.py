@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from gluerun.clock import FakeClock
 from gluerun.engine.logs import LogCollector
 from gluerun.model.logs import ERROR_GROUP, OUTPUT_GROUP
@@ -57,6 +59,34 @@ def test_a_new_collector_resumes_without_duplicates(
     second.watch(run)
     second.finish(run)
     assert messages(sqlite_store, ERROR_GROUP, run.id) == ["a", "b", "c"]
+
+
+@pytest.mark.parametrize(
+    ("version", "stderr_group"), [("4.0", ERROR_GROUP), ("5.0", OUTPUT_GROUP), (None, ERROR_GROUP)]
+)
+def test_stderr_goes_where_glue_puts_it_for_the_glue_version(
+    store: SqlStore, clock: FakeClock, tmp_path: Path, version: str | None, stderr_group: str
+) -> None:
+    # Glue 5.0 writes user stdout and stderr to /output; earlier versions stderr to /error.
+    run = make_run(make_job(), now=clock.now(), glue_version=version)
+    out, err = tmp_path / run.id / "stdout.log", tmp_path / run.id / "stderr.log"
+    out.parent.mkdir()
+    out.write_bytes(b"o1\n")
+    err.write_bytes(b"e1\n")
+    first = LogCollector(store, clock, tmp_path)
+    first.watch(run)
+    first.collect()
+    out.write_bytes(b"o1\no2\n")
+    err.write_bytes(b"e1\ne2\ne3\n")
+    second = LogCollector(store, clock, tmp_path)  # restarted: each file resumes on its own
+    second.watch(run)
+    second.finish(run)
+    seen = messages(store, stderr_group, run.id)
+    assert [m for m in seen if m.startswith("e")] == ["e1", "e2", "e3"]
+    assert messages(store, OUTPUT_GROUP, run.id)[:1] == ["o1"]
+    assert [m for m in messages(store, OUTPUT_GROUP, run.id) if m.startswith("o")] == ["o1", "o2"]
+    if stderr_group == OUTPUT_GROUP:
+        assert messages(store, ERROR_GROUP, run.id) == []
 
 
 def test_notes_go_to_the_error_stream(

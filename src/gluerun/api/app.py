@@ -100,6 +100,7 @@ def build_app(
     metrics: Metrics | None = None,
     inline_reads: bool = False,
     max_body: int = DEFAULT_MAX_BODY,
+    enable_reset: bool = False,
 ) -> ProtocolEdge:
     """The ASGI app for `service`: Glue and Logs on POST /, /metrics and /events beside."""
     dispatcher = Dispatcher(
@@ -130,13 +131,14 @@ def build_app(
         ]
         return JSONResponse({"events": body, "next": found[-1].seq if found else after})
 
-    pages = Starlette(
-        routes=[
-            Route("/", health, methods=["GET"]),
-            Route("/metrics", metrics_page, methods=["GET"]),
-            Route("/events", events_page, methods=["GET"]),
-        ]
-    )
+    routes = [
+        Route("/", health, methods=["GET"]),
+        Route("/metrics", metrics_page, methods=["GET"]),
+        Route("/events", events_page, methods=["GET"]),
+    ]
+    if enable_reset:
+        routes += reset_routes(service)
+    pages = Starlette(routes=routes)
     inline = INLINE_OPERATIONS if inline_reads else frozenset()
     identity = QueryApi(service.account_id)
     return ProtocolEdge(
@@ -148,3 +150,18 @@ def _cursor_param(request: Request, name: str, default: int) -> int | None:
     """A numeric query parameter (None if it is not a cursor the store can hold)."""
     raw = request.query_params.get(name)
     return default if raw is None or raw == "" else parse_cursor(raw)
+
+
+#: Paths of the test-suite reset: moto's own (moto-based suites in server mode call it before
+#: each test) and gluerun's name for it.
+RESET_PATHS = ("/moto-api/reset", "/gluerun/reset")
+
+
+def reset_routes(service: GlueService) -> list[Route]:
+    """POST routes that stop every run and delete all state (only with enable_reset)."""
+
+    async def reset(_: Request) -> Response:
+        still_active = await run_in_threadpool(service.reset)
+        return JSONResponse({"status": "ok", "runs_not_stopped": still_active})
+
+    return [Route(path, reset, methods=["POST"]) for path in RESET_PATHS]

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from gluerun.clock import Clock
-from gluerun.model.logs import ERROR_GROUP, OUTPUT_GROUP, split_lines
+from gluerun.model.logs import ERROR_GROUP, OUTPUT_GROUP, split_lines, stderr_group
 from gluerun.model.runs import JobRun
 from gluerun.store.base import Store
 
@@ -33,6 +33,8 @@ class _Source:
     stream: str
     started_ms: int
     offset: int
+    #: where the file's offset is kept, when another file feeds the same stream
+    offset_group: str | None = None
     #: the collector thread and the engine (finishing a run) may drain the same source
     lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -71,15 +73,24 @@ class LogCollector:
         run_dir = self.runs_dir / run.id
         sources = [
             self._source(run_dir / "stdout.log", OUTPUT_GROUP, run),
-            self._source(run_dir / "stderr.log", ERROR_GROUP, run),
+            self._stderr_source(run_dir / "stderr.log", run),
         ]
         with self._lock:
             self._sources[run.id] = sources
 
-    def _source(self, path: Path, group: str, run: JobRun) -> _Source:
-        stream = self.store.log_stream(group, run.id)
+    def _source(
+        self, path: Path, group: str, run: JobRun, offset_group: str | None = None
+    ) -> _Source:
+        stream = self.store.log_stream(offset_group or group, run.id)
         offset = stream.source_bytes if stream is not None else 0
-        return _Source(path, group, run.id, int(run.started_on * 1000), offset)
+        started = int(run.started_on * 1000)
+        return _Source(path, group, run.id, started, offset, offset_group=offset_group)
+
+    def _stderr_source(self, path: Path, run: JobRun) -> _Source:
+        """stderr: /error, or from Glue 5.0 /output beside stdout (its offset then kept on the
+        run's /error stream, since stdout's offset is on the /output one)."""
+        group = stderr_group(run.glue_version)
+        return self._source(path, group, run, ERROR_GROUP if group != ERROR_GROUP else None)
 
     def finish(self, run: JobRun) -> None:
         """The run's process has ended: ingest everything left, including a last partial line."""
@@ -126,7 +137,12 @@ class LogCollector:
             now = self._now_ms(source.started_ms)
             events = [(now, line) for line in lines]
             self.store.append_log_events(
-                source.group, source.stream, events, now, source.offset + consumed
+                source.group,
+                source.stream,
+                events,
+                now,
+                source.offset + consumed,
+                offset_group=source.offset_group,
             )
             source.offset += consumed
             if len(data) < CHUNK:

@@ -11,10 +11,25 @@ from gluerun.model.runs import LOG_GROUP_NAME
 
 #: Where a run's stdout goes; its stream is the run id.
 OUTPUT_GROUP = LOG_GROUP_NAME + "/output"
-#: Where a run's stderr and gluerun's own messages about the run go.
+#: Where gluerun's own messages about a run go, and its stderr before Glue 5.0.
 ERROR_GROUP = LOG_GROUP_NAME + "/error"
+#: From this GlueVersion on, Glue writes the job's stderr to /output beside its stdout.
+STDERR_TO_OUTPUT_FROM = 5
 #: CloudWatch's largest event; longer lines are split.
 MAX_EVENT_BYTES = 256 * 1024
+
+
+def stderr_group(glue_version: str | None) -> str:
+    """The log group of a run's stderr, as Glue routes it by GlueVersion.
+
+    Glue 5.0 documents that user stdout *and* stderr go to /aws-glue/jobs/output (system and
+    Glue-logger lines to /error); earlier versions keep stderr in /error.
+    """
+    try:
+        major = int((glue_version or "").split(".", 1)[0])
+    except ValueError:
+        return ERROR_GROUP
+    return OUTPUT_GROUP if major >= STDERR_TO_OUTPUT_FROM else ERROR_GROUP
 
 
 @dataclass(frozen=True)

@@ -156,8 +156,12 @@ class Store(Protocol):
         events: Sequence[tuple[int, str]],
         now_ms: int,
         source_bytes: int | None = None,
+        offset_group: str | None = None,
     ) -> None:
-        """Append (timestamp ms, message) events; the stream is created on its first event."""
+        """Append (timestamp ms, message) events; the stream is created on its first event.
+
+        `source_bytes` is recorded on the stream of the same name in `offset_group` (default:
+        `group`), in the same transaction: two files feeding one stream keep two offsets."""
         ...
 
     def log_stream(self, group: str, stream: str) -> LogStream | None: ...
@@ -251,6 +255,11 @@ class Store(Protocol):
 
     def notify(self) -> None:
         """Wake `wait_for_change` waiters."""
+        ...
+
+    def reset(self) -> None:
+        """Delete every row of every table (jobs, runs, logs, triggers, catalog, ...): the
+        test-suite reset. Callers stop active runs first."""
         ...
 
     def close(self) -> None: ...

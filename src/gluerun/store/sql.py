@@ -65,7 +65,7 @@ from gluerun.store.sql_events import EventStore, record_state_change
 from gluerun.store.sql_logs import LogStore
 from gluerun.store.sql_retention import RetentionStore
 from gluerun.store.sql_triggers import TriggerStore, admission_refused
-from gluerun.store.tables import job_bookmarks, jobs, runs
+from gluerun.store.tables import job_bookmarks, jobs, metadata, runs
 from gluerun.store.tables import tags as tag_rows
 
 _ACTIVE = [s.value for s in ACTIVE]
@@ -152,6 +152,12 @@ class SqlStore(TriggerStore, LogStore, EventStore, BookmarkStore, RetentionStore
     def catalog(self) -> SqlCatalogStore:
         """The Data Catalog's store on the same database (its own narrow interface)."""
         return SqlCatalogStore(self._read, self._write)
+
+    def reset(self) -> None:
+        with self._write() as conn:
+            for table in reversed(metadata.sorted_tables):
+                conn.execute(table.delete())
+        self.notify()
 
     def close(self) -> None:
         self._engine.dispose()

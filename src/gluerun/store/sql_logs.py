@@ -28,26 +28,27 @@ class LogStore:
         events: Sequence[tuple[int, str]],
         now_ms: int,
         source_bytes: int | None = None,
+        offset_group: str | None = None,
     ) -> None:
         """Append (timestamp ms, message) events, creating the stream on its first event.
 
         `source_bytes` records how much of the run's log file these events cover, in the same
-        transaction, so a restarted collector resumes exactly where this one stopped.
+        transaction, so a restarted collector resumes exactly where this one stopped. With
+        `offset_group`, that count is kept on the stream of the same name in that group (a
+        second file feeding the same stream needs an offset of its own).
         """
         if not events and source_bytes is None:
             return
+        offsets_here = offset_group is None or offset_group == group
         with self._write() as conn:
-            current = _stream_row(conn, group, stream)
-            if current is None:
-                conn.execute(
-                    log_streams.insert().values(
-                        group_name=group,
-                        stream_name=stream,
-                        creation_time=now_ms,
-                        stored_bytes=0,
-                        source_bytes=0,
-                    )
-                )
+            current = _ensure_stream(conn, group, stream, now_ms)
+            if not offsets_here and source_bytes is not None:
+                assert offset_group is not None
+                _ensure_stream(conn, offset_group, stream, now_ms)
+                conn.execute(_stream_update(offset_group, stream, (), now_ms, None, source_bytes))
+                source_bytes = None
+            if not events and source_bytes is None:
+                return
             if events:
                 conn.execute(
                     log_events.insert(),
@@ -212,6 +213,22 @@ def _stream_row(conn: Connection, group: str, stream: str) -> LogStream | None:
         )
     ).first()
     return _to_stream(row._mapping) if row else None
+
+
+def _ensure_stream(conn: Connection, group: str, stream: str, now_ms: int) -> LogStream | None:
+    """The stream's row as it was (None: it is created now, empty)."""
+    current = _stream_row(conn, group, stream)
+    if current is None:
+        conn.execute(
+            log_streams.insert().values(
+                group_name=group,
+                stream_name=stream,
+                creation_time=now_ms,
+                stored_bytes=0,
+                source_bytes=0,
+            )
+        )
+    return current
 
 
 def _stream_update(
