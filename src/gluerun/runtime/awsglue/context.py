@@ -22,14 +22,19 @@ from pyspark.sql.types import StructType
 
 from . import _bookmarks, _catalog_read, _catalog_write, _connections, _formats, _jdbc
 from ._catalog_api import catalog
+from ._context_api import ContextApi
 from ._storage import MODE_CONF, Storage
 from .data_sink import DataSink
 from .dynamicframe import DynamicFrame
 
-__all__ = ["GlueContext", "GlueLogger"]
+__all__ = ["GlueContext", "GlueLogger", "register"]
 
 _FILE_CONNECTIONS = ("s3", "file")
 _DEFAULT_RETENTION_HOURS = 168.0
+
+
+def register(sc: SparkContext) -> None:
+    """aws-glue-libs loads Glue's JVM classes here; gluerun needs none."""
 
 
 class GlueLogger:
@@ -58,7 +63,7 @@ class GlueLogger:
         self._logger.error(message)
 
 
-class GlueContext(SQLContext):
+class GlueContext(ContextApi, SQLContext):
     """Wraps a SparkContext; reads and writes DynamicFrames (see the module docstring)."""
 
     def __init__(self, sparkContext: SparkContext, **options: Any) -> None:
@@ -357,6 +362,15 @@ class DynamicFrameReader:
 
     def __init__(self, glue_context: GlueContext) -> None:
         self._glue_context = glue_context
+
+    def from_rdd(
+        self,
+        data: Any,
+        name: str,
+        schema: StructType | None = None,
+        sampleRatio: float | None = None,
+    ) -> DynamicFrame:
+        return self._glue_context.create_dynamic_frame_from_rdd(data, name, schema, sampleRatio)
 
     def from_options(
         self,

@@ -552,3 +552,12 @@ def _paths_and_types(schema: Any, prefix: str = "") -> Iterator[tuple[str, Any]]
         yield path, field.dataType
         if hasattr(field.dataType, "fields"):
             yield from _paths_and_types(field.dataType, path + ".")
+
+
+def __getattr__(name: str) -> Any:
+    # aws-glue-libs defines the reader and writer here; gluerun's live with GlueContext.
+    if name in ("DynamicFrameReader", "DynamicFrameWriter"):
+        from . import context
+
+        return getattr(context, name)
+    raise AttributeError(f"module 'awsglue.dynamicframe' has no attribute {name!r}")

@@ -12,6 +12,8 @@ from typing import TYPE_CHECKING, Any
 from . import _bookmarks
 
 if TYPE_CHECKING:
+    from pyspark.sql import SparkSession
+
     from .context import GlueContext
 
 __all__ = ["Job"]
@@ -20,7 +22,8 @@ __all__ = ["Job"]
 class Job:
     """The current job run, as seen by its script."""
 
-    def __init__(self, glue_context: GlueContext) -> None:
+    def __init__(self, glue_context: GlueContext | SparkSession) -> None:
+        """A job of `glue_context` (or of a SparkSession, as aws-glue-libs also allows)."""
         self._glue_context = glue_context
         self._name: str | None = None
         self._args: dict[str, Any] = {}
@@ -56,6 +59,10 @@ class Job:
     @classmethod
     def encryption_type_options(cls) -> list[str]:
         return ["--encryption-type", "sse-s3"]
+
+    @classmethod
+    def data_lineage_options(cls) -> list[str]:
+        return ["--enable-data-lineage"]
 
     @property
     def name(self) -> str | None:
