@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import uuid
 from pathlib import Path
 from typing import Any
 
@@ -12,9 +13,9 @@ pytest.importorskip("pyspark")
 
 from awsglue import gluetypes
 from awsglue._errors import ErrorThresholdExceeded
-from awsglue.context import GlueContext
 from awsglue.dynamicframe import DynamicFrame, ResolveOption
 from awsglue.transforms import ErrorsAsDynamicFrame, Filter, Map, ResolveChoice
+from spark_support import Server
 
 LINES = [
     '{"id": 1, "age": 36, "name": "Ada"}',
@@ -81,20 +82,29 @@ def test_resolve_choice_actions(mixed: DynamicFrame) -> None:
     assert [r["age"] for r in converted.orderBy("id").collect()] == [36, 85, None, 41]
 
 
-def test_match_catalog_casts_to_the_tables_types(spark: Any, mixed: DynamicFrame) -> None:
-    from pyspark.sql.types import LongType, StructField, StructType
-
-    class Catalog(GlueContext):
-        def get_catalog_schema_as_spark_schema(self, *args: Any) -> StructType:
-            assert args[:2] == ("db", "people")
-            return StructType([StructField("age", LongType())])
-
-    frame = DynamicFrame(mixed.toDF(), Catalog(spark.sparkContext))
-    matched = frame.resolveChoice(choice="match_catalog", database="db", table_name="people")
-    assert dict(matched.toDF().dtypes)["age"] == "bigint"
-    assert ages(matched) == [36, 85, None, 41]
+def test_match_catalog_casts_to_the_tables_types(
+    spark_server: Server, monkeypatch: pytest.MonkeyPatch, mixed: DynamicFrame
+) -> None:
+    monkeypatch.setenv("GLUERUN_ENDPOINT_URL", spark_server.endpoint)
+    glue = spark_server.client()
+    database = f"db_{uuid.uuid4().hex[:8]}"
+    glue.create_database(DatabaseInput={"Name": database})
+    columns = [{"Name": "id", "Type": "int"}, {"Name": "age", "Type": "bigint"}]
+    glue.create_table(
+        DatabaseName=database,
+        TableInput={"Name": "people", "StorageDescriptor": {"Columns": columns}},
+    )
+    try:
+        matched = ResolveChoice.apply(
+            frame=mixed, choice="match_catalog", database=database, table_name="people"
+        )
+        assert dict(matched.toDF().dtypes)["age"] == "bigint"
+        assert ages(matched) == [36, 85, None, 41]
+    finally:
+        glue.delete_table(DatabaseName=database, Name="people")
+        glue.delete_database(Name=database)
     with pytest.raises(ValueError, match="database and table_name"):
-        frame.resolveChoice(specs=[("age", "match_catalog")])
+        mixed.resolveChoice(specs=[("age", "match_catalog")])
 
 
 def test_map_and_filter_failures_become_error_records(mixed: DynamicFrame) -> None:

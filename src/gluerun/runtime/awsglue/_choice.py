@@ -159,7 +159,7 @@ def resolve_spec(
     frame: DataFrame,
     path: str,
     action: str,
-    catalog_types: Mapping[str, T.DataType] | None = None,
+    catalog_types: Mapping[str, str] | None = None,
 ) -> DataFrame:
     """`frame` with the field at `path` resolved by one ResolveChoice `action`.
 
@@ -178,7 +178,7 @@ def resolve_spec(
         target = (catalog_types or {}).get(".".join(names).lower())
         if target is None:
             return frame
-        kind, type_name = "cast", target.simpleString()
+        kind, type_name = "cast", target
     if is_choice(field):
         return _resolve_choice(frame, names, field, kind, type_name)
     return _resolve_plain(frame, names, field, kind, type_name)

@@ -18,6 +18,8 @@ from pyspark.sql import Column, DataFrame, SparkSession
 from pyspark.sql import functions as F
 
 from . import _choice, _nesting, _records
+from ._catalog_api import catalog
+from ._catalog_read import CatalogTable
 from ._collection import DynamicFrameCollection
 from ._errors import ErrorRecords, split_malformed
 from ._frame_ops import _MOVED, _cast, _drop, _mapping, _quote, _set, _Tree
@@ -327,14 +329,12 @@ class DynamicFrame:
 
     def _catalog_types(
         self, database: str | None, table_name: str | None, catalog_id: str | None
-    ) -> dict[str, Any]:
+    ) -> dict[str, str]:
+        """The catalog table's column types (Hive names, which Spark casts to) by name."""
         if not database or not table_name:
             raise ValueError("match_catalog needs database and table_name")
-        lookup = getattr(self.glue_ctx, "get_catalog_schema_as_spark_schema", None)
-        if lookup is None:
-            raise RuntimeError("match_catalog needs the Data Catalog, which this GlueContext lacks")
-        schema = lookup(database, table_name, catalog_id)
-        return {path.lower(): t for path, t in _paths_and_types(schema)}
+        table = CatalogTable(catalog(catalog_id).get_table(database, table_name))
+        return {name.lower(): kind for name, kind in [*table.columns, *table.keys]}
 
     # -- reshaping ----------------------------------------------------------------------
 
@@ -543,15 +543,6 @@ def _type_name(target: Any) -> str:
     if target is None:
         raise ValueError("toDF's Project and Cast options need a target type")
     return str(target.simpleString()) if hasattr(target, "simpleString") else str(target)
-
-
-def _paths_and_types(schema: Any, prefix: str = "") -> Iterator[tuple[str, Any]]:
-    """(dotted path, Spark type) of every field of a Spark StructType, nested ones too."""
-    for field in schema.fields:
-        path = f"{prefix}{field.name}"
-        yield path, field.dataType
-        if hasattr(field.dataType, "fields"):
-            yield from _paths_and_types(field.dataType, path + ".")
 
 
 def __getattr__(name: str) -> Any:
