@@ -216,6 +216,39 @@ def test_cli_stop_and_failure(cli: Cli, job_script: Callable[..., str]) -> None:
     assert failed["ErrorMessage"] == "ValueError: boom"
 
 
+def test_cli_wire_fidelity(cli: Cli) -> None:
+    """The cases of issue 14 as the AWS CLI sends them (boto3 ones: tests/fidelity)."""
+    cli("create-job", "--name", "cli-any", "--role", "r", "--command", "Name=test_command")
+    run = cli.wait("cli-any", cli("start-job-run", "--job-name", "cli-any")["JobRunId"])
+    assert (run["JobRunState"], run["ErrorMessage"]) == (
+        "FAILED",
+        "Could not find command for the given criteria",
+    )
+    bad = cli.raw(
+        "glue", "create-job", "--name", "cli-v", "--role", "r",
+        "--command", "Name=pythonshell,PythonVersion=3.6",
+    )  # fmt: skip
+    assert bad.code == 255 and "(ValidationException)" in bad.stderr
+    assert "1 validation error detected: Value '3.6' at 'command.pythonVersion'" in bad.stderr
+    both = cli.raw(
+        "glue", "start-job-run", "--job-name", "cli-any",
+        "--allocated-capacity", "2", "--max-capacity", "2",
+    )  # fmt: skip
+    assert "(InvalidInputException)" in both.stderr
+    assert "Please set only Allocated Capacity or Max Capacity" in both.stderr
+    no_state = cli.raw(
+        "glue", "create-trigger", "--name", "cli-cond", "--type", "CONDITIONAL",
+        "--actions", "JobName=cli-any",
+        "--predicate", "Conditions=[{LogicalOperator=EQUALS,JobName=cli-any}]",
+    )  # fmt: skip
+    assert "State cannot be null or empty, choose from one of the following job state: " in (
+        no_state.stderr
+    )
+    empty_account = f"arn:aws:glue:{REGION}::job/cli-any"
+    cli("tag-resource", "--resource-arn", empty_account, "--tags-to-add", "k=v")
+    assert cli("get-tags", "--resource-arn", job_arn("cli-any"))["Tags"] == {"k": "v"}
+
+
 def test_cli_triggers(cli: Cli, job_script: Callable[..., str]) -> None:
     script = job_script("print('t')\n")
     for name in ("cli-ta", "cli-tb"):
