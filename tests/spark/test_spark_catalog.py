@@ -247,3 +247,49 @@ def test_jdbc_through_a_catalog_connection(
         ]
     finally:
         glue.delete_connection(ConnectionName=name)
+
+
+@pytest.fixture
+def mirrored(spark: Any, glue_context: Any, glue: Any) -> Iterator[Any]:
+    """--enable-glue-datacatalog on the tier's session: attach, then undo (Spark databases
+    the test made are dropped so later tests see a clean session catalog)."""
+    from awsglue import _spark_catalog
+    from awsglue._catalog_api import catalog
+
+    before = {row.name for row in spark.catalog.listDatabases()}
+    yield lambda: _spark_catalog.attach(spark, catalog(), glue_context.storage)
+    _spark_catalog.detach()
+    for row in spark.catalog.listDatabases():
+        if row.name not in before:
+            spark.sql(f"DROP DATABASE IF EXISTS `{row.name}` CASCADE")
+
+
+def test_spark_sql_over_catalog_tables_and_save_as_table(
+    spark: Any, glue: Any, db: str, tmp_path: Path, mirrored: Any
+) -> None:
+    sales_table(glue, db, tmp_path / "sales")
+    glue.delete_partition(DatabaseName=db, TableName="sales", PartitionValues=["2022", "6"])
+    mirrored()
+    totals = spark.sql(
+        f"SELECT year, month, sum(amount) AS total FROM {db}.sales GROUP BY year, month"
+    ).collect()
+    assert sorted(tuple(r) for r in totals) == [("2023", 12, 1.5), ("2024", 1, 6.0)]
+    pruned = spark.sql(f"SELECT id FROM {db}.sales WHERE year = '2024'").collect()
+    assert sorted(r.id for r in pruned) == [2, 3]
+    # saveAsTable into a catalog database registers the table and its partitions
+    made = spark.createDataFrame([(1, "x"), (2, "y")], "n int, part string")
+    made.write.partitionBy("part").saveAsTable(f"{db}.made")
+    table = glue.get_table(DatabaseName=db, Name="made")["Table"]
+    assert table["Parameters"]["classification"] == "parquet"
+    assert [k["Name"] for k in table["PartitionKeys"]] == ["part"]
+    assert [c["Name"] for c in table["StorageDescriptor"]["Columns"]] == ["n"]
+    parts = glue.get_partitions(DatabaseName=db, TableName="made")["Partitions"]
+    assert sorted(p["Values"] for p in parts) == [["x"], ["y"]]
+    # DDL through spark.sql reaches the catalog too
+    spark.sql(f"CREATE TABLE {db}.ddl (a int) USING parquet")
+    assert glue.get_table(DatabaseName=db, Name="ddl")["Table"]["Name"] == "ddl"
+    spark.sql(f"DROP TABLE {db}.ddl")
+    with pytest.raises(Exception, match="EntityNotFoundException"):
+        glue.get_table(DatabaseName=db, Name="ddl")
+    for name in ("sales", "made"):
+        glue.delete_table(DatabaseName=db, Name=name)

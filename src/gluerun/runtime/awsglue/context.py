@@ -20,7 +20,15 @@ from pyspark import SparkContext
 from pyspark.sql import DataFrame, SparkSession, SQLContext
 from pyspark.sql.types import StructType
 
-from . import _bookmarks, _catalog_read, _catalog_write, _connections, _formats, _jdbc
+from . import (
+    _bookmarks,
+    _catalog_read,
+    _catalog_write,
+    _connections,
+    _formats,
+    _jdbc,
+    _spark_catalog,
+)
 from ._catalog_api import catalog
 from ._context_api import ContextApi
 from ._storage import MODE_CONF, Storage
@@ -73,6 +81,9 @@ class GlueContext(ContextApi, SQLContext):
         self._glue_options = dict(options)
         s3a = sparkContext.getConf().get(MODE_CONF, "staging") == "s3a"
         self._storage = Storage(s3a=s3a)
+        if _spark_catalog.enabled(sys.argv):
+            # --enable-glue-datacatalog: spark.sql sees the catalog's tables
+            _spark_catalog.attach(spark, catalog(), self._storage)
         self.create_dynamic_frame = DynamicFrameReader(self)
         self.create_data_frame = DataFrameReader(self)
         self.write_dynamic_frame = DynamicFrameWriter(self)

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from pyspark.sql import DataFrame
 
-from . import _catalog_write
+from . import _catalog_write, _spark_catalog
 from ._catalog_api import catalog
 
 if TYPE_CHECKING:
@@ -99,6 +99,10 @@ class DataSink:
                 str(self.options.get("updateBehavior") or _catalog_write.UPDATE_IN_DATABASE),
                 self.format_options,
             )
+            mirror = _spark_catalog.active()
+            if mirror is not None:  # spark.sql sees the table as the catalog now has it
+                client = catalog(self.catalog_id)
+                mirror.register(client.get_table(self.catalog_database, self.catalog_table))
         return data_frame
 
     def write(self, frame_or_dfc: Any, info: str = "") -> Any:
