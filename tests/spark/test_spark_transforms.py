@@ -172,3 +172,32 @@ def test_union_repartition_coalesce_and_merge(
         (2, 90, None),
         (3, 1, None),
     ]
+
+
+DDB_EXPORT = [
+    {"Item": {"id": {"S": "a"}, "n": {"N": "5"}, "tags": {"SS": ["x"]}, "on": {"BOOL": True}}},
+    {
+        "Item": {
+            "id": {"S": "b"},
+            "n": {"N": "7"},
+            "addr": {"M": {"city": {"S": "Oslo"}}},
+            "on": {"S": "maybe"},
+            "gone": {"NULL": True},
+        }
+    },
+]
+
+
+def test_dynamodb_export_json_is_unnested_and_simplified(spark: Any, glue_context: Any) -> None:
+    rdd = spark.sparkContext.parallelize([json.dumps(r) for r in DDB_EXPORT])
+    export = DynamicFrame.fromDF(spark.read.json(rdd), glue_context, "ddb")
+    plain = export.unnest_ddb_json()
+    assert sorted(plain.toDF().columns) == ["addr", "gone", "id", "n", "on", "tags"]
+    by_id = {r["id"]: r for r in rows(plain)}
+    assert by_id["a"]["n"] == "5" and by_id["a"]["tags"] == ["x"]
+    assert by_id["b"]["addr"] == {"city": "Oslo"} and by_id["b"]["gone"] is None
+    # BOOL in one record and S in the other: a choice, as Glue's DynamicFrame types it.
+    assert sorted(plain.schema().getField("on").dataType.choices) == ["boolean", "string"]
+    simplified = export.simplify_ddb_json()
+    assert simplified.toDF().columns == ["Item"]
+    assert rows(simplified, "Item.id")[0]["Item"]["id"] == "a"

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 from pyspark.sql import Column, DataFrame, SparkSession
 from pyspark.sql import functions as F
 
-from . import _choice, _nesting, _records
+from . import _choice, _ddb, _nesting, _records
 from ._catalog_api import catalog
 from ._catalog_read import CatalogTable
 from ._collection import DynamicFrameCollection
@@ -27,7 +27,6 @@ from ._frame_ops import _MOVED, _cast, _drop, _mapping, _quote, _set, _Tree
 # Path helpers were public here first; scripts and tests import them from this module.
 from ._frame_ops import resolve as resolve
 from ._frame_ops import split_path as split_path
-from ._unsupported import unsupported
 from .gluetypes import DynamicRecord, StructType, from_spark, tree_string
 
 if TYPE_CHECKING:
@@ -47,10 +46,6 @@ _COMPARATORS: dict[str, Callable[[Column, Any], Column]] = {
 }
 #: toDF option actions and the ResolveChoice action each one is
 _TO_DF_ACTIONS = {"project": "project", "cast": "cast", "keepasstruct": "make_struct"}
-_DDB_REASON = (
-    "DynamoDB export JSON is not simplified by gluerun; read it and use ApplyMapping on the "
-    "type descriptors (e.g. 'Item.id.S')"
-)
 
 
 class ResolveOption:
@@ -367,13 +362,13 @@ class DynamicFrame:
         frames = {name: DynamicFrame(frame, self.glue_ctx, name) for name, frame in tables.items()}
         return DynamicFrameCollection(frames, self.glue_ctx)
 
-    @unsupported(_DDB_REASON)
     def unnest_ddb_json(self, transformation_ctx: str = "", **kwargs: Any) -> DynamicFrame:
-        raise NotImplementedError
+        """A DynamoDB export's ``Item`` fields as plain top-level fields (see ``_ddb``)."""
+        return self._with(_ddb.unnest(self._df))
 
-    @unsupported(_DDB_REASON)
     def simplify_ddb_json(self) -> DynamicFrame:
-        raise NotImplementedError
+        """Every DynamoDB type descriptor replaced by its value (see ``_ddb``)."""
+        return self._with(_ddb.simplify(self._df))
 
     def split_fields(
         self,
