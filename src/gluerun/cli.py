@@ -123,7 +123,6 @@ def run_server(settings: Settings, log_level: str = "info") -> None:
 
 def build_executors(settings: Settings) -> dict[str, Any]:
     """The executor of each job kind this node runs, by Command.Name."""
-    from gluerun.executors.spark import SparkExecutor
     from gluerun.executors.subprocess import SubprocessExecutor
 
     runtime = Path(__file__).parent / "runtime"
@@ -135,18 +134,7 @@ def build_executors(settings: Settings) -> dict[str, Any]:
         base_env=settings.job_env_vars(),
         tail_bytes=settings.log_tail_bytes,
     )
-    spark = SparkExecutor(
-        python=settings.python,
-        runtime_path=runtime,
-        cache_dir=settings.data_dir / "pymodules",
-        master=settings.spark_master,
-        spark_home=settings.spark_home,
-        spark_conf=settings.spark_conf,
-        jdbc_drivers=settings.jdbc_drivers,
-        s3_endpoint_url=settings.s3_endpoint_url or None,
-        base_env=_spark_base_env(settings),
-        tail_bytes=settings.log_tail_bytes,
-    )
+    spark = spark_executor(settings)
     return {"pythonshell": pythonshell, "glueetl": spark}
 
 
@@ -178,6 +166,39 @@ def _announce_capabilities(executors: dict[str, Any]) -> None:
     threading.Thread(target=announce, name="gluerun-capabilities", daemon=True).start()
 
 
+def spark_executor(settings: Settings) -> Any:
+    """The glueetl executor of this node, as `settings` describe it."""
+    from gluerun.executors.spark import SparkExecutor
+
+    return SparkExecutor(
+        python=settings.python,
+        runtime_path=Path(__file__).parent / "runtime",
+        cache_dir=settings.data_dir / "pymodules",
+        master=settings.spark_master,
+        spark_home=settings.spark_home,
+        spark_conf=settings.spark_conf,
+        jdbc_drivers=settings.jdbc_drivers,
+        s3_endpoint_url=settings.s3_endpoint_url or None,
+        base_env=_spark_base_env(settings),
+        tail_bytes=settings.log_tail_bytes,
+        s3_connector=settings.spark_s3,
+        packages=spark_packages(settings),
+    )
+
+
+def spark_packages(settings: Settings) -> Any:
+    """The node's cache of the JVM packages glueetl runs need (see executors/packages.py)."""
+    from gluerun.executors.packages import PackageCache
+
+    java_home = os.environ.get("JAVA_HOME")
+    return PackageCache(
+        Path(settings.spark_packages_dir or settings.data_dir / "spark-packages"),
+        offline_dir=Path(settings.spark_jars_dir) if settings.spark_jars_dir else None,
+        repository=settings.spark_packages_repository,
+        java=str(Path(java_home) / "bin" / "java") if java_home else "java",
+    )
+
+
 def _spark_base_env(settings: Settings) -> dict[str, str]:
     """The job environment of glueetl runs: GLUERUN_JOB_ENV, plus the server's JAVA_HOME."""
     env = settings.job_env_vars()
@@ -185,6 +206,35 @@ def _spark_base_env(settings: Settings) -> dict[str, str]:
     if java_home and "JAVA_HOME" not in env:
         env["JAVA_HOME"] = java_home
     return env
+
+
+@main.command("spark-packages")
+@_option("data_dir", "--data-dir", type=click.Path(path_type=Path), default=None)
+@click.option("--datalake-formats", default="", help="Also these formats: iceberg,delta,hudi.")
+@click.option("--glue-version", default="5.0", show_default=True, help="Their Glue version.")
+@click.option(
+    "--copy-to",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Also copy the jars here (a GLUERUN_SPARK_JARS_DIR for nodes without Maven access).",
+)
+def spark_packages_command(
+    datalake_formats: str, glue_version: str, copy_to: Path | None, **overrides: Any
+) -> None:
+    """Fetch the JVM packages of glueetl runs now (else the first run does); print the jars."""
+    import shutil
+
+    try:
+        settings = load_settings(overrides=overrides)
+        found = spark_executor(settings).fetch_packages(datalake_formats, glue_version)
+    except GluerunError as exc:
+        click.echo(f"gluerun: {exc}", err=True)
+        sys.exit(1)
+    for jar in found.jars:
+        if copy_to is not None:
+            copy_to.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(jar, copy_to / jar.name)
+        click.echo(str(copy_to / jar.name if copy_to is not None else jar))
 
 
 def _endpoint_option(func: F) -> F:

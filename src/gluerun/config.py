@@ -43,6 +43,10 @@ class Settings:
     spark_home: str = ""
     spark_conf: str = ""
     jdbc_drivers: str = ""
+    spark_s3: str = "s3a"
+    spark_packages_dir: str = ""
+    spark_jars_dir: str = ""
+    spark_packages_repository: str = ""
     max_parallel_runs: int = 16
     job_env: str = ""
     log_tail_bytes: int = 65536
@@ -115,6 +119,10 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("spark_home", str, "Spark installation for glueetl runs (default: the job's pyspark)."),
     Setting("spark_conf", str, "Spark settings for every glueetl run: k=v --conf k=v ..."),
     Setting("jdbc_drivers", str, "JDBC driver jars for glueetl runs (default: Debian's, if any)."),
+    Setting("spark_s3", str, "How glueetl runs reach s3://: s3a (default) or staging."),
+    Setting("spark_packages_dir", str, "Cache of JVM packages (default: data_dir/spark-packages)."),
+    Setting("spark_jars_dir", str, "Pre-fetched package jars; when set, nothing is downloaded."),
+    Setting("spark_packages_repository", str, "Maven repository for packages (Maven Central)."),
     Setting("max_parallel_runs", int, "Runs this node executes at once; others stay STARTING."),
     Setting("job_env", str, "Extra environment for job processes: K=V pairs, comma-separated."),
     Setting("log_tail_bytes", int, "Bytes of stderr kept in memory to find a failure's message."),

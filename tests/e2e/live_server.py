@@ -18,6 +18,11 @@ import boto3
 from botocore.config import Config
 
 BIN = Path(sys.executable).parent
+#: one cache of the JVM packages glueetl runs fetch (S3A, lake formats) for every server the
+#: tests start, so they are downloaded once per machine (or CI run), not once per data dir
+SPARK_PACKAGES_DIR = os.environ.get("GLUERUN_SPARK_PACKAGES_DIR") or str(
+    Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "gluerun" / "spark-packages"
+)
 
 
 def free_port() -> int:
@@ -80,7 +85,7 @@ class Server:
         return f"http://127.0.0.1:{self.port}"
 
     def start(self) -> None:
-        env = {**os.environ, **self.env}
+        env = {"GLUERUN_SPARK_PACKAGES_DIR": SPARK_PACKAGES_DIR, **os.environ, **self.env}
         self.log = open(self.data_dir.parent / f"server-{self.port}.log", "ab")  # noqa: SIM115
         self.proc = subprocess.Popen(
             [

@@ -39,6 +39,7 @@ __all__ = [
     "free_port",
     "job_env",
     "moto_s3",
+    "run_script",
     "stop_process",
     "wait_for_port",
     "wait_state",
@@ -52,6 +53,22 @@ CREDENTIALS = {
 }
 #: the first run of a fresh driver JVM can take long on a loaded 2-core box
 RUN_TIMEOUT = 240.0
+
+
+def run_script(server: Server, name: str, script: Path, args: dict[str, str] | None = None) -> str:
+    """Run `script` as a glueetl job to its end; its stdout (the run must succeed)."""
+    glue = server.client()
+    glue.create_job(
+        Name=name,
+        Role="r",
+        Command={"Name": "glueetl", "ScriptLocation": str(script)},
+        DefaultArguments=args or {},
+    )
+    run_id = glue.start_job_run(JobName=name)["JobRunId"]
+    run = wait_state(glue, name, run_id, FINAL, timeout=RUN_TIMEOUT)
+    run_dir = server.data_dir / "runs" / run_id
+    assert run["JobRunState"] == "SUCCEEDED", (run_dir / "stderr.log").read_text()[-4000:]
+    return (run_dir / "stdout.log").read_text()
 
 
 def job_env() -> str:

@@ -13,6 +13,7 @@ from typing import Any
 import psutil
 import pytest
 from spark_support import (
+    CREDENTIALS,
     FINAL,
     RUN_TIMEOUT,
     PgSchema,
@@ -75,6 +76,17 @@ frame = glueContext.create_dynamic_frame.from_options(
 with open(args["counts"] + "/" + args["JOB_RUN_ID"], "w") as out:
     out.write(str(frame.count()))
 job.commit()
+"""
+
+S3_SCRIPT = """
+from pyspark.sql import SparkSession
+
+spark = SparkSession.builder.getOrCreate()
+frame = spark.read.json("s3://cluster-bucket/in/")
+frame.selectExpr("n * 2 AS n").write.mode("overwrite").parquet("s3://cluster-bucket/out/")
+print("BACK", sorted(row.n for row in spark.read.parquet("s3://cluster-bucket/out/").collect()))
+hosts = spark.sparkContext._jsc.sc().getExecutorMemoryStatus().size()
+print("JVMS", hosts)
 """
 
 BUSY_SCRIPT = """
@@ -160,9 +172,16 @@ def _executors(worker: psutil.Process) -> list[psutil.Process]:
 
 @pytest.fixture(scope="module")
 def cluster_server(
-    tmp_path_factory: pytest.TempPathFactory, cluster: tuple[str, psutil.Process]
+    tmp_path_factory: pytest.TempPathFactory, cluster: tuple[str, psutil.Process], s3_endpoint: str
 ) -> Iterator[Server]:
-    env = {"GLUERUN_SPARK_MASTER": cluster[0], "GLUERUN_JOB_ENV": job_env()}
+    """A server sending runs to the cluster; the credentials are the runs' own (the worker,
+    and so its executors, has none in its environment)."""
+    env = {
+        "GLUERUN_SPARK_MASTER": cluster[0],
+        "GLUERUN_JOB_ENV": job_env(),
+        "GLUERUN_S3_ENDPOINT_URL": s3_endpoint,
+        **CREDENTIALS,
+    }
     srv = Server(tmp_path_factory.mktemp("cluster-server") / "data", env=env)
     srv.start()
     yield srv
@@ -190,6 +209,26 @@ def test_a_glue_script_runs_on_the_cluster(cluster_server: Server, tmp_path: Pat
     assert "MASTER spark://127.0.0.1:" in (run_dir / "stdout.log").read_text()
     lines = [json.loads(x) for f in out.glob("part-*") for x in f.read_text().splitlines()]
     assert sorted(r["n"] for r in lines) == [2, 4, 6]
+
+
+def test_the_clusters_executors_read_and_write_s3(
+    cluster_server: Server, cluster: tuple[str, psutil.Process], s3_client: Any, tmp_path: Path
+) -> None:
+    assert "AWS_ACCESS_KEY_ID" not in cluster[1].environ()
+    s3_client.create_bucket(Bucket="cluster-bucket")
+    body = "".join(json.dumps({"n": n}) + "\n" for n in (1, 2, 3)).encode()
+    s3_client.put_object(Bucket="cluster-bucket", Key="in/n.json", Body=body)
+    script = tmp_path / "s3_on_cluster.py"
+    script.write_text(S3_SCRIPT)
+    glue = cluster_server.client()
+    _create(glue, "s3-on-cluster", script)
+    run_id = glue.start_job_run(JobName="s3-on-cluster")["JobRunId"]
+    run = wait_state(glue, "s3-on-cluster", run_id, FINAL, timeout=RUN_TIMEOUT)
+    run_dir = cluster_server.data_dir / "runs" / run_id
+    assert run["JobRunState"] == "SUCCEEDED", (run_dir / "stderr.log").read_text()[-3000:]
+    out = (run_dir / "stdout.log").read_text()
+    assert "BACK [2, 4, 6]" in out
+    assert "JVMS 2" in out  # the driver and the worker's executor, which did the reading
 
 
 def test_jdbc_reads_run_on_the_clusters_executors(

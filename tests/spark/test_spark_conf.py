@@ -18,6 +18,7 @@ from spark_support import RUNTIME
 from gluerun.errors import ExecutorError
 from gluerun.executors import _spark_conf as sc
 from gluerun.executors.base import LaunchRequest
+from gluerun.executors.packages import DATALAKE_FORMATS, S3A, PackageCache
 from gluerun.executors.spark import SparkExecutor
 
 #: a job script that records what the driver would hand PySpark
@@ -38,17 +39,32 @@ def spark_home(tmp_path: Path) -> Path:
     return home
 
 
+def offline_jars(directory: Path) -> Path:
+    """A GLUERUN_SPARK_JARS_DIR holding (empty) jars of every package set."""
+    directory.mkdir(parents=True, exist_ok=True)
+    sets = [S3A, *(s for table in DATALAKE_FORMATS.values() for s in table.values())]
+    for package_set in sets:
+        for coordinate in package_set.coordinates:
+            (directory / coordinate.file_name).write_bytes(b"PK")
+    return directory
+
+
 def executor(spark_home: Path, tmp_path: Path, **kwargs: Any) -> SparkExecutor:
     kwargs.setdefault("jdbc_drivers", "none")
+    kwargs.setdefault(
+        "packages", PackageCache(tmp_path / "packages", offline_jars(tmp_path / "offline"))
+    )
     return SparkExecutor(
         sys.executable, RUNTIME, tmp_path / "cache", spark_home=str(spark_home), **kwargs
     )
 
 
-def submit(ex: SparkExecutor, tmp_path: Path, arguments: dict[str, str]) -> dict[str, Any]:
+def submit(
+    ex: SparkExecutor, tmp_path: Path, arguments: dict[str, str], **request: Any
+) -> dict[str, Any]:
     script = tmp_path / "job.py"
     script.write_text(RECORDER)
-    request = LaunchRequest(
+    launch = LaunchRequest(
         run_id="jr_1",
         job_name="etl",
         command_name="glueetl",
@@ -57,9 +73,9 @@ def submit(ex: SparkExecutor, tmp_path: Path, arguments: dict[str, str]) -> dict
         argv=["--JOB_NAME", "etl", *[x for kv in arguments.items() for x in kv]],
         arguments=arguments,
         run_dir=tmp_path / "run",
-        env={},
+        **{"env": {}, **request},
     )
-    status = ex.launch(request).wait(30)
+    status = ex.launch(launch).wait(30)
     assert status is not None and status.succeeded, status
     recorded: dict[str, Any] = json.loads((tmp_path / "run" / "submit.json").read_text())
     return recorded
@@ -84,7 +100,11 @@ def test_a_plain_run_is_local_tuned_and_sees_the_runtime(spark_home: Path, tmp_p
     conf = confs(argv)
     assert conf["spark.ui.enabled"] == "false"
     assert "-XX:TieredStopAtLevel=1" in conf["spark.driver.extraJavaOptions"]
-    assert conf[sc.S3_MODE_CONF] == "staging"
+    assert conf[sc.S3_MODE_CONF] == "s3a"
+    assert conf["spark.driver.extraClassPath"] == ":".join(
+        str(tmp_path / "offline" / c.file_name) for c in S3A.coordinates
+    )
+    assert "--jars" not in argv  # locally the cached jars are not copied per run
     assert env["PYTHONPATH"].split(":")[0] == str(RUNTIME)
     assert env["PYSPARK_PYTHON"] == sys.executable
     assert env["SPARK_HOME"] == str(spark_home)
@@ -163,16 +183,86 @@ def test_jdbc_driver_setting() -> None:
         sc.jdbc_driver_jars("/missing.jar", present.__contains__)
 
 
-def test_hadoop_aws_among_the_jars_switches_s3_to_s3a(spark_home: Path, tmp_path: Path) -> None:
-    jar = tmp_path / "hadoop-aws-3.3.4.jar"
-    jar.write_bytes(b"PK")
+def test_s3_is_s3a_for_every_scheme_against_the_endpoint(spark_home: Path, tmp_path: Path) -> None:
     ex = executor(spark_home, tmp_path, s3_endpoint_url="http://127.0.0.1:9000")
-    conf = confs(submit(ex, tmp_path, {"--extra-jars": str(jar)})["submit"])
+    conf = confs(submit(ex, tmp_path, {})["submit"])
     assert conf[sc.S3_MODE_CONF] == "s3a"
-    assert conf["spark.hadoop.fs.s3.impl"] == sc.S3A_FILESYSTEM
+    for scheme in ("s3", "s3a", "s3n"):
+        assert conf[f"spark.hadoop.fs.{scheme}.impl"] == sc.S3A_FILESYSTEM
     assert conf["spark.hadoop.fs.s3a.endpoint"] == "http://127.0.0.1:9000"
     assert conf["spark.hadoop.fs.s3a.path.style.access"] == "true"
     assert conf["spark.hadoop.fs.s3a.connection.ssl.enabled"] == "false"
+
+
+def test_a_jobs_own_hadoop_aws_replaces_glueruns(spark_home: Path, tmp_path: Path) -> None:
+    jar = tmp_path / "hadoop-aws-3.3.4.jar"
+    jar.write_bytes(b"PK")
+    ex = executor(spark_home, tmp_path, s3_connector="staging")
+    argv = submit(ex, tmp_path, {"--extra-jars": str(jar)})["submit"]
+    assert confs(argv)[sc.S3_MODE_CONF] == "s3a"
+    assert "spark.driver.extraClassPath" not in confs(argv)
+    assert option(argv, "--jars") == str(jar)
+
+
+def test_staging_needs_no_packages(spark_home: Path, tmp_path: Path) -> None:
+    ex = executor(spark_home, tmp_path, s3_connector="staging", packages=PackageCache(tmp_path))
+    conf = confs(submit(ex, tmp_path, {})["submit"])
+    assert conf[sc.S3_MODE_CONF] == "staging"
+    assert "spark.hadoop.fs.s3.impl" not in conf
+    assert "spark.driver.extraClassPath" not in conf
+
+
+def test_datalake_formats_add_their_jars(spark_home: Path, tmp_path: Path) -> None:
+    ex = executor(spark_home, tmp_path, spark_conf="spark.driver.extraClassPath=/opt/x.jar")
+    got = submit(ex, tmp_path, {"--datalake-formats": "delta, iceberg"})
+    classpath = confs(got["submit"])["spark.driver.extraClassPath"].split(":")
+    names = [Path(entry).name for entry in classpath]
+    assert names[:3] == [c.file_name for c in S3A.coordinates]
+    assert "delta-spark_2.12-3.3.0.jar" in names
+    assert "iceberg-spark-runtime-3.5_2.12-1.7.1.jar" in names
+    assert classpath[-1] == "/opt/x.jar"  # the operator's class path is kept, after gluerun's
+    # delta-spark's jar carries the `delta` Python package
+    assert str(tmp_path / "offline" / "delta-spark_2.12-3.3.0.jar") in got["env"]["PYTHONPATH"]
+
+
+def test_glue_4_gets_the_nearest_lake_versions_spark_3_5_has(
+    spark_home: Path, tmp_path: Path
+) -> None:
+    arguments = {"--datalake-formats": "iceberg,hudi"}
+    argv = submit(executor(spark_home, tmp_path), tmp_path, arguments, glue_version="4.0")["submit"]
+    classpath = confs(argv)["spark.driver.extraClassPath"]
+    assert "iceberg-spark-runtime-3.5_2.12-1.4.3.jar" in classpath
+    assert "hudi-spark3.5-bundle_2.12-0.15.0.jar" in classpath
+
+
+def test_iceberg_glue_catalogs_point_at_gluerun(spark_home: Path, tmp_path: Path) -> None:
+    catalog = "spark.sql.catalog.glue_catalog"
+    conf_value = (
+        f"{catalog}=org.apache.iceberg.spark.SparkCatalog"
+        f" --conf {catalog}.catalog-impl=org.apache.iceberg.aws.glue.GlueCatalog"
+        f" --conf {catalog}.client.region=eu-west-1"
+        " --conf spark.sql.catalog.local=org.apache.iceberg.spark.SparkCatalog"
+        " --conf spark.sql.catalog.local.type=hadoop"
+    )
+    ex = executor(spark_home, tmp_path, s3_endpoint_url="http://127.0.0.1:9000")
+    arguments = {"--conf": conf_value, "--datalake-formats": "iceberg"}
+    env = {"GLUERUN_ENDPOINT_URL": "http://127.0.0.1:4577"}
+    conf = confs(submit(ex, tmp_path, arguments, env=env)["submit"])
+    assert conf[f"{catalog}.glue.endpoint"] == "http://127.0.0.1:4577"
+    assert conf[f"{catalog}.s3.endpoint"] == "http://127.0.0.1:9000"
+    assert conf[f"{catalog}.s3.path-style-access"] == "true"
+    assert conf[f"{catalog}.client.region"] == "eu-west-1"  # the job's own setting stays
+    assert not any(key.startswith("spark.sql.catalog.local.") and "glue" in key for key in conf)
+
+
+def test_a_cluster_gets_the_package_jars_shipped(spark_home: Path, tmp_path: Path) -> None:
+    ex = executor(spark_home, tmp_path, master="spark://127.0.0.1:7077")
+    argv = submit(ex, tmp_path, {"--datalake-formats": "delta"})["submit"]
+    shipped = (option(argv, "--jars") or "").split(",")
+    assert [Path(jar).name for jar in shipped[:3]] == [c.file_name for c in S3A.coordinates]
+    assert any(jar.endswith("delta-spark_2.12-3.3.0.jar") for jar in shipped)
+    assert (option(argv, "--py-files") or "").endswith("delta-spark_2.12-3.3.0.jar")
+    assert "spark.driver.extraClassPath" not in confs(argv)
 
 
 def test_a_cluster_master_ships_the_runtime_to_executors(spark_home: Path, tmp_path: Path) -> None:
@@ -195,6 +285,7 @@ def test_a_cluster_master_ships_the_runtime_to_executors(spark_home: Path, tmp_p
         ({"--conf": "spark.a"}, "not key=value"),
         ({"--extra-jars": "/nowhere/x.jar"}, "Extra jar not found"),
         ({"--extra-files": "/nowhere/x.csv"}, "Extra file not found"),
+        ({"--datalake-formats": "iceberg,paimon"}, "unknown format 'paimon'"),
     ],
 )
 def test_bad_parameters_fail_the_launch(

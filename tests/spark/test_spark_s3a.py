@@ -1,69 +1,73 @@
-"""Hadoop's s3a with jars the operator brings (see docs/spark.md); skipped without them.
+"""s3:// through Hadoop's S3A, the default: plain Spark code and awsglue, through the API.
 
-Set GLUERUN_TEST_S3A_JARS to a directory holding hadoop-aws-*.jar and aws-java-sdk-bundle-*.jar
-(e.g. from the sagemaker-pyspark 1.4.5 sdist) to run it.
+The servers fetch hadoop-aws and its AWS SDK once per machine (live_server.SPARK_PACKAGES_DIR);
+S3 is a moto server.
 """
 
 from __future__ import annotations
 
-import os
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import pytest
-from spark_support import CREDENTIALS, FINAL, RUN_TIMEOUT, Server, job_env, wait_state
+from spark_support import Server, run_script
 
-JARS = os.environ.get("GLUERUN_TEST_S3A_JARS", "")
+PLAIN_SCRIPT = """
+from pyspark.sql import SparkSession
 
-pytestmark = pytest.mark.skipif(not JARS, reason="GLUERUN_TEST_S3A_JARS not set")
+spark = SparkSession.builder.getOrCreate()
+events = spark.read.json("s3://plain-bucket/raw/events/")
+events.write.mode("overwrite").parquet("s3://plain-bucket/out/parquet/")
+events.write.mode("overwrite").option("header", True).csv("s3a://plain-bucket/out/csv/")
+events.write.mode("overwrite").json("s3n://plain-bucket/out/json/")
+print("PARQUET", spark.read.parquet("s3://plain-bucket/out/parquet/").count())
+csv = spark.read.option("header", True).csv("s3://plain-bucket/out/csv/")
+print("CSV", sorted(row.n for row in csv.collect()))
+print("JSON", spark.read.json("s3://plain-bucket/out/json/").count())
+"""
 
-SCRIPT = """
+GLUE_SCRIPT = """
 from awsglue.context import GlueContext
 from pyspark.context import SparkContext
 
 glueContext = GlueContext(SparkContext())
 spark = glueContext.spark_session
+print("MODE", spark.sparkContext.getConf().get("spark.gluerun.s3.mode"))
 frame = glueContext.create_dynamic_frame.from_options(
-    connection_type="s3", connection_options={"paths": ["s3://s3a-bucket/in/"]}, format="json"
+    connection_type="s3", connection_options={"paths": ["s3://glue-bucket/in/"]}, format="json"
 )
 glueContext.write_dynamic_frame.from_options(
-    frame=frame, connection_type="s3", connection_options={"path": "s3://s3a-bucket/out/"},
+    frame=frame, connection_type="s3", connection_options={"path": "s3://glue-bucket/out/"},
     format="parquet",
 )
-print("BACK", spark.read.parquet("s3://s3a-bucket/out/").count())
+print("BACK", spark.read.parquet("s3://glue-bucket/out/").count())
 """
 
 
-@pytest.fixture(scope="module")
-def s3a_server(tmp_path_factory: pytest.TempPathFactory, s3_endpoint: str) -> Iterator[Server]:
-    jars = ",".join(str(p) for p in sorted(Path(JARS).glob("*.jar")))
-    env = {
-        "GLUERUN_S3_ENDPOINT_URL": s3_endpoint,
-        "GLUERUN_JOB_ENV": job_env(),
-        "GLUERUN_SPARK_CONF": f"spark.jars={jars}",
-        **CREDENTIALS,
-    }
-    srv = Server(tmp_path_factory.mktemp("s3a-server") / "data", env=env)
-    srv.start()
-    yield srv
-    if srv.proc is not None:
-        srv.stop()
-
-
-def test_spark_reads_and_writes_s3_itself(
-    s3a_server: Server, s3_client: Any, tmp_path: Path
+def test_plain_spark_reads_and_writes_s3_paths(
+    spark_server: Server, s3_client: Any, tmp_path: Path
 ) -> None:
-    s3_client.create_bucket(Bucket="s3a-bucket")
-    s3_client.put_object(Bucket="s3a-bucket", Key="in/a.json", Body=b'{"a": 1}\n{"a": 2}\n')
-    script = tmp_path / "s3a.py"
-    script.write_text(SCRIPT)
-    glue = s3a_server.client()
-    glue.create_job(
-        Name="s3a", Role="r", Command={"Name": "glueetl", "ScriptLocation": str(script)}
-    )
-    run_id = glue.start_job_run(JobName="s3a")["JobRunId"]
-    run = wait_state(glue, "s3a", run_id, FINAL, timeout=RUN_TIMEOUT)
-    run_dir = s3a_server.data_dir / "runs" / run_id
-    assert run["JobRunState"] == "SUCCEEDED", (run_dir / "stderr.log").read_text()[-3000:]
-    assert "BACK 2" in (run_dir / "stdout.log").read_text()
+    s3_client.create_bucket(Bucket="plain-bucket")
+    for part in range(2):
+        body = "".join(f'{{"n": {part * 10 + i}}}\n' for i in range(3)).encode()
+        s3_client.put_object(Bucket="plain-bucket", Key=f"raw/events/{part}.json", Body=body)
+    script = tmp_path / "plain.py"
+    script.write_text(PLAIN_SCRIPT)
+    out = run_script(spark_server, "plain-s3", script)
+    assert "PARQUET 6" in out
+    assert "CSV ['0', '1', '10', '11', '12', '2']" in out
+    assert "JSON 6" in out
+    keys = [o["Key"] for o in s3_client.list_objects_v2(Bucket="plain-bucket")["Contents"]]
+    assert any(k.startswith("out/parquet/part-") and k.endswith(".parquet") for k in keys)
+    assert "out/parquet/_SUCCESS" in keys
+
+
+def test_awsglue_readers_and_writers_use_s3a(
+    spark_server: Server, s3_client: Any, tmp_path: Path
+) -> None:
+    s3_client.create_bucket(Bucket="glue-bucket")
+    s3_client.put_object(Bucket="glue-bucket", Key="in/a.json", Body=b'{"a": 1}\n{"a": 2}\n')
+    script = tmp_path / "glue.py"
+    script.write_text(GLUE_SCRIPT)
+    out = run_script(spark_server, "glue-s3a", script)
+    assert "MODE s3a" in out
+    assert "BACK 2" in out

@@ -69,4 +69,5 @@ def launch_request(run: JobRun, config: EngineConfig) -> LaunchRequest:
         # default would ask for more than many clusters have (docs/spark.md).
         worker_type=run.worker_type,
         number_of_workers=run.number_of_workers,
+        glue_version=run.glue_version,
     )

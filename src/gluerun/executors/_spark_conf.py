@@ -26,6 +26,8 @@ EVENT_LOGS_PATH = "--spark-event-logs-path"
 #: the conf the awsglue runtime reads to choose how it reaches s3:// paths
 S3_MODE_CONF = "spark.gluerun.s3.mode"
 S3A_FILESYSTEM = "org.apache.hadoop.fs.s3a.S3AFileSystem"
+#: the URI schemes S3A serves in a run (Glue maps all three to its S3 connector)
+S3_SCHEMES = ("s3", "s3a", "s3n")
 
 #: start-up tuning measured in docs/spark.md; a job's --conf replaces any of them
 TUNING: Mapping[str, str] = {
@@ -163,25 +165,28 @@ def split_list(value: str) -> list[str]:
     return [item.strip() for item in value.split(",") if item.strip()]
 
 
-def s3_confs(endpoint_url: str | None, jars: Sequence[str]) -> dict[str, str]:
-    """How Spark reaches s3://: Hadoop's s3a when hadoop-aws is among the jars, else staging.
+def s3_confs(endpoint_url: str | None, s3a: bool) -> dict[str, str]:
+    """How Spark reaches s3://: Hadoop's S3A (`s3a`), else the awsglue runtime's staging.
 
-    With s3a, ``s3://`` is served by S3AFileSystem against `endpoint_url` (path-style
-    requests); without it the awsglue runtime stages s3:// data through boto3.
+    With S3A, ``s3://``, ``s3a://`` and ``s3n://`` (as Glue maps them) are all served by
+    S3AFileSystem, against `endpoint_url` with path-style requests when one is given.
     """
-    if not any(_is_hadoop_aws(jar) for jar in jars):
+    if not s3a:
         return {S3_MODE_CONF: "staging"}
-    confs = {
-        S3_MODE_CONF: "s3a",
-        "spark.hadoop.fs.s3.impl": S3A_FILESYSTEM,
-        "spark.hadoop.fs.s3a.impl": S3A_FILESYSTEM,
-    }
+    confs = {S3_MODE_CONF: "s3a"}
+    for scheme in S3_SCHEMES:
+        confs[f"spark.hadoop.fs.{scheme}.impl"] = S3A_FILESYSTEM
     if endpoint_url:
         confs["spark.hadoop.fs.s3a.endpoint"] = endpoint_url
         confs["spark.hadoop.fs.s3a.path.style.access"] = "true"
         secure = endpoint_url.startswith("https://")
         confs["spark.hadoop.fs.s3a.connection.ssl.enabled"] = str(secure).lower()
     return confs
+
+
+def has_hadoop_aws(jars: Sequence[str]) -> bool:
+    """Whether the job brings its own hadoop-aws jar (then gluerun adds none)."""
+    return any(_is_hadoop_aws(jar) for jar in jars)
 
 
 def jdbc_driver_jars(setting: str, exists: Callable[[str], bool] = os.path.isfile) -> list[str]:

@@ -37,6 +37,8 @@ class LaunchRequest:
     worker_type: str | None = None
     number_of_workers: int | None = None
     max_capacity: float | None = None
+    #: the run's GlueVersion (chooses the --datalake-formats versions of glueetl runs)
+    glue_version: str | None = None
 
 
 @dataclass(frozen=True)

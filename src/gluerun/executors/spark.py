@@ -23,9 +23,11 @@ from pathlib import Path
 import psutil
 
 from gluerun.errors import ExecutorError
+from gluerun.executors import _lake_conf
 from gluerun.executors import _spark_conf as sc
 from gluerun.executors.base import LaunchRequest
 from gluerun.executors.capabilities import Capability, spark_capability
+from gluerun.executors.packages import S3A, Jars, PackageCache, PackageSet, datalake_sets
 from gluerun.executors.scripts import parse_location
 from gluerun.executors.subprocess import (
     EXTRA_PY_DIR,
@@ -42,6 +44,10 @@ EVENT_LOG_DIR = "spark-events"
 S3_ENDPOINT_ENV = "GLUERUN_S3_ENDPOINT_URL"
 #: how PySpark is told the spark-submit options of the driver JVM it starts
 SUBMIT_ARGS_ENV = "PYSPARK_SUBMIT_ARGS"
+#: Glue's parameter naming the data lake formats a run uses
+DATALAKE_FORMATS = "--datalake-formats"
+#: the ways a run reaches s3:// (see _spark_conf.s3_confs)
+S3_CONNECTORS = ("s3a", "staging")
 
 _FIND_PYSPARK = "import os, pyspark; print(os.path.dirname(os.path.abspath(pyspark.__file__)))"
 _FIND_TIMEOUT = 120.0
@@ -73,6 +79,8 @@ class SparkExecutor(SubprocessExecutor):
         s3_endpoint_url: str | None = None,
         base_env: Mapping[str, str] | None = None,
         tail_bytes: int = 65536,
+        s3_connector: str = "s3a",
+        packages: PackageCache | None = None,
     ) -> None:
         """Set up the executor; nothing about Spark is looked up until the first launch.
 
@@ -87,16 +95,26 @@ class SparkExecutor(SubprocessExecutor):
             s3_endpoint_url: the S3 endpoint for s3:// locations, s3a and the runtime.
             base_env: environment every job gets on top of the clean defaults.
             tail_bytes: how much of the end of stderr.log is searched for the error.
+            s3_connector: ``s3a`` (Hadoop's S3A, fetched as a package) or ``staging``.
+            packages: where the JVM packages runs need are found or fetched (default: a
+                cache in `cache_dir`).
 
         Raises:
-            ExecutorError: `python` cannot be found or `spark_conf` is malformed.
+            ExecutorError: `python` cannot be found, `spark_conf` is malformed or
+                `s3_connector` is unknown.
         """
+        if s3_connector not in S3_CONNECTORS:
+            raise ExecutorError(
+                f"GLUERUN_SPARK_S3={s3_connector!r}: expected one of {', '.join(S3_CONNECTORS)}"
+            )
         super().__init__(python, runtime_path, cache_dir, s3_endpoint_url, base_env, tail_bytes)
         self._master = master.strip()
         self._spark_home_setting = spark_home
         self._server_confs = sc.parse_conf(spark_conf)
         self._jdbc_jars = sc.jdbc_driver_jars(jdbc_drivers)
         self._s3_endpoint_url = s3_endpoint_url
+        self._s3a = s3_connector == "s3a"
+        self._packages = packages or PackageCache(cache_dir / "spark-packages")
         self._machine_cores = os.cpu_count() or 1
         self._machine_memory_mb = int(psutil.virtual_memory().total) // (1 << 20)
         self._spark_home: Path | None = None
@@ -117,11 +135,21 @@ class SparkExecutor(SubprocessExecutor):
         found = sc.resources(*_sizing(request))
         master = self._master or sc.local_master(found, self._machine_cores)
         confs = self._confs(request, run_dir, staged, found)
+        self._add_packages(request, staged, confs, spark_home)
         submit = _submit_args(master, request.job_name, confs, staged)
         env = self._environment(run_dir, staged.pythonpath, staged.extra_path, request.env)
         env.update(self._spark_env(spark_home, env, submit))
         command = [self._python, "-u", str(script), *request.argv]
         return self._start(command, run_dir, env)
+
+    def fetch_packages(self, datalake_formats: str = "", glue_version: str | None = None) -> Jars:
+        """Fetch (or find) the packages runs with these ``--datalake-formats`` need.
+
+        Raises:
+            ExecutorError: no Spark installation, or the packages cannot be had.
+        """
+        sets = ([S3A] if self._s3a else []) + datalake_sets(datalake_formats, glue_version)
+        return self._packages.jars(sets, self.spark_home())
 
     # -- Spark installation ---------------------------------------------------------------
 
@@ -250,8 +278,8 @@ class SparkExecutor(SubprocessExecutor):
         staged.jars += sc.split_list(user.pop("spark.jars", ""))
         staged.py_files += sc.split_list(user.pop("spark.submit.pyFiles", ""))
         staged.files += sc.split_list(user.pop("spark.files", ""))
-        s3 = sc.s3_confs(self._s3_endpoint_url, staged.jars)
-        s3a = s3[sc.S3_MODE_CONF] == "s3a"
+        s3a = self._s3a or sc.has_hadoop_aws(staged.jars)
+        s3 = sc.s3_confs(self._s3_endpoint_url, s3a)
         events = run_dir / EVENT_LOG_DIR
         ui = sc.ui_confs(request.arguments, str(events), s3a)
         _make_event_dir(ui.get("spark.eventLog.dir", ""))
@@ -261,7 +289,46 @@ class SparkExecutor(SubprocessExecutor):
         confs.update(ui)
         confs.update(sc.user_jars_first(request.arguments))
         confs.update(user)
+        region = request.env.get("AWS_REGION") or request.env.get("AWS_DEFAULT_REGION")
+        confs.update(
+            _lake_conf.iceberg_glue_confs(
+                confs,
+                request.env.get("GLUERUN_ENDPOINT_URL", ""),
+                self._s3_endpoint_url,
+                region or "us-east-1",
+            )
+        )
         return confs
+
+    # -- JVM packages -------------------------------------------------------------------
+
+    def _package_sets(self, request: LaunchRequest, staged: _Staged) -> list[PackageSet]:
+        """S3A (unless staging, or the job brings hadoop-aws) and --datalake-formats."""
+        sets = [S3A] if self._s3a and not sc.has_hadoop_aws(staged.jars) else []
+        formats = request.arguments.get(DATALAKE_FORMATS, "")
+        return sets + datalake_sets(formats, request.glue_version)
+
+    def _add_packages(
+        self, request: LaunchRequest, staged: _Staged, confs: dict[str, str], spark_home: Path
+    ) -> None:
+        """Put the run's package jars where its driver and executors load them.
+
+        Locally the driver JVM is the only one: its class path takes the jars as they lie in
+        the cache (``--jars`` would copy every jar into each run's temporary directory). A
+        cluster's executors get them from the driver with ``--jars``.
+        """
+        sets = self._package_sets(request, staged)
+        if not sets:
+            return
+        found: Jars = self._packages.jars(sets, spark_home)
+        jars = [str(jar) for jar in found.jars]
+        staged.pythonpath += [str(jar) for jar in found.python]
+        if self.local:
+            key = "spark.driver.extraClassPath"
+            confs[key] = os.pathsep.join([*jars, *([confs[key]] if confs.get(key) else [])])
+        else:
+            staged.jars += jars
+            staged.py_files += [str(jar) for jar in found.python]
 
     def _spark_env(
         self, spark_home: Path, env: Mapping[str, str], submit: list[str]
