@@ -6,11 +6,13 @@ import dataclasses
 import threading
 
 import pytest
+from sqlalchemy import func, select
 
 from gluerun.errors import AlreadyExists, ConcurrentRunsExceeded, EntityNotFound
 from gluerun.model.runs import RunState
 from gluerun.store.base import StopOutcome
 from gluerun.store.sql import SqlStore
+from gluerun.store.tables import metadata
 from gluerun.testing import make_job, make_run
 
 NOW = 1_700_000_000.0
@@ -217,3 +219,18 @@ def test_admission_counts_follow_every_write(store: SqlStore) -> None:
     states = [r.state for r in store.node_runs(None, set(RunState))]
     slots = sum(s in (RunState.STARTING, RunState.RUNNING, RunState.STOPPING) for s in states)
     assert tuple(counts) == (slots, states.count(RunState.WAITING)) == (2, 1)
+
+
+def test_reset_deletes_every_row_of_every_table(store: SqlStore) -> None:
+    store.create_job(make_job("a"), {"k": "v"})
+    store.start_run(make_run(make_job("a")), 1, False)
+    store.append_log_events("/aws-glue/jobs/output", "jr_x", [(1, "line")], 2)
+    store.reset()
+    with store.engine.connect() as conn:
+        counts = {
+            t.name: conn.execute(select(func.count()).select_from(t)).scalar()
+            for t in metadata.sorted_tables
+        }
+    assert set(counts.values()) == {0}, counts
+    store.create_job(make_job("a"), {})  # the same names can be used again
+    assert store.get_job("a") is not None
