@@ -478,3 +478,67 @@ def test_cli_describe_log_groups_name_pattern(cli: Cli, job_script: Callable[...
     assert [g["logGroupName"] for g in found["logGroups"]] == ["/aws-glue/jobs/output"]
     none = cli("describe-log-groups", "--log-group-name-pattern", "nomatch", service="logs")
     assert none["logGroups"] == []
+
+
+def test_cli_manages_the_data_catalog(cli: Cli) -> None:
+    cli("create-database", "--database-input", '{"Name":"cli_db","Description":"by the CLI"}')
+    assert cli("get-database", "--name", "cli_db")["Database"]["Description"] == "by the CLI"
+    table = {
+        "Name": "events",
+        "TableType": "EXTERNAL_TABLE",
+        "Parameters": {"classification": "json"},
+        "PartitionKeys": [{"Name": "day", "Type": "date"}],
+        "StorageDescriptor": {
+            "Columns": [{"Name": "msg", "Type": "string"}],
+            "Location": "s3://lake/events/",
+        },
+    }
+    cli("create-table", "--database-name", "cli_db", "--table-input", json.dumps(table))
+    days = [f"2024-01-{d:02d}" for d in range(1, 8)]
+    partitions = [{"Values": [d]} for d in days]
+    answer = cli(
+        "batch-create-partition",
+        "--database-name",
+        "cli_db",
+        "--table-name",
+        "events",
+        "--partition-input-list",
+        json.dumps(partitions),
+    )
+    assert answer["Errors"] == []
+    # the CLI pages through GetPartitions by itself (--page-size 2 → several calls)
+    found = cli(
+        "get-partitions",
+        "--database-name",
+        "cli_db",
+        "--table-name",
+        "events",
+        "--expression",
+        "day BETWEEN '2024-01-02' AND '2024-01-05'",
+        "--page-size",
+        "2",
+    )
+    assert [p["Values"][0] for p in found["Partitions"]] == days[1:5]
+    cli(
+        "create-connection",
+        "--connection-input",
+        json.dumps(
+            {
+                "Name": "cli-pg",
+                "ConnectionType": "JDBC",
+                "ConnectionProperties": {
+                    "JDBC_CONNECTION_URL": "jdbc:postgresql://db:5432/x",
+                    "USERNAME": "u",
+                    "PASSWORD": "p",
+                },
+            }
+        ),
+    )
+    hidden = cli("get-connection", "--name", "cli-pg", "--hide-password")["Connection"]
+    assert "PASSWORD" not in hidden["ConnectionProperties"]
+    cli("delete-connection", "--connection-name", "cli-pg")
+    cli("delete-table", "--database-name", "cli_db", "--name", "events")
+    cli("delete-database", "--name", "cli_db")
+    missing = cli.raw("glue", "get-database", "--name", "cli_db")
+    assert missing.code != 0
+    assert "EntityNotFoundException" in missing.stderr
