@@ -293,3 +293,45 @@ def test_spark_sql_over_catalog_tables_and_save_as_table(
         glue.get_table(DatabaseName=db, Name="ddl")
     for name in ("sales", "made"):
         glue.delete_table(DatabaseName=db, Name=name)
+
+
+def test_s3_tables_are_staged_read_and_written(
+    spark: Any,
+    glue: Any,
+    db: str,
+    s3_endpoint: str,
+    s3_client: Any,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from awsglue.context import GlueContext
+    from awsglue.dynamicframe import DynamicFrame
+
+    for key, value in {
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_DEFAULT_REGION": "us-east-1",
+    }.items():
+        monkeypatch.setenv(key, value)
+    monkeypatch.setenv("GLUERUN_S3_ENDPOINT_URL", s3_endpoint)
+    ctx = GlueContext(spark.sparkContext)
+    bucket = f"cat-{uuid.uuid4().hex[:8]}"
+    s3_client.create_bucket(Bucket=bucket)
+    data = spark.createDataFrame([(1, "a", "x"), (2, "b", "y")], "id long, v string, k string")
+    sink = ctx.getSink(
+        connection_type="s3",
+        path=f"s3://{bucket}/t/",
+        enableUpdateCatalog=True,
+        partitionKeys=["k"],
+    )
+    sink.setFormat("json")
+    sink.setCatalogInfo(catalogDatabase=db, catalogTableName="t")
+    sink.writeFrame(DynamicFrame.fromDF(data, ctx, "t"))
+    parts = glue.get_partitions(DatabaseName=db, TableName="t")["Partitions"]
+    assert sorted(p["StorageDescriptor"]["Location"] for p in parts) == [
+        f"s3://{bucket}/t/k=x/",
+        f"s3://{bucket}/t/k=y/",
+    ]
+    frame = ctx.create_dynamic_frame.from_catalog(
+        database=db, table_name="t", push_down_predicate="k = 'y'"
+    )
+    assert rows(frame) == [(2, "b", "y")]
