@@ -8,10 +8,12 @@ from pathlib import Path
 import pytest
 
 from gluerun.clock import FakeClock
+from gluerun.engine._records import launch_request
 from gluerun.engine.engine import Engine, EngineConfig
 from gluerun.executors.base import ExitStatus
+from gluerun.model.jobs import Command, Job
 from gluerun.model.runs import JobRun, RunState
-from gluerun.model.starts import RunRequest
+from gluerun.model.starts import RunRequest, build_run
 from gluerun.service import GlueService
 from gluerun.store.sql import SqlStore
 from gluerun.testing import FakeExecutor, make_job, settle
@@ -220,3 +222,18 @@ def test_unsupported_command_fails_clearly(
     run_id = service.start_job_run("a", RunRequest())
     settle(engine, lambda: run_of(service, "a", run_id).state is RunState.FAILED)
     assert run_of(service, "a", run_id).error_message == message
+
+
+def test_explicit_capacity_sizes_the_launch_and_glues_default_does_not(tmp_path: Path) -> None:
+    config = EngineConfig(node_id="n", runs_dir=tmp_path)
+    spark = make_job("s", command=Command("glueetl", "/x.py"))
+
+    def sized(job: Job, request: RunRequest) -> float | None:
+        return launch_request(build_run(job, request, 0.0), config).max_capacity
+
+    assert sized(spark, RunRequest(allocated_capacity=4)) == 4.0
+    assert sized(spark, RunRequest(max_capacity=3.0)) == 3.0
+    assert sized(make_job("c", command=spark.command, max_capacity=6.0), RunRequest()) == 6.0
+    assert sized(spark, RunRequest()) is None  # Glue's 10 DPU default sizes nothing
+    workers = make_job("w", command=spark.command, worker_type="G.1X", number_of_workers=3)
+    assert sized(workers, RunRequest()) is None  # sized by its workers instead

@@ -64,10 +64,12 @@ def launch_request(run: JobRun, config: EngineConfig) -> LaunchRequest:
         arguments=spec.arguments,
         run_dir=config.runs_dir / run.id,
         env=env,
-        # Executors are sized from WorkerType/NumberOfWorkers only: every run has a
-        # MaxCapacity (Glue's default is 10 DPU), and sizing a user's cluster by that
-        # default would ask for more than many clusters have (docs/spark.md).
+        # Executors are sized from WorkerType/NumberOfWorkers, or from a MaxCapacity (or
+        # AllocatedCapacity) the run or job set explicitly: every run has a MaxCapacity
+        # (Glue's default is 10 DPU), and sizing a user's cluster by that default would ask
+        # for more than many clusters have (docs/spark.md).
         worker_type=run.worker_type,
         number_of_workers=run.number_of_workers,
+        max_capacity=spec.sized_capacity,
         glue_version=run.glue_version,
     )

@@ -118,6 +118,9 @@ class LaunchSpec:
     #: effective arguments: DefaultArguments < run Arguments < NonOverridableArguments
     arguments: Mapping[str, str]
     job_id: str
+    #: MaxCapacity (or AllocatedCapacity) the run or its job set explicitly: it sizes a Spark
+    #: run without workers; Glue's 10 DPU default does not (docs/spark.md)
+    sized_capacity: float | None = None
 
 
 @dataclass(frozen=True)

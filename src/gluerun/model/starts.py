@@ -48,7 +48,14 @@ def build_run(job: Job, request: RunRequest, now: float) -> JobRun:
         request.number_of_workers,
         request.allocated_capacity,
     )
-    spec = LaunchSpec(job.command.name, script, job.command.python_version, arguments, job.job_id)
+    spec = LaunchSpec(
+        job.command.name,
+        script,
+        job.command.python_version,
+        arguments,
+        job.job_id,
+        sized_capacity=_explicit_capacity(job, request, cap.worker_type),
+    )
     return JobRun(
         id=new_run_id(),
         job_name=job.name,
@@ -71,6 +78,22 @@ def build_run(job: Job, request: RunRequest, now: float) -> JobRun:
         security_configuration=request.security_configuration or job.security_configuration,
         job_run_queuing_enabled=policies.queuing_enabled(request.job_run_queuing_enabled, job),
     )
+
+
+def _explicit_capacity(job: Job, request: RunRequest, worker_type: str | None) -> float | None:
+    """The MaxCapacity a run was given (by itself or its job), not Glue's default; None when
+    the run is sized by workers."""
+    if worker_type is not None:
+        return None
+    for value in (
+        request.max_capacity,
+        request.allocated_capacity,
+        job.max_capacity,
+        job.allocated_capacity,
+    ):
+        if value is not None:
+            return float(value)
+    return None
 
 
 def error_run(job_name: str, request: RunRequest, now: float, message: str) -> JobRun:

@@ -38,6 +38,7 @@ def _defaults(cls: type) -> dict[str, Any]:
 #: Field defaults, for documents written before a field existed.
 _RUN_DEFAULTS = _defaults(JobRun)
 _JOB_DEFAULTS = _defaults(Job)
+_LAUNCH_DEFAULTS = _defaults(LaunchSpec)
 
 
 def _build(cls: type[T], defaults: dict[str, Any], data: dict[str, Any]) -> T:
@@ -65,7 +66,7 @@ _STATES = {state.value: state for state in RunState}
 def load_run(doc: str | bytes) -> JobRun:
     data: dict[str, Any] = orjson.loads(doc)
     data["state"] = _STATES[data["state"]]
-    data["launch"] = _build(LaunchSpec, {}, data["launch"])
+    data["launch"] = _build(LaunchSpec, _LAUNCH_DEFAULTS, data["launch"])
     preds = data["predecessors"]
     data["predecessors"] = tuple(Predecessor(**p) for p in preds) if preds else ()
     return _build(JobRun, _RUN_DEFAULTS, data)
