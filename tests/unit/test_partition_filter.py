@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from gluerun.errors import InvalidInput, InvalidState
-from gluerun.model.partition_filter import BoolOp, Compare, Not, compile_filter, parse
+from gluerun.model.partition_expr import BoolOp, Compare, Not, parse
+from gluerun.model.partition_filter import compile_filter
 
 STRING_KEYS = [("year", "string"), ("month", "string")]
 TYPED_KEYS = [("year", "int"), ("day", "date"), ("region", "varchar(8)"), ("price", "decimal(5,2)")]

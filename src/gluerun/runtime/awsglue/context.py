@@ -5,7 +5,7 @@ Sources and sinks are files, ``connection_type`` ``s3`` (or ``file``) with ``pat
 ``postgresql`` or ``mysql`` (see ``_jdbc``), also through catalog connections
 (``connectionName``, ``from_jdbc_conf``, ``extract_jdbc_conf``: see ``_connections``). The
 ``from_catalog`` methods read and write Data Catalog tables through the gluerun server (see
-``_catalog_read`` and ``_catalog_write``); ``getSink`` returns a ``DataSink``.
+``_context_catalog``, ``_catalog_read`` and ``_catalog_write``); ``getSink`` returns a ``DataSink``.
 """
 
 from __future__ import annotations
@@ -22,17 +22,14 @@ from pyspark.sql.types import StructType
 
 from . import (
     _bookmarks,
-    _catalog_read,
-    _catalog_write,
-    _connections,
     _formats,
     _jdbc,
     _spark_catalog,
 )
 from ._catalog_api import catalog
 from ._context_api import ContextApi
+from ._context_catalog import CatalogMethods
 from ._storage import MODE_CONF, Storage
-from .data_sink import DataSink
 from .dynamicframe import DynamicFrame
 
 __all__ = ["GlueContext", "GlueLogger", "register"]
@@ -71,7 +68,7 @@ class GlueLogger:
         self._logger.error(message)
 
 
-class GlueContext(ContextApi, SQLContext):
+class GlueContext(ContextApi, CatalogMethods, SQLContext):
     """Wraps a SparkContext; reads and writes DynamicFrames (see the module docstring)."""
 
     def __init__(self, sparkContext: SparkContext, **options: Any) -> None:
@@ -174,78 +171,6 @@ class GlueContext(ContextApi, SQLContext):
         )
         return DynamicFrame.from_read(frame, self, transformation_ctx)
 
-    def create_dynamic_frame_from_catalog(
-        self,
-        database: str | None = None,
-        table_name: str | None = None,
-        redshift_tmp_dir: str = "",
-        transformation_ctx: str = "",
-        push_down_predicate: str = "",
-        additional_options: Mapping[str, Any] | None = None,
-        catalog_id: str | None = None,
-        **kwargs: Any,
-    ) -> DynamicFrame:
-        """A DynamicFrame of a Data Catalog table, its partition columns included;
-        ``push_down_predicate`` and ``catalogPartitionPredicate`` prune partitions."""
-        frame = self.create_data_frame_from_catalog(
-            database,
-            table_name,
-            transformation_ctx,
-            push_down_predicate,
-            additional_options,
-            catalog_id,
-            **kwargs,
-        )
-        return DynamicFrame(frame, self, transformation_ctx)
-
-    def create_data_frame_from_catalog(
-        self,
-        database: str | None = None,
-        table_name: str | None = None,
-        transformation_ctx: str = "",
-        push_down_predicate: str = "",
-        additional_options: Mapping[str, Any] | None = None,
-        catalog_id: str | None = None,
-        **kwargs: Any,
-    ) -> DataFrame:
-        """A DataFrame of a Data Catalog table (see `create_dynamic_frame_from_catalog`)."""
-        db, table = _catalog_names(database, table_name, kwargs)
-        options = dict(additional_options or {})
-        client = catalog(catalog_id)
-        found = _catalog_read.CatalogTable(client.get_table(db, table))
-        if found.classification.lower() in _catalog_read.JDBC_CLASSIFICATIONS:
-            return self._read_jdbc_table(found, options, transformation_ctx, catalog_id)
-        return _catalog_read.read_table(
-            self.spark_session,
-            self._storage,
-            client,
-            db,
-            table,
-            push_down_predicate,
-            options,
-            transformation_ctx,
-        )
-
-    def _read_jdbc_table(
-        self,
-        table: _catalog_read.CatalogTable,
-        options: Mapping[str, Any],
-        ctx: str,
-        catalog_id: str | None,
-    ) -> DataFrame:
-        """A table crawled from a JDBC connection: ``connectionName`` in its parameters, its
-        Location ``database.schema.table`` (or ``schema.table``)."""
-        connection = table.parameters.get("connectionName")
-        if not connection:
-            raise ValueError(f"JDBC table {table.database}.{table.name} has no connectionName")
-        parts = table.location.split(".")
-        dbtable = ".".join(parts[-2:]) if len(parts) > 1 else table.location
-        jdbc = {**options, "connectionName": connection, "dbtable": dbtable}
-        if len(parts) > 2:
-            jdbc["database"] = parts[0]
-        kind = table.classification.lower()
-        return _jdbc.read(self.spark_session, kind, jdbc, ctx)
-
     # -- sinks --------------------------------------------------------------------------
 
     def write_dynamic_frame_from_options(
@@ -287,69 +212,6 @@ class GlueContext(ContextApi, SQLContext):
         self._storage.write(
             str(path), lambda target: _formats.write(frame, target, format, fmt_options, keys)
         )
-
-    def write_dynamic_frame_from_catalog(
-        self,
-        frame: DynamicFrame,
-        database: str | None = None,
-        table_name: str | None = None,
-        redshift_tmp_dir: str = "",
-        transformation_ctx: str = "",
-        additional_options: Mapping[str, Any] | None = None,
-        catalog_id: str | None = None,
-        **kwargs: Any,
-    ) -> DynamicFrame:
-        """Append `frame` to a catalog table's Location in its format; with
-        ``enableUpdateCatalog`` the table's schema and partitions follow (``_catalog_write``)."""
-        db, table_name = _catalog_names(database, table_name, kwargs)
-        options = dict(additional_options or {})
-        client = catalog(catalog_id)
-        table = _catalog_read.CatalogTable(client.get_table(db, table_name))
-        fmt, fmt_options = _catalog_write.sink_format(table)
-        keys = list(options.get("partitionKeys") or [name for name, _ in table.keys])
-        sink = DataSink(self, "s3", {**options, "path": table.location, "partitionKeys": keys})
-        sink.setFormat(fmt, **fmt_options)
-        sink.setCatalogInfo(db, table_name, catalog_id or "")
-        sink.writeFrame(frame)
-        return frame
-
-    def getSink(
-        self,
-        connection_type: str,
-        format: str | None = None,
-        transformation_ctx: str = "",
-        **options: Any,
-    ) -> DataSink:
-        """A DataSink for `connection_type` (``s3`` with ``path``, or a JDBC type)."""
-        sink = DataSink(self, connection_type, options, transformation_ctx)
-        if format:
-            sink.setFormat(format)
-        return sink
-
-    def extract_jdbc_conf(
-        self, connection_name: str, catalog_id: str | None = None
-    ) -> dict[str, Any]:
-        """The JDBC settings of a catalog connection: url, fullUrl, user, password, vendor..."""
-        return _connections.extract_jdbc_conf(connection_name, catalog_id)
-
-    def write_dynamic_frame_from_jdbc_conf(
-        self,
-        frame: DynamicFrame,
-        catalog_connection: str,
-        connection_options: Mapping[str, Any] | None = None,
-        redshift_tmp_dir: str = "",
-        transformation_ctx: str = "",
-        catalog_id: str | None = None,
-    ) -> DynamicFrame:
-        """Append `frame` to ``connection_options["dbtable"]`` (in ``database``, if given) of
-        the database a catalog connection reaches."""
-        options = {**(connection_options or {}), "connectionName": catalog_connection}
-        resolved = _connections.resolve_options(options, catalog_id)
-        kind = _connections.connection_type(str(resolved["url"]))
-        self.write_data_frame_from_options(frame.toDF(), kind, resolved)
-        return frame
-
-    write_from_jdbc_conf = write_dynamic_frame_from_jdbc_conf
 
     def purge_s3_path(
         self,
@@ -483,18 +345,3 @@ def _check_connection(connection_type: str) -> None:
             "gluerun's awsglue supports connection_type 's3' (s3://, file:// or local paths), "
             f"'postgresql' and 'mysql'; not {connection_type!r}"
         )
-
-
-def _catalog_names(
-    database: str | None, table_name: str | None, kwargs: Mapping[str, Any]
-) -> tuple[str, str]:
-    """(database, table) from awsglue's arguments, with its messages for missing ones."""
-    name_space = kwargs.get("name_space")
-    if database and name_space:
-        raise ValueError("Parameter name_space and database are both specified, choose one.")
-    database = database or name_space
-    if not database:
-        raise ValueError("Parameter name_space or database is missing.")
-    if not table_name:
-        raise ValueError("Parameter table_name is missing.")
-    return str(database), str(table_name)
