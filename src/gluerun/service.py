@@ -33,6 +33,10 @@ _ACCOUNT = re.compile(r"(\d{12})?")
 #: How long a reset waits for runs to stop: store changes or quarter seconds (about 30 s;
 #: an engine ends a process within 5 s of SIGTERM).
 RESET_POLLS = 120
+#: Glue's refusal of MaxCapacity beside WorkerType/NumberOfWorkers (docs/behaviour.md).
+MAX_CAPACITY_WITH_WORKERS = (
+    "Please do not set Max Capacity if using Worker Type and Number of Workers."
+)
 #: Run Arguments, all together, may not exceed what Glue allows (260 KB).
 MAX_ARGUMENTS_BYTES = 260 * 1024
 
@@ -319,7 +323,7 @@ def check_run_request(request: RunRequest, job: Job) -> None:
     check_one_capacity(request.allocated_capacity, request.max_capacity)
     capacity = _first(request.max_capacity, request.allocated_capacity)
     if request.worker_type is not None and capacity is not None:
-        raise InvalidInput("Please set either Max Capacity or Worker Type, not both.")
+        raise InvalidInput(MAX_CAPACITY_WITH_WORKERS)
     if request.number_of_workers is not None and request.number_of_workers < 1:
         raise InvalidInput("NumberOfWorkers must be greater than or equal to 1.")
     # A lone WorkerType or NumberOfWorkers overrides that half of the job's workers; a job
@@ -360,9 +364,7 @@ def check_capacity(
     max_capacity: float | None, worker_type: str | None, workers: int | None, command: str
 ) -> None:
     if max_capacity is not None and (worker_type is not None or workers is not None):
-        raise InvalidInput(
-            "Please set either MaxCapacity or WorkerType with NumberOfWorkers, not both."
-        )
+        raise InvalidInput(MAX_CAPACITY_WITH_WORKERS)
     if (worker_type is None) != (workers is None):
         raise InvalidInput("WorkerType and NumberOfWorkers must be set together.")
     if workers is not None and workers < 1:

@@ -52,7 +52,10 @@ def test_model_constraints_answer_validation_exception_in_aws_words(glue: Any) -
             Name="v", Role="r", Command=SPARK, MaxCapacity=2.0, WorkerType="G.1X", NumberOfWorkers=2
         )
     )
-    assert both["Code"] == "InvalidInputException"
+    assert both == {
+        "Code": "InvalidInputException",
+        "Message": "Please do not set Max Capacity if using Worker Type and Number of Workers.",
+    }
 
 
 def test_allocated_capacity_with_max_capacity_is_refused_everywhere(glue: Any) -> None:
