@@ -8,7 +8,7 @@ from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import Route
+from starlette.routing import BaseRoute, Route
 
 from gluerun.api import limits, protocol, validation
 from gluerun.api.edge import DEFAULT_MAX_BODY, ProtocolEdge
@@ -17,6 +17,7 @@ from gluerun.api.logs import LOGS_OPERATIONS, LOGS_PREFIX
 from gluerun.api.operations import GLUE_OPERATIONS, GLUERUN_OPERATIONS
 from gluerun.api.query import QueryApi
 from gluerun.api.unmodeled import GLUERUN_PREFIX, UNMODELED, check_unmodeled
+from gluerun.console.routes import console_routes
 from gluerun.errors import InvalidInput, InvalidParameter, UnknownOperation
 from gluerun.metrics import CONTENT_TYPE as METRICS_CONTENT_TYPE
 from gluerun.metrics import Metrics
@@ -131,13 +132,14 @@ def build_app(
         ]
         return JSONResponse({"events": body, "next": found[-1].seq if found else after})
 
-    routes = [
+    routes: list[BaseRoute] = [
         Route("/", health, methods=["GET"]),
         Route("/metrics", metrics_page, methods=["GET"]),
         Route("/events", events_page, methods=["GET"]),
     ]
     if enable_reset:
         routes += reset_routes(service)
+    routes += console_routes(dispatcher.call)
     pages = Starlette(routes=routes)
     inline = INLINE_OPERATIONS if inline_reads else frozenset()
     identity = QueryApi(service.account_id)
