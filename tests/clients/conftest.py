@@ -77,6 +77,11 @@ def awscli_venv() -> Venv:
     return _venv("awscli")
 
 
+@pytest.fixture(scope="session")
+def pyiceberg_venv() -> Venv:
+    return _venv("pyiceberg")
+
+
 @pytest.fixture
 def run_driver(tmp_path: Path) -> Driver:
     """Write a driver script and run it with a client venv's python; return its output."""

@@ -7,7 +7,7 @@ A venv is usable once its ``.gluerun-ready`` marker exists (written last, with t
 builds are serialised by a file lock so parallel runs never share a half-built venv.
 
 Run as a script to pre-build them (e.g. to warm a CI machine):
-``python tests/clients/venvs.py [airflow dagster awscli]``.
+``python tests/clients/venvs.py [airflow dagster awscli pyiceberg]``.
 """
 
 from __future__ import annotations
@@ -36,6 +36,8 @@ REQUIREMENTS: dict[str, list[str]] = {
         "dagster-pipes==1.13.27",
     ],
     "awscli": ["awscli==1.46.3"],
+    # Iceberg's Python catalog over Glue (the Data Catalog's VersionId commit protocol)
+    "pyiceberg": ["pyiceberg[glue]==0.12.0"],
 }
 
 CACHE_ROOT = Path(
