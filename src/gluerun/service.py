@@ -37,6 +37,8 @@ RESET_POLLS = 120
 MAX_CAPACITY_WITH_WORKERS = (
     "Please do not set Max Capacity if using Worker Type and Number of Workers."
 )
+#: Glue's refusal of WorkerType without NumberOfWorkers or the reverse.
+BOTH_WORKER_FIELDS = "Please set both Worker Type and Number of Workers."
 #: Run Arguments, all together, may not exceed what Glue allows (260 KB).
 MAX_ARGUMENTS_BYTES = 260 * 1024
 
@@ -330,10 +332,7 @@ def check_run_request(request: RunRequest, job: Job) -> None:
     # sized by MaxCapacity has no other half to pair it with.
     lone = (request.worker_type is None) != (request.number_of_workers is None)
     if lone and capacity is None and job.worker_type is None:
-        raise InvalidInput(
-            "WorkerType and NumberOfWorkers must be set together: "
-            f"job {job.name} has no WorkerType and NumberOfWorkers to combine with."
-        )
+        raise InvalidInput(BOTH_WORKER_FIELDS)
 
 
 def check_one_capacity(allocated: int | None, max_capacity: float | None) -> None:
@@ -366,7 +365,7 @@ def check_capacity(
     if max_capacity is not None and (worker_type is not None or workers is not None):
         raise InvalidInput(MAX_CAPACITY_WITH_WORKERS)
     if (worker_type is None) != (workers is None):
-        raise InvalidInput("WorkerType and NumberOfWorkers must be set together.")
+        raise InvalidInput(BOTH_WORKER_FIELDS)
     if workers is not None and workers < 1:
         raise InvalidInput("NumberOfWorkers must be greater than or equal to 1.")
     check_capacity_range(max_capacity, command)

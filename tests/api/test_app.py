@@ -165,7 +165,7 @@ def test_start_job_run_capacity_overrides(client: TestClient) -> None:
     run = run_of("w", WorkerType="G.2X")
     assert (run["WorkerType"], run["NumberOfWorkers"], run["MaxCapacity"]) == ("G.2X", 2, 4.0)
     lone = call(client, "StartJobRun", {"JobName": "dpu", "NumberOfWorkers": 3}).json()
-    assert lone["__type"] == "InvalidInputException" and "NumberOfWorkers" in lone["Message"]
+    assert lone["__type"] == "InvalidInputException" and "Number of Workers" in lone["Message"]
 
 
 def test_run_wire_form(client: TestClient) -> None:

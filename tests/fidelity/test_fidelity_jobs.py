@@ -100,7 +100,10 @@ def test_start_job_run_capacity_is_honoured_never_dropped(glue: Any) -> None:
     run = run_of("w", WorkerType="G.2X")  # combined with the job's NumberOfWorkers
     assert (run["WorkerType"], run["NumberOfWorkers"], run["MaxCapacity"]) == ("G.2X", 2, 4.0)
     lone = error_of(lambda: glue.start_job_run(JobName="dpu", NumberOfWorkers=3))
-    assert lone["Code"] == "InvalidInputException" and "NumberOfWorkers" in lone["Message"]
+    assert lone == {
+        "Code": "InvalidInputException",
+        "Message": "Please set both Worker Type and Number of Workers.",
+    }
 
 
 @pytest.mark.parametrize("account", ["", "123456789012", "000000000000"])
