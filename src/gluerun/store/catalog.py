@@ -10,18 +10,27 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any, Protocol
+
+import orjson
 
 Doc = dict[str, Any]
 
 
 @dataclass(frozen=True)
 class StoredPartition:
-    """One partition and its position in its table's listing order."""
+    """One partition and its position in its table's listing order. The document is
+    decoded on first use (a filtered listing only needs the values of most partitions)."""
 
     seq: int
     values: tuple[str, ...]
-    doc: Doc
+    text: str
+
+    @cached_property
+    def doc(self) -> Doc:
+        found: Doc = orjson.loads(self.text)
+        return found
 
 
 class CatalogStore(Protocol):

@@ -12,6 +12,7 @@ from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager
 from typing import Any
 
+import orjson
 from sqlalchemy import Connection, delete, select, update
 
 from gluerun.errors import AlreadyExists, ConcurrentModification, EntityNotFound
@@ -28,7 +29,11 @@ Transaction = Callable[[], AbstractContextManager[Connection]]
 
 
 def _dump(doc: Doc) -> str:
-    return json.dumps(doc, separators=(",", ":"), sort_keys=True)
+    return orjson.dumps(doc, option=orjson.OPT_SORT_KEYS).decode()
+
+
+def _load(text: str | bytes) -> Any:
+    return orjson.loads(text)
 
 
 def values_key(values: Sequence[str]) -> str:
@@ -54,14 +59,14 @@ class SqlCatalogStore:
         query = select(catalog_databases.c.doc).where(catalog_databases.c.name == name)
         with self._read() as conn:
             found = conn.execute(query).scalar()
-        return json.loads(found) if found is not None else None
+        return _load(found) if found is not None else None
 
     def list_databases(self, after: str | None, limit: int) -> list[Doc]:
         query = select(catalog_databases.c.doc).order_by(catalog_databases.c.name).limit(limit)
         if after is not None:
             query = query.where(catalog_databases.c.name > after)
         with self._read() as conn:
-            return [json.loads(doc) for doc in conn.execute(query).scalars()]
+            return [_load(doc) for doc in conn.execute(query).scalars()]
 
     def replace_database(self, name: str, doc: Doc) -> bool:
         with self._write() as conn:
@@ -109,7 +114,7 @@ class SqlCatalogStore:
         )
         with self._read() as conn:
             row = conn.execute(query).first()
-        return (row.version, json.loads(row.doc)) if row else None
+        return (row.version, _load(row.doc)) if row else None
 
     def list_tables(self, database: str, after: str | None, limit: int) -> list[tuple[int, Doc]]:
         query = (
@@ -121,7 +126,7 @@ class SqlCatalogStore:
         if after is not None:
             query = query.where(catalog_tables.c.name > after)
         with self._read() as conn:
-            return [(row.version, json.loads(row.doc)) for row in conn.execute(query)]
+            return [(row.version, _load(row.doc)) for row in conn.execute(query)]
 
     def update_table(
         self, database: str, name: str, doc: Doc, expected: int | None, archive: bool
@@ -182,7 +187,7 @@ class SqlCatalogStore:
         if before is not None:
             query = query.where(catalog_table_versions.c.version < before)
         with self._read() as conn:
-            return [(row.version, json.loads(row.doc)) for row in conn.execute(query)]
+            return [(row.version, _load(row.doc)) for row in conn.execute(query)]
 
     def delete_table_version(self, database: str, name: str, version: int) -> bool:
         with self._write() as conn:
@@ -206,7 +211,11 @@ class SqlCatalogStore:
                     continue
                 conn.execute(
                     catalog_partitions.insert().values(
-                        database_name=database, table_name=table, values_key=key, doc=_dump(doc)
+                        database_name=database,
+                        table_name=table,
+                        values_key=key,
+                        doc=_dump(doc),
+                        partition_values=orjson.dumps(list(values)).decode(),
                     )
                 )
         return existing
@@ -214,7 +223,7 @@ class SqlCatalogStore:
     def get_partition(self, database: str, table: str, values: Sequence[str]) -> Doc | None:
         with self._read() as conn:
             row = _partition_row(conn, database, table, values_key(values))
-        return json.loads(row[1]) if row is not None else None
+        return _load(row[1]) if row is not None else None
 
     def list_partitions(
         self,
@@ -225,7 +234,11 @@ class SqlCatalogStore:
         segment: tuple[int, int] | None = None,
     ) -> list[StoredPartition]:
         query = (
-            select(catalog_partitions.c.seq, catalog_partitions.c.doc)
+            select(
+                catalog_partitions.c.seq,
+                catalog_partitions.c.partition_values,
+                catalog_partitions.c.doc,
+            )
             .where(
                 catalog_partitions.c.database_name == database,
                 catalog_partitions.c.table_name == table,
@@ -240,11 +253,7 @@ class SqlCatalogStore:
             query = query.where(catalog_partitions.c.seq % total == number)
         with self._read() as conn:
             rows = list(conn.execute(query))
-        found = []
-        for seq, text in rows:
-            doc = json.loads(text)
-            found.append(StoredPartition(seq, tuple(doc.get("Values", [])), doc))
-        return found
+        return [StoredPartition(seq, tuple(_load(values)), text) for seq, values, text in rows]
 
     def replace_partition(self, database: str, table: str, values: Sequence[str], doc: Doc) -> bool:
         with self._write() as conn:
@@ -282,14 +291,14 @@ class SqlCatalogStore:
         query = select(catalog_connections.c.doc).where(catalog_connections.c.name == name)
         with self._read() as conn:
             found = conn.execute(query).scalar()
-        return json.loads(found) if found is not None else None
+        return _load(found) if found is not None else None
 
     def list_connections(self, after: str | None, limit: int) -> list[Doc]:
         query = select(catalog_connections.c.doc).order_by(catalog_connections.c.name).limit(limit)
         if after is not None:
             query = query.where(catalog_connections.c.name > after)
         with self._read() as conn:
-            return [json.loads(doc) for doc in conn.execute(query).scalars()]
+            return [_load(doc) for doc in conn.execute(query).scalars()]
 
     def replace_connection(self, name: str, doc: Doc) -> bool:
         with self._write() as conn:

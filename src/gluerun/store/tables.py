@@ -177,6 +177,8 @@ catalog_partitions = Table(
     #: sha256 of the JSON list of values: partitions are identified by their values
     Column("values_key", String(64), nullable=False),
     Column("doc", Text, nullable=False),
+    #: the JSON list of values, read without the document by filtered listings
+    Column("partition_values", Text, nullable=False, server_default="[]"),
 )
 
 Index(
