@@ -273,6 +273,10 @@ def test_get_tables_expression_and_paginator(glue: Any) -> None:
     assert names == ["customers", "orders", "orders_2024", "web_events", "web_logs"]
     matched = glue.get_tables(DatabaseName="many", Expression="web*")["TableList"]
     assert [t["Name"] for t in matched] == ["web_events", "web_logs"]
+    slim = glue.get_tables(DatabaseName="many", AttributesToGet=["NAME", "TABLE_TYPE"])
+    assert slim["TableList"][0] == {"Name": "customers", "TableType": "EXTERNAL_TABLE"}
+    names = glue.get_databases(AttributesToGet=["NAME"])["DatabaseList"]
+    assert all(list(db) == ["Name"] for db in names)
     errors = glue.batch_delete_table(DatabaseName="many", TablesToDelete=["orders", "ghost"])
     assert errors["Errors"] == [
         {

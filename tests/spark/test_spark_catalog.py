@@ -335,3 +335,44 @@ def test_s3_tables_are_staged_read_and_written(
         database=db, table_name="t", push_down_predicate="k = 'y'"
     )
     assert rows(frame) == [(2, "b", "y")]
+
+
+@pytest.mark.parametrize(
+    ("fmt", "descriptor"),
+    [
+        # no classification: the format comes from the SerDe or the InputFormat
+        (
+            "orc",
+            {"SerdeInfo": {"SerializationLibrary": "org.apache.hadoop.hive.ql.io.orc.OrcSerde"}},
+        ),
+        (
+            "parquet",
+            {"InputFormat": "org.apache.hadoop.hive.ql.io.parquet.MapredParquetInputFormat"},
+        ),
+        ("json", {"SerdeInfo": {"SerializationLibrary": "org.openx.data.jsonserde.JsonSerDe"}}),
+    ],
+)
+def test_formats_are_recognised_from_the_serde(
+    glue_context: Any,
+    spark: Any,
+    glue: Any,
+    db: str,
+    tmp_path: Path,
+    fmt: str,
+    descriptor: dict[str, Any],
+) -> None:
+    data = spark.createDataFrame([(1, "a"), (2, "b")], "id bigint, name string")
+    data.write.format(fmt).save(str(tmp_path / "t"))
+    glue.create_table(
+        DatabaseName=db,
+        TableInput={
+            "Name": fmt,
+            "StorageDescriptor": {
+                "Columns": [{"Name": "id", "Type": "bigint"}, {"Name": "name", "Type": "string"}],
+                "Location": f"file://{tmp_path / 't'}/",
+                **descriptor,
+            },
+        },
+    )
+    frame = glue_context.create_dynamic_frame.from_catalog(database=db, table_name=fmt)
+    assert rows(frame) == [(1, "a"), (2, "b")]

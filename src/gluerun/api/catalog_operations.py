@@ -50,9 +50,17 @@ def get_database(c: CatalogService, body: Body) -> dict[str, Any]:
     return {"Database": c.get_database(body["Name"])}
 
 
+def _only(docs: list[dict[str, Any]], attributes: Sequence[str] | None) -> list[dict[str, Any]]:
+    """AttributesToGet: keep the named members (NAME → Name, TABLE_TYPE → TableType...)."""
+    if not attributes:
+        return docs
+    wanted = {"".join(part.capitalize() for part in a.split("_")) for a in attributes} | {"Name"}
+    return [{k: v for k, v in doc.items() if k in wanted} for doc in docs]
+
+
 def get_databases(c: CatalogService, body: Body) -> dict[str, Any]:
     found, token = c.get_databases(body.get("NextToken"), body.get("MaxResults"))
-    return _page({"DatabaseList": found}, token)
+    return _page({"DatabaseList": _only(found, body.get("AttributesToGet"))}, token)
 
 
 def update_database(c: CatalogService, body: Body) -> dict[str, Any]:
@@ -89,7 +97,7 @@ def get_tables(c: CatalogService, body: Body) -> dict[str, Any]:
     found, token = c.get_tables(
         body["DatabaseName"], body.get("Expression"), body.get("NextToken"), body.get("MaxResults")
     )
-    return _page({"TableList": found}, token)
+    return _page({"TableList": _only(found, body.get("AttributesToGet"))}, token)
 
 
 def update_table(c: CatalogService, body: Body) -> dict[str, Any]:
