@@ -10,7 +10,7 @@ import pytest
 
 from gluerun.clock import FakeClock
 from gluerun.engine.engine import Engine, EngineConfig
-from gluerun.executors.base import ExitStatus
+from gluerun.executors.base import ExitStatus, ProcessHandle
 from gluerun.model.runs import JobRun, RunState
 from gluerun.model.starts import RunRequest
 from gluerun.service import GlueService
@@ -164,3 +164,28 @@ def test_an_unclaimed_stopping_run_left_by_an_older_server_is_settled(
     assert store.update_run(run.with_state(RunState.STOPPING, clock.now()), {RunState.STARTING})
     restarted.recover()
     assert run_of(service, run_id).state is RunState.STOPPED
+
+
+def test_one_run_failing_to_recover_does_not_stop_the_others(
+    store: SqlStore,
+    service: GlueService,
+    executor: FakeExecutor,
+    restarted: Engine,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    service.create_job(make_job("a", max_concurrent_runs=2), {})
+    broken = service.start_job_run("a", RunRequest())
+    fine = service.start_job_run("a", RunRequest())
+    store.claim_runs("node-1", 2)
+    real = executor.find_launch
+
+    def find_launch(run_dir: Path, not_before: float) -> ProcessHandle | None:
+        if run_dir.name == broken:
+            raise PermissionError(run_dir)
+        return real(run_dir, not_before)
+
+    monkeypatch.setattr(executor, "find_launch", find_launch)
+    restarted.recover()
+    settle(restarted, lambda: fine in executor.executions)
+    assert executor.launches == [fine]
+    assert run_of(service, broken).state is RunState.STARTING

@@ -346,7 +346,11 @@ class Engine:
     def recover(self) -> None:
         """Reattach to this node's runs after a restart, or settle the ones that were lost."""
         for run in self.store.node_runs(self.config.node_id, OWNED):
-            self._recover_run(run)
+            try:
+                self._recover_run(run)
+            except Exception:
+                # One run's trouble (a broken run directory, say) must not keep the server down.
+                log.exception("recovery of %s failed; a restart retries it", run.id)
         # Stopped before any engine claimed them (older servers left these STOPPING).
         for run in self.store.node_runs(None, {RunState.STOPPING}):
             if run.node_id is None:
