@@ -118,3 +118,70 @@ def test_catalog_job_reads_pruned_writes_through_the_sink_and_queries_with_sql(
     ]
     found = glue.get_partitions(DatabaseName="shop", TableName="sales_2024")["Partitions"]
     assert sorted(p["Values"] for p in found) == [["2024", "1"], ["2024", "2"]]
+
+
+BOOKMARKED = """
+import sys
+from awsglue.context import GlueContext
+from awsglue.job import Job
+from awsglue.utils import getResolvedOptions
+from pyspark.context import SparkContext
+
+args = getResolvedOptions(sys.argv, ["JOB_NAME"])
+glueContext = GlueContext(SparkContext())
+job = Job(glueContext)
+job.init(args["JOB_NAME"], args)
+logs = glueContext.create_dynamic_frame.from_catalog(
+    database="books", table_name="logs", transformation_ctx="logs"
+)
+print("READ", sorted(r.msg for r in logs.toDF().collect()))
+job.commit()
+"""
+
+
+def test_a_bookmarked_catalog_source_reads_only_new_partitions_files(
+    spark_server: Server, tmp_path: Path
+) -> None:
+    glue = spark_server.client()
+    glue.create_database(DatabaseInput={"Name": "books"})
+    root = tmp_path / "logs"
+    glue.create_table(
+        DatabaseName="books",
+        TableInput={
+            "Name": "logs",
+            "Parameters": {"classification": "json"},
+            "PartitionKeys": [{"Name": "day", "Type": "string"}],
+            "StorageDescriptor": {
+                "Columns": [{"Name": "msg", "Type": "string"}],
+                "Location": f"file://{root}/",
+            },
+        },
+    )
+
+    def add_day(day: str, messages: list[str]) -> None:
+        folder = root / f"day={day}"
+        folder.mkdir(parents=True)
+        (folder / "part.json").write_text("".join(f'{{"msg": "{m}"}}\n' for m in messages))
+        glue.create_partition(
+            DatabaseName="books", TableName="logs", PartitionInput={"Values": [day]}
+        )
+
+    script = tmp_path / "bookmarked.py"
+    script.write_text(BOOKMARKED)
+    glue.create_job(
+        Name="bookmarked",
+        Role="r",
+        Command={"Name": "glueetl", "ScriptLocation": str(script), "PythonVersion": "3"},
+        GlueVersion="5.0",
+        DefaultArguments={"--job-bookmark-option": "job-bookmark-enable"},
+    )
+    outputs = []
+    for day, messages in (("1", ["a", "b"]), ("2", ["c"])):
+        add_day(day, messages)
+        run_id = glue.start_job_run(JobName="bookmarked")["JobRunId"]
+        run = wait_state(glue, "bookmarked", run_id, FINAL, timeout=RUN_TIMEOUT)
+        logs = spark_server.data_dir / "runs" / run_id
+        assert run["JobRunState"] == "SUCCEEDED", (logs / "stderr.log").read_text()[-3000:]
+        outputs.append((logs / "stdout.log").read_text())
+    assert "READ ['a', 'b']" in outputs[0]
+    assert "READ ['c']" in outputs[1]

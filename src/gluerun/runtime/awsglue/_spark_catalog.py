@@ -26,6 +26,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 from urllib.parse import unquote
 
+from pyspark.errors import AnalysisException, ParseException
 from pyspark.sql import DataFrameWriter, SparkSession
 
 from ._catalog_api import CatalogError, GlueCatalog
@@ -96,7 +97,16 @@ class SparkCatalogMirror:
             self.databases.add(name)
             self._spark_sql(f"CREATE DATABASE IF NOT EXISTS {_quote(name)}")
             for table in self.catalog.get_tables(name):
-                self.register(table)
+                self._register_or_note(table)
+
+    def _register_or_note(self, doc: Mapping[str, Any]) -> None:
+        """Register one table; one Spark cannot take (a type it does not parse...) is noted
+        and skipped rather than failing the job at GlueContext creation."""
+        try:
+            self.register(doc)
+        except (AnalysisException, ParseException, ValueError) as exc:
+            first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            _note(f"spark.sql cannot read {doc.get('DatabaseName')}.{doc.get('Name')}: {first}")
 
     def register(self, doc: Mapping[str, Any]) -> bool:
         """Create (or replace) the Spark table of a catalog table; False if it cannot be read."""
