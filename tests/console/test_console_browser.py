@@ -1,7 +1,7 @@
 """The console in a real browser: what a person does on each page, against a live server.
 
 Screenshots of the main pages are written beside each test's files; with
-GLUERUN_CONSOLE_SCREENSHOTS=DIR they are also copied to DIR (docs/console/ keeps them).
+GLUERUN_TEST_CONSOLE_SCREENSHOTS=DIR they are also copied to DIR (docs/console/ keeps them).
 """
 
 from __future__ import annotations
@@ -34,7 +34,7 @@ WAIT_MS = 60_000
 def shot(page: Any, tmp_path: Path, name: str) -> None:
     path = tmp_path / f"{name}.png"
     page.screenshot(path=str(path), full_page=True)
-    target = os.environ.get("GLUERUN_CONSOLE_SCREENSHOTS")
+    target = os.environ.get("GLUERUN_TEST_CONSOLE_SCREENSHOTS")
     if target:
         shutil.copy(path, Path(target) / path.name)
 
@@ -76,11 +76,11 @@ def test_start_a_run_watch_its_log_grow_and_stop_it(
     run_id = page.url.rsplit("/", 1)[1]
     log = page.locator("#log-output")
     page.wait_for_function(
-        "() => document.querySelector('#log-output').textContent.includes('line 2')",
+        "() => (document.querySelector('#log-output')?.textContent ?? '').includes('line 2')",
         timeout=WAIT_MS,
     )
     first = log.inner_text().count("line ")
-    grown = "document.querySelector('#log-output').textContent.split('line ').length"
+    grown = "(document.querySelector('#log-output')?.textContent ?? '').split('line ').length"
     page.wait_for_function(f"() => {grown} > {first + 4}", timeout=WAIT_MS)
     assert glue.get_job_run(JobName="printer", RunId=run_id)["JobRun"]["JobRunState"] == "RUNNING"
     page.fill("#log-search", "line 1")
@@ -136,11 +136,13 @@ def test_triggers_show_schedule_graph_and_can_be_deactivated(
     page.goto("/console/#/triggers")
     page.locator("tr[data-trigger='hourly']").wait_for(timeout=WAIT_MS)
     page.goto("/console/#/triggers/hourly")
+    page.locator("h1", has_text="hourly").wait_for(timeout=WAIT_MS)
     page.locator("#fire-times li").nth(4).wait_for(timeout=WAIT_MS)
     assert all(
         item.endswith(":00:00.000Z") for item in page.locator("#fire-times li").all_inner_texts()
     )
     page.goto("/console/#/triggers/after-upstream")
+    page.locator("h1", has_text="after-upstream").wait_for(timeout=WAIT_MS)
     graph = page.locator("svg.chart")
     graph.wait_for(timeout=WAIT_MS)
     assert "upstream SUCCEEDED" in graph.text_content()

@@ -112,11 +112,13 @@ function fields(pairs) {
       .map(([name, value]) => h("div", {}, h("dt", {}, name), h("dd", {}, value))));
 }
 
+// rows: row elements, or one <tbody> the caller keeps filling
 function table(headers, rows, caption) {
+  const body = rows instanceof HTMLTableSectionElement ? rows : h("tbody", {}, rows);
   return h("div", { class: "scroll" }, h("table", {},
     caption ? h("caption", { class: "muted" }, caption) : null,
     h("thead", {}, h("tr", {}, headers.map((name) => h("th", { scope: "col" }, name)))),
-    h("tbody", {}, rows)));
+    body));
 }
 
 function notify(message, ok = false) {
@@ -164,8 +166,8 @@ function durationChart(runs) {
   const values = ordered.map(runSeconds);
   const top = Math.max(1, ...values);
   const width = 600, height = 140, gap = 2;
-  const bar = Math.max(2, (width - gap * ordered.length) / Math.max(1, ordered.length));
-  const svg = s("svg", { class: "chart", viewBox: `0 0 ${width} ${height + 16}`, role: "img",
+  const bar = Math.min(24, Math.max(2, (width - gap * ordered.length) / Math.max(1, ordered.length)));
+  const svg = s("svg", { class: "chart", viewBox: `0 0 ${width} ${height + 16}`, role: "img", preserveAspectRatio: "xMinYMid meet",
     "aria-label": `run durations and states, oldest to newest; longest ${duration(top)}` });
   ordered.forEach((run, i) => {
     const barHeight = Math.max(1, (values[i] / top) * height);
@@ -287,7 +289,7 @@ async function jobPage(main, jobName) {
       h("p", { id: "args-help", class: "muted" }, "Merged over the job's default arguments, as StartJobRun does."),
       startButton),
     h("h2", {}, "Runs"), chart,
-    table(["Run", "Attempt", "State", "Started", "Duration", "Trigger", "Error", ""], [runsBody], "Newest first"),
+    table(["Run", "Attempt", "State", "Started", "Duration", "Trigger", "Error", ""], runsBody, "Newest first"),
     more,
     bookmark,
     h("h2", {}, "Definition"),
@@ -597,7 +599,7 @@ async function tablePage(main, database, name) {
     keys.length ? [h("h2", {}, "Partitions"),
       h("form", { class: "filters", onsubmit: (e) => { e.preventDefault(); load().catch(failed); } },
         h("label", { for: "partition-expression" }, "Expression", expression), h("button", { type: "submit" }, "Filter")),
-      table([...keys.map((k) => k.Name), "Location"], [body])] : null);
+      table([...keys.map((k) => k.Name), "Location"], body)] : null);
   if (keys.length) await load();
 }
 
@@ -632,11 +634,14 @@ async function route() {
       if (a.dataset.section === section) a.setAttribute("aria-current", "page");
       else a.removeAttribute("aria-current");
     }
+    // Each visit renders into a view of its own, so a slow earlier page never paints over it.
+    const view = h("div", { class: "view" }, h("p", { class: "muted" }, "Loading…"));
+    main.replaceChildren(view);
     try {
-      await page(main, ...match.slice(1).map(decodeURIComponent));
-      document.title = `${main.querySelector("h1")?.textContent || "gluerun"} · gluerun console`;
+      await page(view, ...match.slice(1).map(decodeURIComponent));
+      if (view.isConnected) document.title = `${view.querySelector("h1")?.textContent || "gluerun"} · gluerun console`;
     } catch (error) {
-      mount(main, h("h1", {}, "Not available"), h("p", { id: "page-error" }, `${error.code || "Error"}: ${error.message}`));
+      mount(view, h("h1", {}, "Not available"), h("p", { id: "page-error" }, `${error.code || "Error"}: ${error.message}`));
     }
     return;
   }
