@@ -5,6 +5,7 @@ the new table with spark.sql (--enable-glue-datacatalog)."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from spark_support import FINAL, RUN_TIMEOUT, Server, wait_state
 
@@ -58,14 +59,11 @@ job.commit()
 """
 
 
-def test_catalog_job_reads_pruned_writes_through_the_sink_and_queries_with_sql(
-    spark_server: Server, tmp_path: Path
-) -> None:
-    glue = spark_server.client()
-    glue.create_database(DatabaseInput={"Name": "shop"})
-    root = tmp_path / "sales"
+def make_sales(glue: Any, database: str, root: Path) -> None:
+    """A csv table (OpenCSVSerde, header) partitioned by year and month, three partitions."""
+    glue.create_database(DatabaseInput={"Name": database})
     glue.create_table(
-        DatabaseName="shop",
+        DatabaseName=database,
         TableInput={
             "Name": "sales",
             "TableType": "EXTERNAL_TABLE",
@@ -90,34 +88,45 @@ def test_catalog_job_reads_pruned_writes_through_the_sink_and_queries_with_sql(
         folder = root / f"year={year}" / f"month={month}"
         folder.mkdir(parents=True)
         (folder / "data.csv").write_text("id,amount\n" + "\n".join(lines) + "\n")
-        inputs.append(
-            {"Values": [year, str(month)], "StorageDescriptor": {"Location": f"file://{folder}"}}
-        )
-    glue.batch_create_partition(DatabaseName="shop", TableName="sales", PartitionInputList=inputs)
+        location = f"file://{folder}"
+        inputs.append({"Values": [year, str(month)], "StorageDescriptor": {"Location": location}})
+    glue.batch_create_partition(DatabaseName=database, TableName="sales", PartitionInputList=inputs)
+
+
+def run_catalog_job(server: Server, tmp_path: Path, database: str) -> None:
+    """SCRIPT as a glueetl job with --enable-glue-datacatalog; checks what it did."""
+    glue = server.client()
     script = tmp_path / "catalog_job.py"
     script.write_text(SCRIPT)
     glue.create_job(
-        Name="catalog-job",
+        Name=f"catalog-job-{database}",
         Role="r",
         Command={"Name": "glueetl", "ScriptLocation": str(script), "PythonVersion": "3"},
         GlueVersion="5.0",
         DefaultArguments={"--enable-glue-datacatalog": "true"},
     )
     out = (tmp_path / "out").as_uri()
-    run_id = glue.start_job_run(
-        JobName="catalog-job", Arguments={"--database": "shop", "--output": out}
-    )["JobRunId"]
-    run = wait_state(glue, "catalog-job", run_id, FINAL, timeout=RUN_TIMEOUT)
-    logs = spark_server.data_dir / "runs" / run_id
+    name = f"catalog-job-{database}"
+    arguments = {"--database": database, "--output": out}
+    run_id = glue.start_job_run(JobName=name, Arguments=arguments)["JobRunId"]
+    run = wait_state(glue, name, run_id, FINAL, timeout=RUN_TIMEOUT)
+    logs = server.data_dir / "runs" / run_id
     assert run["JobRunState"] == "SUCCEEDED", (logs / "stderr.log").read_text()[-3000:]
     assert "SQL 3 16.0" in (logs / "stdout.log").read_text()
-    created = glue.get_table(DatabaseName="shop", Name="sales_2024")["Table"]
+    created = glue.get_table(DatabaseName=database, Name="sales_2024")["Table"]
     assert [(c["Name"], c["Type"]) for c in created["StorageDescriptor"]["Columns"]] == [
         ("sale_id", "bigint"),
         ("amount", "double"),
     ]
-    found = glue.get_partitions(DatabaseName="shop", TableName="sales_2024")["Partitions"]
+    found = glue.get_partitions(DatabaseName=database, TableName="sales_2024")["Partitions"]
     assert sorted(p["Values"] for p in found) == [["2024", "1"], ["2024", "2"]]
+
+
+def test_catalog_job_reads_pruned_writes_through_the_sink_and_queries_with_sql(
+    spark_server: Server, tmp_path: Path
+) -> None:
+    make_sales(spark_server.client(), "shop", tmp_path / "sales")
+    run_catalog_job(spark_server, tmp_path, "shop")
 
 
 BOOKMARKED = """

@@ -278,3 +278,11 @@ def test_stop_ends_the_driver_and_its_executors(
     assert wait_state(glue, "busy", run_id, FINAL, timeout=60)["JobRunState"] == "STOPPED"
     _, alive = psutil.wait_procs(executors, timeout=30)
     assert not alive
+
+
+def test_a_catalog_job_runs_on_the_cluster(cluster_server: Server, tmp_path: Path) -> None:
+    # the driver reaches the catalog; the cluster's executors read the chosen partitions
+    from test_spark_catalog_e2e import make_sales, run_catalog_job
+
+    make_sales(cluster_server.client(), "cluster_shop", tmp_path / "sales")
+    run_catalog_job(cluster_server, tmp_path, "cluster_shop")
