@@ -17,3 +17,12 @@ def test_migrated_schema_matches_the_tables(store: SqlStore) -> None:
 
 def test_reopening_a_migrated_store_is_a_no_op(store: SqlStore) -> None:
     SqlStore.open(str(store.engine.url.render_as_string(hide_password=False))).close()
+
+
+def test_the_migrations_form_one_chain() -> None:
+    """Two revisions on one parent (two branches landing a migration each) fail here first."""
+    from alembic.script import ScriptDirectory
+
+    from gluerun.store.migrate import alembic_config
+
+    assert len(ScriptDirectory.from_config(alembic_config()).get_heads()) == 1
