@@ -25,11 +25,13 @@ _DEFAULT_PORTS = {"postgresql": "5432", "mysql": "3306", "mariadb": "3306"}
 CONNECTION_TYPES = {"postgresql": "postgresql", "mysql": "mysql", "mariadb": "mysql"}
 
 
-def _url(props: Mapping[str, str], name: str) -> str:
+def _url(props: Mapping[str, str], name: str, kind: str) -> str:
     url = props.get("JDBC_CONNECTION_URL")
     if url:
         return url
-    engine, host = props.get("JDBC_ENGINE"), props.get("HOST")
+    # POSTGRESQL and MYSQL connections name their engine by their type
+    engine = props.get("JDBC_ENGINE") or (kind.lower() if kind != "JDBC" else None)
+    host = props.get("HOST")
     if not engine or not host:
         raise ValueError(f"connection {name!r} has no JDBC_CONNECTION_URL nor JDBC_ENGINE and HOST")
     port = props.get("PORT") or _DEFAULT_PORTS.get(engine, "")
@@ -58,7 +60,7 @@ def extract_jdbc_conf(connection_name: str, catalog_id: str | None = None) -> di
             f"connection {connection_name!r} keeps its credentials in Secrets Manager "
             "(SECRET_ID), which gluerun does not reach: give USERNAME and PASSWORD"
         )
-    full = _url(props, connection_name)
+    full = _url(props, connection_name, str(kind))
     match = _URL.match(full)
     if match is None:
         raise ValueError(
