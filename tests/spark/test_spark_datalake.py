@@ -1,4 +1,4 @@
-"""``--datalake-formats``: Iceberg tables in gluerun's own Data Catalog, Delta upserts, on S3.
+"""``--datalake-formats``: Iceberg tables in gluerun's own Data Catalog, Delta and Hudi upserts.
 
 Runs go through the API on a live server (S3 on moto); the formats' jars are fetched once per
 machine (live_server.SPARK_PACKAGES_DIR). Slow: each run starts a driver JVM with the format.
@@ -83,8 +83,36 @@ print("MERGED", [(row.id, row.name) for row in rows])
 print("VERSIONS", table.history().count())
 """
 
+HUDI_CONF = " --conf ".join(
+    [
+        "spark.serializer=org.apache.spark.serializer.KryoSerializer",
+        "spark.sql.extensions=org.apache.spark.sql.hudi.HoodieSparkSessionExtension",
+        "spark.sql.catalog.spark_catalog=org.apache.spark.sql.hudi.catalog.HoodieCatalog",
+        "spark.kryo.registrator=org.apache.spark.HoodieSparkKryoRegistrar",
+    ]
+)
 
-@pytest.fixture(scope="module")
+HUDI_UPSERT = """
+from pyspark.sql import SparkSession
+
+spark = SparkSession.builder.getOrCreate()
+path = "s3://lake-bucket/hudi/people"
+options = {
+    "hoodie.table.name": "people",
+    "hoodie.datasource.write.recordkey.field": "id",
+    "hoodie.datasource.write.precombine.field": "ts",
+    "hoodie.datasource.write.partitionpath.field": "",
+    "hoodie.datasource.write.operation": "upsert",
+}
+first = spark.createDataFrame([(1, "ann", 1), (2, "bob", 1)], ["id", "name", "ts"])
+first.write.format("hudi").options(**options).mode("overwrite").save(path)
+second = spark.createDataFrame([(2, "bobby", 2), (3, "cy", 2)], ["id", "name", "ts"])
+second.write.format("hudi").options(**options).mode("append").save(path)
+rows = spark.read.format("hudi").load(path).select("id", "name").orderBy("id").collect()
+print("UPSERTED", [(row.id, row.name) for row in rows])
+"""
+
+
 def lake_bucket(s3_client: Any) -> str:
     s3_client.create_bucket(Bucket="lake-bucket")
     return "lake-bucket"
@@ -125,3 +153,15 @@ def test_a_delta_table_on_s3_takes_an_upsert(
         "00000000000000000000.json",
         "00000000000000000001.json",
     ]
+
+
+def test_a_hudi_table_on_s3_takes_an_upsert(
+    spark_server: Server, s3_client: Any, lake_bucket: str, tmp_path: Path
+) -> None:
+    script = tmp_path / "hudi.py"
+    script.write_text(HUDI_UPSERT)
+    args = {"--datalake-formats": "hudi", "--conf": HUDI_CONF}
+    out = run_script(spark_server, "hudi-upsert", script, args)
+    assert "UPSERTED [(1, 'ann'), (2, 'bobby'), (3, 'cy')]" in out
+    listed = s3_client.list_objects_v2(Bucket=lake_bucket, Prefix="hudi/people/.hoodie/")
+    assert any(o["Key"].endswith(".commit") for o in listed["Contents"])

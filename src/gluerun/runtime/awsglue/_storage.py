@@ -1,9 +1,10 @@
 """Where a GlueContext's paths live: local files, ``file://`` URIs and ``s3://`` prefixes.
 
 ``s3://`` is reached in one of two ways, chosen by the server (Spark conf
-``spark.gluerun.s3.mode``): ``s3a`` hands Spark ``s3a://`` paths (Hadoop's hadoop-aws jar is on
-the classpath); ``staging`` (the default) copies objects through boto3 into a local directory
-before a read, and uploads what Spark wrote to a local directory after a write. The endpoint
+``spark.gluerun.s3.mode``): ``s3a`` (gluerun's default) hands Spark ``s3a://`` paths (Hadoop's
+hadoop-aws jar is on the classpath); ``staging`` (the server's fallback, and this module's
+default outside gluerun) copies objects through boto3 into a local directory before a read, and
+uploads what Spark wrote to a local directory after a write. The endpoint
 comes from ``GLUERUN_S3_ENDPOINT_URL`` and credentials from boto3's usual chain.
 """
 
