@@ -83,6 +83,19 @@ def test_a_set_is_fetched_once_into_the_cache_and_then_only_looked_up(
     assert leftovers == []
 
 
+def test_a_damaged_set_and_a_killed_fetchs_leftovers_are_replaced(
+    tmp_path: Path, repository: Path, java: Path
+) -> None:
+    cache = PackageCache(tmp_path / "packages", repository=repository.as_uri(), java=str(java))
+    found = cache.jars([SET], SPARK_HOME)
+    found.jars[0].unlink()
+    (tmp_path / "packages" / ".fetch-demo-1").mkdir()
+    assert cache.jars([SET], SPARK_HOME) == found
+    assert all(jar.is_file() for jar in found.jars)
+    assert ivy_runs(tmp_path) == 2
+    assert sorted(p.name for p in (tmp_path / "packages").iterdir()) == [".lock", SET.key]
+
+
 def test_runs_racing_for_a_missing_set_fetch_it_once(
     tmp_path: Path, repository: Path, java: Path
 ) -> None:

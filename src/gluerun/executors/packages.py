@@ -184,16 +184,22 @@ class PackageCache:
         if self.offline_dir is not None:
             return _offline_jars(package_set, self.offline_dir)
         target = self.directory / package_set.key
-        if not target.is_dir():
+        jars = [target / coordinate.file_name for coordinate in package_set.coordinates]
+        if not all(jar.is_file() for jar in jars):
             with _locked(self.directory):
-                if not target.is_dir():
+                if not all(jar.is_file() for jar in jars):
                     self._fetch(package_set, target, ivy_jar(spark_home))
-        return [target / coordinate.file_name for coordinate in package_set.coordinates]
+        return jars
 
     def _fetch(self, package_set: PackageSet, target: Path, ivy_jar: Path) -> None:
-        """Fetch `package_set` with Ivy into a private directory, then rename it to `target`."""
+        """Fetch `package_set` with Ivy into a private directory, then rename it to `target`.
+
+        Runs under the lock: no other fetch is going, so what earlier fetches left behind
+        (killed half-way) and a damaged `target` (a jar deleted by hand) are removed first.
+        """
+        for stale in [*self.directory.glob(".fetch-*"), target]:
+            shutil.rmtree(stale, ignore_errors=True)
         work = self.directory / f".fetch-{package_set.key}-{os.getpid()}"
-        shutil.rmtree(work, ignore_errors=True)
         try:
             work.mkdir(parents=True)
             self._run_ivy(package_set, work, ivy_jar)
