@@ -113,6 +113,7 @@ print("UPSERTED", [(row.id, row.name) for row in rows])
 """
 
 
+@pytest.fixture(scope="module")
 def lake_bucket(s3_client: Any) -> str:
     s3_client.create_bucket(Bucket="lake-bucket")
     return "lake-bucket"
