@@ -126,15 +126,18 @@ def build_executors(settings: Settings) -> dict[str, Any]:
     from gluerun.executors.subprocess import SubprocessExecutor
 
     runtime = Path(__file__).parent / "runtime"
+    # No fixed interpreter: each run gets its runtime, gluerun's own stays out of jobs' reach.
+    runtimes = None if settings.python else _runtime_cache(settings)
     pythonshell = SubprocessExecutor(
-        python=settings.python,
+        python=settings.python or sys.executable,
         runtime_path=runtime,
         cache_dir=settings.data_dir / "pymodules",
         s3_endpoint_url=settings.s3_endpoint_url or None,
         base_env=settings.job_env_vars(),
         tail_bytes=settings.log_tail_bytes,
+        runtimes=runtimes,
     )
-    spark = spark_executor(settings)
+    spark = spark_executor(settings, runtimes)
     return {"pythonshell": pythonshell, "glueetl": spark}
 
 
@@ -166,12 +169,12 @@ def _announce_capabilities(executors: dict[str, Any]) -> None:
     threading.Thread(target=announce, name="gluerun-capabilities", daemon=True).start()
 
 
-def spark_executor(settings: Settings) -> Any:
-    """The glueetl executor of this node, as `settings` describe it."""
+def spark_executor(settings: Settings, runtimes: Any = None) -> Any:
+    """The glueetl executor of this node, as `settings` describe it (runs get `runtimes`)."""
     from gluerun.executors.spark import SparkExecutor
 
     return SparkExecutor(
-        python=settings.python,
+        python=settings.python or sys.executable,
         runtime_path=Path(__file__).parent / "runtime",
         cache_dir=settings.data_dir / "pymodules",
         master=settings.spark_master,
@@ -183,6 +186,7 @@ def spark_executor(settings: Settings) -> Any:
         tail_bytes=settings.log_tail_bytes,
         s3_connector=settings.spark_s3,
         packages=spark_packages(settings),
+        runtimes=runtimes,
     )
 
 
@@ -197,6 +201,36 @@ def spark_packages(settings: Settings) -> Any:
         repository=settings.spark_packages_repository,
         java=str(Path(java_home) / "bin" / "java") if java_home else "java",
     )
+
+
+def _runtime_cache(settings: Settings) -> Any:
+    from gluerun.runtimes.cache import RuntimeCache
+
+    return RuntimeCache(settings.resolved_runtimes_dir, settings.runtime_python_list())
+
+
+@main.command()
+@click.argument("names", nargs=-1)
+@click.option("--prepare", is_flag=True, help="Build the runtimes named (default: all) now.")
+@click.option("--remove", is_flag=True, help="Delete the runtimes named (default: all).")
+@_option("data_dir", "--data-dir", type=click.Path(path_type=Path), default=None)
+@_option("runtimes_dir", "--runtimes-dir", default=None)
+def runtimes(names: tuple[str, ...], prepare: bool, remove: bool, **overrides: Any) -> None:
+    """List the job runtimes of this node; --prepare builds them, --remove deletes them."""
+    from gluerun.runtimes import admin
+
+    try:
+        cache = _runtime_cache(load_settings(overrides=overrides))
+        if prepare:
+            admin.prepare(cache, names, click.echo)
+        elif remove:
+            admin.remove(cache, names, click.echo)
+        else:
+            for line in admin.table(cache):
+                click.echo(line)
+    except GluerunError as exc:
+        click.echo(f"gluerun: {exc}", err=True)
+        sys.exit(1)
 
 
 def _spark_base_env(settings: Settings) -> dict[str, str]:

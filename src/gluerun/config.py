@@ -7,7 +7,6 @@ import time; `load_settings` is called by the CLI and the result is passed down 
 from __future__ import annotations
 
 import os
-import sys
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, fields
 from pathlib import Path
@@ -37,7 +36,10 @@ class Settings:
     region: str = "us-east-1"
     account_id: str = "123456789012"
     node_id: str = ""
-    python: str = sys.executable
+    #: empty: each run gets its runtime (gluerun/runtimes); set: every job runs on this one
+    python: str = ""
+    runtimes_dir: str = ""
+    runtime_pythons: str = ""
     s3_endpoint_url: str = ""
     spark_master: str = ""
     spark_home: str = ""
@@ -68,6 +70,13 @@ class Settings:
         if self.database_url:
             return self.database_url
         return f"sqlite:///{self.data_dir / 'gluerun.db'}"
+
+    @property
+    def resolved_runtimes_dir(self) -> Path:
+        return Path(self.runtimes_dir) if self.runtimes_dir else self.data_dir / "runtimes"
+
+    def runtime_python_list(self) -> list[str]:
+        return [path.strip() for path in self.runtime_pythons.split(",") if path.strip()]
 
     def webhook_list(self) -> list[str]:
         return [url.strip() for url in self.webhook_urls.split(",") if url.strip()]
@@ -113,7 +122,13 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("region", str, "Region used in ARNs."),
     Setting("account_id", str, "Account id used in ARNs."),
     Setting("node_id", str, "This node's id in the store (default: hostname:pid)."),
-    Setting("python", str, "Interpreter for pythonshell jobs (default: the server's)."),
+    Setting(
+        "python", str, "One interpreter for every job, instead of Glue's runtimes (default: none)."
+    ),
+    Setting("runtimes_dir", str, "Where job runtimes are built and kept (default: data_dir)."),
+    Setting(
+        "runtime_pythons", str, "Interpreters runtimes are built with (default: found on PATH)."
+    ),
     Setting("s3_endpoint_url", str, "S3 endpoint for s3:// script locations (default: AWS)."),
     Setting("spark_master", str, "Spark master for glueetl runs (default: local[N], N = cores)."),
     Setting("spark_home", str, "Spark installation for glueetl runs (default: the job's pyspark)."),

@@ -23,6 +23,31 @@ BIN = Path(sys.executable).parent
 SPARK_PACKAGES_DIR = os.environ.get("GLUERUN_SPARK_PACKAGES_DIR") or str(
     Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "gluerun" / "spark-packages"
 )
+#: One runtimes cache for every server of the test session (and later sessions), so each job
+#: runtime is built once; read at import as the suite strips GLUERUN_* from each test's env.
+RUNTIMES_DIR = Path(
+    os.environ.get("GLUERUN_TEST_RUNTIMES_DIR") or Path(__file__).parents[2] / ".test-runtimes"
+)
+#: the runtime of pythonshell jobs that name no PythonVersion or library-set
+DEFAULT_RUNTIME = "pythonshell-3.9-analytics"
+_prepared: set[str] = set()
+
+
+def prepare_runtimes(*names: str) -> None:
+    """Build job runtimes before servers need them, so no test waits on a first build."""
+    missing = [name for name in names if name not in _prepared]
+    if not missing:
+        return
+    RUNTIMES_DIR.mkdir(parents=True, exist_ok=True)
+    with open(RUNTIMES_DIR / "prepare.log", "ab") as log:
+        subprocess.run(
+            [str(BIN / "gluerun"), "runtimes", "--prepare", *missing],
+            env={**os.environ, "GLUERUN_RUNTIMES_DIR": str(RUNTIMES_DIR)},
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            check=True,
+        )
+    _prepared.update(missing)
 
 
 def free_port() -> int:
@@ -85,7 +110,13 @@ class Server:
         return f"http://127.0.0.1:{self.port}"
 
     def start(self) -> None:
-        env = {"GLUERUN_SPARK_PACKAGES_DIR": SPARK_PACKAGES_DIR, **os.environ, **self.env}
+        prepare_runtimes(DEFAULT_RUNTIME)
+        env = {
+            "GLUERUN_SPARK_PACKAGES_DIR": SPARK_PACKAGES_DIR,
+            "GLUERUN_RUNTIMES_DIR": str(RUNTIMES_DIR),
+            **os.environ,
+            **self.env,
+        }
         self.log = open(self.data_dir.parent / f"server-{self.port}.log", "ab")  # noqa: SIM115
         self.proc = subprocess.Popen(
             [

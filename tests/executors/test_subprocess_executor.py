@@ -178,9 +178,10 @@ def test_environment_is_clean(
     assert "GLUERUN_SECRET" not in env
     assert "AWS_SECRET_ACCESS_KEY" not in env
     allowed = {"PATH", "HOME", "LANG", "TMPDIR", "PYTHONPATH", "PYTHONUNBUFFERED", "PWD"}
+    allowed.add("PYTHONNOUSERSITE")
     assert set(env) - allowed == {"FROM_BASE", "SHARED", "FROM_RUN"}
     assert env["SHARED"] == "run"
-    assert env["PYTHONUNBUFFERED"] == "1"
+    assert env["PYTHONUNBUFFERED"] == env["PYTHONNOUSERSITE"] == "1"
     assert env["HOME"] == str(request.run_dir.resolve())
     assert env["PYTHONPATH"].split(os.pathsep) == [str(RUNTIME), "/base/lib"]
     assert env["PATH"].split(os.pathsep)[0] == os.path.dirname(os.path.abspath(PYTHON))

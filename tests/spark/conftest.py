@@ -18,6 +18,7 @@ from typing import Any
 import boto3
 import psycopg
 import pytest
+from live_server import prepare_runtimes
 from spark_support import (
     CREDENTIALS,
     RUNTIME,
@@ -165,3 +166,9 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             item.add_marker(
                 pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
             )
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _spark_runtime() -> None:
+    """glueetl runs use the Glue 5.0 runtime: built once, before any server needs it."""
+    prepare_runtimes("glueetl-5.0")

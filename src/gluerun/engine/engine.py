@@ -168,6 +168,8 @@ class Engine:
         if not run.launch.script_location:
             self._fail_launch(live, "The job has no Command.ScriptLocation.")
             return
+        # Tailed from the launch on: preparing a run (a runtime's first build) is logged live.
+        self.logs.watch(run)
         self._pool.submit(self._launch_worker, executor, launch_request(run, self.config))
 
     def _launch_worker(self, executor: Executor, request: LaunchRequest) -> None:
@@ -223,6 +225,7 @@ class Engine:
 
     def _fail_launch(self, live: Live, message: str) -> None:
         self._live.pop(live.run.id, None)
+        self.logs.finish(live.run)
         current = self._current(live.run)
         if current is None or current.state is not RunState.STARTING:
             self._settle_stopped(current)

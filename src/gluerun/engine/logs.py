@@ -69,7 +69,11 @@ class LogCollector:
                 log.exception("log collection failed")
 
     def watch(self, run: JobRun) -> None:
-        """Start tailing `run`'s files, from where the store says ingestion stopped."""
+        """Start tailing `run`'s files, from where the store says ingestion stopped (no-op
+        when they are tailed already)."""
+        with self._lock:
+            if run.id in self._sources:
+                return
         run_dir = self.runs_dir / run.id
         sources = [
             self._source(run_dir / "stdout.log", OUTPUT_GROUP, run),

@@ -37,7 +37,7 @@ class LaunchRequest:
     worker_type: str | None = None
     number_of_workers: int | None = None
     max_capacity: float | None = None
-    #: the run's GlueVersion (chooses the --datalake-formats versions of glueetl runs)
+    #: the run's GlueVersion: the --datalake-formats versions and the runtime of glueetl runs
     glue_version: str | None = None
 
 

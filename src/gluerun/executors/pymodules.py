@@ -52,17 +52,16 @@ def _key_part(spec: str) -> str:
 
 
 class ModuleCache:
-    """Installs pip specs for one interpreter into shared, reusable target directories."""
+    """Installs pip specs for an interpreter into shared, reusable target directories."""
 
-    def __init__(self, python: str, cache_dir: Path, files: FileFetcher) -> None:
-        self._python = python
+    def __init__(self, cache_dir: Path, files: FileFetcher) -> None:
         self._cache_dir = cache_dir
         self._files = files
 
-    def key(self, specs: Sequence[str], options: Sequence[str]) -> str:
-        """The cache directory name for installing `specs` with pip `options`."""
+    def key(self, python: str, specs: Sequence[str], options: Sequence[str]) -> str:
+        """The cache directory name for installing `specs` for `python` with pip `options`."""
         document = {
-            "python": self._python,
+            "python": python,
             "specs": sorted({_key_part(spec) for spec in specs}),
             "options": list(options),
         }
@@ -70,19 +69,21 @@ class ModuleCache:
 
     def install(
         self,
+        python: str,
         specs: Sequence[str],
         options: Sequence[str],
         env: Mapping[str, str],
         run_dir: Path,
     ) -> Path:
-        """The directory holding `specs` installed with pip `options`; installs on a miss.
+        """The directory holding `specs` installed for `python` with pip `options`; installs on
+        a miss.
 
         pip runs with environment `env` in `run_dir`, logging to ``run_dir/pip.log``.
 
         Raises:
             ExecutorError: a wheel cannot be fetched or pip fails (with pip's last errors).
         """
-        key = self.key(specs, options)
+        key = self.key(python, specs, options)
         target = self._cache_dir / key
         if (target / MARKER).is_file():
             return target
@@ -99,7 +100,7 @@ class ModuleCache:
             partial = self._cache_dir / f"{key}.partial"
             shutil.rmtree(partial, ignore_errors=True)
             local_specs = [self._localize(spec, run_dir) for spec in specs]
-            self._pip(partial, local_specs, options, env, run_dir)
+            self._pip(python, partial, local_specs, options, env, run_dir)
             (partial / MARKER).write_text(
                 json.dumps({"specs": list(specs), "options": list(options)}) + "\n"
             )
@@ -118,6 +119,7 @@ class ModuleCache:
 
     def _pip(
         self,
+        python: str,
         target: Path,
         specs: Sequence[str],
         options: Sequence[str],
@@ -125,7 +127,7 @@ class ModuleCache:
         run_dir: Path,
     ) -> None:
         command = [
-            self._python,
+            python,
             *("-m", "pip", "install", "--target", str(target)),
             *("--disable-pip-version-check", "--no-input"),
             *options,

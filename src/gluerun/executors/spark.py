@@ -6,6 +6,11 @@ PySpark then starts the driver JVM as its child through ``spark-submit``, with t
 ``PYSPARK_SUBMIT_ARGS``: Glue's Spark-side parameters (--conf, --extra-jars, --extra-files, ...)
 and the master, ``local[N]`` unless the server is given one (``--spark-master``). So the
 script's traceback is on its own stderr, and killing the run's process group ends the JVM.
+
+With runtimes (gluerun/runtimes), the driver and Python workers run on the interpreter of the
+run's GlueVersion runtime, which holds Glue's provided modules but not PySpark: PySpark and
+py4j come from the node's Spark itself (``$SPARK_HOME/python/lib/*.zip``, as ``bin/pyspark``
+does), so the Python side always matches the JVM side.
 """
 
 from __future__ import annotations
@@ -36,6 +41,7 @@ from gluerun.executors.subprocess import (
     _LiveExecution,
     _make_run_dir,
 )
+from gluerun.runtimes.cache import RuntimeCache
 
 #: where in a run directory fetched jars go, and event logs when no usable path is given
 JARS_DIR = "jars"
@@ -81,11 +87,13 @@ class SparkExecutor(SubprocessExecutor):
         tail_bytes: int = 65536,
         s3_connector: str = "s3a",
         packages: PackageCache | None = None,
+        runtimes: RuntimeCache | None = None,
     ) -> None:
         """Set up the executor; nothing about Spark is looked up until the first launch.
 
         Args:
-            python: the driver's (and local executors') interpreter; it must have pyspark.
+            python: the driver's (and local executors') interpreter, which must have pyspark,
+                when `runtimes` is None; with runtimes, the one asked where pyspark is.
             runtime_path: the directory holding the ``awsglue`` package.
             cache_dir: where module installs and zips shipped to a cluster are kept.
             master: a spark-submit master URL; empty for ``local[N]``, N = the machine's cores.
@@ -98,6 +106,7 @@ class SparkExecutor(SubprocessExecutor):
             s3_connector: ``s3a`` (Hadoop's S3A, fetched as a package) or ``staging``.
             packages: where the JVM packages runs need are found or fetched (default: a
                 cache in `cache_dir`).
+            runtimes: the node's runtimes; each run gets its GlueVersion's.
 
         Raises:
             ExecutorError: `python` cannot be found, `spark_conf` is malformed or
@@ -107,7 +116,9 @@ class SparkExecutor(SubprocessExecutor):
             raise ExecutorError(
                 f"GLUERUN_SPARK_S3={s3_connector!r}: expected one of {', '.join(S3_CONNECTORS)}"
             )
-        super().__init__(python, runtime_path, cache_dir, s3_endpoint_url, base_env, tail_bytes)
+        super().__init__(
+            python, runtime_path, cache_dir, s3_endpoint_url, base_env, tail_bytes, runtimes
+        )
         self._master = master.strip()
         self._spark_home_setting = spark_home
         self._server_confs = sc.parse_conf(spark_conf)
@@ -131,15 +142,18 @@ class SparkExecutor(SubprocessExecutor):
         run_dir = _make_run_dir(request.run_dir)
         spark_home = self.spark_home()
         script = self._files.fetch(parse_location(request.script_location), run_dir)
-        staged = self._stage(request, run_dir)
+        python = self._job_python(request, run_dir)
+        staged = self._stage(request, run_dir, python)
+        if self._runtimes is not None:
+            staged.pythonpath += _pyspark_path(spark_home)
         found = sc.resources(*_sizing(request))
         master = self._master or sc.local_master(found, self._machine_cores)
         confs = self._confs(request, run_dir, staged, found)
         self._add_packages(request, staged, confs, spark_home)
         submit = _submit_args(master, request.job_name, confs, staged)
-        env = self._environment(run_dir, staged.pythonpath, staged.extra_path, request.env)
-        env.update(self._spark_env(spark_home, env, submit))
-        command = [self._python, "-u", str(script), *request.argv]
+        env = self._environment(run_dir, staged.pythonpath, staged.extra_path, request.env, python)
+        env.update(self._spark_env(spark_home, env, submit, python))
+        command = [python, "-u", str(script), *request.argv]
         return self._start(command, run_dir, env)
 
     def fetch_packages(self, datalake_formats: str = "", glue_version: str | None = None) -> Jars:
@@ -198,14 +212,14 @@ class SparkExecutor(SubprocessExecutor):
 
     # -- staging ------------------------------------------------------------------------
 
-    def _stage(self, request: LaunchRequest, run_dir: Path) -> _Staged:
+    def _stage(self, request: LaunchRequest, run_dir: Path, python: str) -> _Staged:
         staged = _Staged(pythonpath=[str(self._runtime_path)])
         extra_py = request.arguments.get(EXTRA_PY_FILES, "")
         if extra_py.strip():
             entries = self._stage_extra_py(extra_py, run_dir)
             staged.pythonpath += entries
             staged.py_files += _shippable(entries)
-        site = self._install_modules(request, run_dir)
+        site = self._install_modules(request, run_dir, python)
         if site is not None:
             staged.pythonpath.append(str(site))
             if (site / "bin").is_dir():
@@ -331,19 +345,28 @@ class SparkExecutor(SubprocessExecutor):
             staged.py_files += [str(jar) for jar in found.python]
 
     def _spark_env(
-        self, spark_home: Path, env: Mapping[str, str], submit: list[str]
+        self, spark_home: Path, env: Mapping[str, str], submit: list[str], python: str
     ) -> dict[str, str]:
         """What the driver needs: where Spark is and the spark-submit options of its JVM."""
         extra = {
             "SPARK_HOME": str(spark_home),
             SUBMIT_ARGS_ENV: shlex.join([*submit, "pyspark-shell"]),
-            "PYSPARK_PYTHON": env.get("PYSPARK_PYTHON", self._python),
+            "PYSPARK_PYTHON": env.get("PYSPARK_PYTHON", python),
         }
         if self.local:
             extra["SPARK_LOCAL_IP"] = env.get("SPARK_LOCAL_IP", "127.0.0.1")
         if self._s3_endpoint_url:
             extra[S3_ENDPOINT_ENV] = self._s3_endpoint_url
         return extra
+
+
+def _pyspark_path(spark_home: Path) -> list[str]:
+    """PySpark and py4j as the Spark installation ships them for its Python processes."""
+    lib = spark_home / "python" / "lib"
+    zips = sorted(str(path) for path in lib.glob("py4j-*.zip"))
+    if not (lib / "pyspark.zip").is_file() or not zips:
+        raise ExecutorError(f"No pyspark.zip and py4j zip in {lib}: not a usable Spark home")
+    return [str(lib / "pyspark.zip"), zips[-1]]
 
 
 def _submit_args(master: str, name: str, confs: Mapping[str, str], staged: _Staged) -> list[str]:

@@ -1,5 +1,7 @@
 """The pythonshell executor: runs a job's script as ``python -u script args`` in its run directory.
 
+The interpreter is the run's runtime (gluerun/runtimes: Glue's libraries for its PythonVersion
+and library-set, built on first use), or one fixed interpreter when the server is given one.
 The process gets a clean environment with the ``awsglue`` runtime on PYTHONPATH, runs in its
 own session (killed as a process group), and writes its exit code to ``run_dir/exit_code``
 through a wrapper shell, so a restarted server can still learn how it ended.
@@ -27,6 +29,8 @@ from gluerun.executors.capabilities import Capability, python_capability
 from gluerun.executors.failure import describe_exit, read_exit_code
 from gluerun.executors.pymodules import ModuleCache, parse_specs
 from gluerun.executors.scripts import FileFetcher, parse_location
+from gluerun.runtimes import catalog
+from gluerun.runtimes.cache import Plan, RuntimeCache
 
 #: files in a run directory
 STDOUT_LOG = "stdout.log"
@@ -75,28 +79,32 @@ class SubprocessExecutor:
         s3_endpoint_url: str | None = None,
         base_env: Mapping[str, str] | None = None,
         tail_bytes: int = 65536,
+        runtimes: RuntimeCache | None = None,
     ) -> None:
         """Set up the executor.
 
         Args:
-            python: the job interpreter (path, or a name looked up on the server's PATH).
+            python: the job interpreter (path, or a name looked up on the server's PATH) when
+                `runtimes` is None; otherwise only the interpreter gluerun itself runs on.
             runtime_path: the directory holding the ``awsglue`` package; first on PYTHONPATH.
             cache_dir: where --additional-python-modules installs are kept and reused.
             s3_endpoint_url: the S3 endpoint for s3:// script and file locations.
             base_env: environment every job gets on top of the clean defaults.
             tail_bytes: how much of the end of stderr.log is searched for the error.
+            runtimes: the node's runtimes; each run gets its own (see gluerun/runtimes).
 
         Raises:
             ExecutorError: `python` cannot be found.
         """
         self._python = _resolve_python(python)
+        self._runtimes = runtimes
         self._runtime_path = runtime_path.resolve()
         self._base_env = dict(base_env or {})
         self._tail_bytes = tail_bytes
         self._wrapper = _wrapper()
         self._files = FileFetcher(s3_endpoint_url)
         self._cache_dir = cache_dir.resolve()
-        self._modules = ModuleCache(self._python, self._cache_dir, self._files)
+        self._modules = ModuleCache(self._cache_dir, self._files)
 
     # -- launching ---------------------------------------------------------------------
 
@@ -104,37 +112,70 @@ class SubprocessExecutor:
         """Fetch the script and extra files, install modules, start the process (see base.py)."""
         run_dir = _make_run_dir(request.run_dir)
         script = self._files.fetch(parse_location(request.script_location), run_dir)
+        python = self._job_python(request, run_dir)
         pythonpath = [str(self._runtime_path)]
         extra_path: list[str] = []
         extra_files = request.arguments.get(EXTRA_PY_FILES, "")
         if extra_files.strip():
             pythonpath += self._stage_extra_py(extra_files, run_dir)
-        site = self._install_modules(request, run_dir)
+        site = self._install_modules(request, run_dir, python)
         if site is not None:
             pythonpath.append(str(site))
             if (site / "bin").is_dir():
                 extra_path.append(str(site / "bin"))
-        env = self._environment(run_dir, pythonpath, extra_path, request.env)
-        return self._start([self._python, "-u", str(script), *request.argv], run_dir, env)
+        env = self._environment(run_dir, pythonpath, extra_path, request.env, python)
+        return self._start([python, "-u", str(script), *request.argv], run_dir, env)
 
-    def _install_modules(self, request: LaunchRequest, run_dir: Path) -> Path | None:
+    # -- the job's interpreter -------------------------------------------------------------
+
+    def _job_python(self, request: LaunchRequest, run_dir: Path) -> str:
+        """The run's interpreter: its runtime's, built first if needed (progress and notes go
+        to the run's stderr.log), or the server's fixed interpreter."""
+        plan = self._runtime_plan(request, run_dir)
+        if plan is None:
+            return self._python
+        assert self._runtimes is not None
+        self._runtimes.ensure(plan, lambda line: _note(run_dir, line))
+        return str(plan.python)
+
+    def _runtime_plan(self, request: LaunchRequest, run_dir: Path) -> Plan | None:
+        """The run's runtime on this node (None without runtimes); notes what differs."""
+        if self._runtimes is None:
+            return None
+        selection = catalog.select(
+            request.command_name, request.python_version, request.glue_version, request.arguments
+        )
+        plan = self._runtimes.plan(selection.spec)
+        if selection.note:
+            _note(run_dir, selection.note)
+        if plan.substituted:
+            wanted = ".".join(map(str, plan.spec.python))
+            _note(
+                run_dir,
+                f"this node has no Python {wanted}: runtime {plan.spec.name} runs on Python "
+                f"{plan.interpreter.version_text}, the closest one it has.",
+            )
+        return plan
+
+    def _install_modules(self, request: LaunchRequest, run_dir: Path, python: str) -> Path | None:
         """The cached directory holding the run's --additional-python-modules, if it has any."""
         specs = parse_specs(request.arguments.get(ADDITIONAL_MODULES, ""))
         if not specs:
             return None
         options = request.arguments.get(INSTALLER_OPTION, "").split()
-        pip_env = self._environment(run_dir, [], [], request.env)
+        pip_env = self._environment(run_dir, [], [], request.env, python)
         pip_env.pop("PYTHONPATH", None)
         pip_env.setdefault("PIP_CACHE_DIR", str(self._cache_dir / "pip-cache"))
-        return self._modules.install(specs, options, pip_env, run_dir)
+        return self._modules.install(python, specs, options, pip_env, run_dir)
 
     def _start(self, job: list[str], run_dir: Path, env: dict[str, str]) -> _LiveExecution:
         """Start `job` (argv) behind the exit-status wrapper shell, logging to run_dir."""
         command = [_SHELL, "-c", self._wrapper, "sh", *job]
         try:
+            # stderr.log may already hold gluerun's notes on preparing the run (runtime build).
             with (
                 (run_dir / STDOUT_LOG).open("wb") as out,
-                (run_dir / STDERR_LOG).open("wb") as err,
+                (run_dir / STDERR_LOG).open("ab") as err,
             ):
                 popen = subprocess.Popen(
                     command,
@@ -178,15 +219,18 @@ class SubprocessExecutor:
         pythonpath: Sequence[str],
         extra_path: Sequence[str],
         request_env: Mapping[str, str],
+        python: str | None = None,
     ) -> dict[str, str]:
         """The job's whole environment: clean defaults, then base_env, then the run's env."""
-        path_dirs = [*extra_path, os.path.dirname(self._python), *_DEFAULT_PATH]
+        path_dirs = [*extra_path, os.path.dirname(python or self._python), *_DEFAULT_PATH]
         env = {
             "PATH": os.pathsep.join(dict.fromkeys(path_dirs)),
             "HOME": str(run_dir),
             "LANG": "C.UTF-8",
             "TMPDIR": tempfile.gettempdir(),
             "PYTHONUNBUFFERED": "1",
+            # A job sees its runtime, not packages installed for the user running gluerun.
+            "PYTHONNOUSERSITE": "1",
         }
         env.update(self._base_env)
         env.update(request_env)
@@ -224,6 +268,15 @@ class SubprocessExecutor:
         if code is None:
             return None
         return describe_exit(code, handle.run_dir / STDERR_LOG, self._tail_bytes)
+
+
+def _note(run_dir: Path, line: str) -> None:
+    """Append gluerun's own line about preparing the run to its stderr.log."""
+    try:
+        with (run_dir / STDERR_LOG).open("a", encoding="utf-8") as err:
+            err.write(f"gluerun: {line}\n")
+    except OSError as exc:
+        raise ExecutorError(f"Cannot write the run's log in {run_dir}: {exc}") from exc
 
 
 def _make_run_dir(path: Path) -> Path:
