@@ -18,7 +18,6 @@ from typing import Any
 import boto3
 import psycopg
 import pytest
-from live_server import prepare_runtimes
 from spark_support import (
     CREDENTIALS,
     RUNTIME,
@@ -27,6 +26,7 @@ from spark_support import (
     Server,
     job_env,
     moto_s3,
+    prepare_runtimes,
 )
 
 from gluerun.executors._spark_conf import DEBIAN_JDBC_DRIVERS, jdbc_driver_jars
