@@ -248,6 +248,8 @@ class SubprocessExecutor:
 
     def capability(self) -> Capability:
         """What this executor's jobs run on here (the interpreter's version), or why not."""
+        if self._runtimes is not None:
+            return Capability("pythonshell", True, f"Glue's runtimes, in {self._runtimes.root}")
         return python_capability(self._python)
 
     # -- after a restart -----------------------------------------------------------------
