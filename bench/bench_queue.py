@@ -42,6 +42,7 @@ from bench_core import (
     free_port,
     log,
     moto_server,
+    prepared_runtimes,
     run_load,
     start_bodies,
     strip,
@@ -73,6 +74,7 @@ def queue_server(name: str, workdir: Path, database_url: str) -> Server:
         "warning",
     ]
     env = clean_env(GLUERUN_ENGINE="true")
+    env.update(prepared_runtimes("pythonshell-3.9-analytics"))
     if database_url:
         env["GLUERUN_DATABASE_URL"] = database_url
     return Server(name, cmd, port, env, workdir)

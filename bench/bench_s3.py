@@ -39,7 +39,7 @@ from pathlib import Path
 from typing import Any
 
 import boto3
-from bench_spark import free_port, glue_client, run_to_end, summary
+from bench_spark import free_port, glue_client, prepared_runtimes, run_to_end, summary
 
 VENV_BIN = Path(sys.executable).parent
 CREDENTIALS = {
@@ -125,6 +125,7 @@ def gluerun(base: Path, name: str, s3: str, packages: Path, s3_port: int) -> Any
         "GLUERUN_SPARK_S3": s3,
         "GLUERUN_SPARK_PACKAGES_DIR": str(packages),
         "GLUERUN_DATA_DIR": str(base / f"data-{name}"),
+        **prepared_runtimes("glueetl-5.0"),
     }
     return process([str(VENV_BIN / "gluerun"), "serve", "--port"], base / f"{name}.log", env)
 

@@ -33,6 +33,7 @@ from pathlib import Path
 from typing import Any
 
 import boto3
+from bench_core import prepared_runtimes
 from botocore.config import Config
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -70,6 +71,7 @@ def start_server(data_dir: Path, log: Path) -> tuple[subprocess.Popen[bytes], st
             [str(VENV_BIN / "gluerun"), "serve", "--port", str(port), "--data-dir", str(data_dir)],
             stdout=out,
             stderr=subprocess.STDOUT,
+            env={**os.environ, **prepared_runtimes("glueetl-5.0")},
         )
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
