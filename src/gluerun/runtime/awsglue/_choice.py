@@ -12,6 +12,8 @@ catalog's types).
 
 from __future__ import annotations
 
+import json
+import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -27,8 +29,10 @@ __all__ = ["CHOICE_KEY", "is_choice", "json_with_choices", "resolve_spec"]
 CHOICE_KEY = "gluerun.choice"
 #: Spark's column for unparsable JSON lines
 CORRUPT = "_corrupt_record"
-#: JSON token kinds told apart, as (branch name, Spark type to parse the token as)
-_TOKEN_KINDS = (("long", "bigint"), ("double", "double"), ("boolean", "boolean"))
+#: a key followed by a number, boolean, object or array token (not a string, not null)
+_NON_STRING = r"{key}\s*:\s*[-0-9tf{{\[]"
+#: JSON token kinds told apart (a number that is not an integer is a double)
+_KINDS = ("long", "double", "boolean", "string")
 _INT_RANGE = (-(2**31), 2**31 - 1)
 _BRANCH_TYPES: dict[str, T.DataType] = {
     "int": T.IntegerType(),
@@ -61,6 +65,9 @@ def json_with_choices(reader: DataFrameReader, paths: Sequence[str], frame: Data
         return frame
     text = reader.text(list(paths))
     text = text.where(F.trim(F.col("value")) != "")
+    candidates = _maybe_mixed(text, candidates)
+    if not candidates:
+        return frame
     kinds = _token_kinds(text, candidates)
     mixed = {name: branches for name, branches in kinds.items() if len(branches) > 1}
     if not mixed:
@@ -68,35 +75,75 @@ def json_with_choices(reader: DataFrameReader, paths: Sequence[str], frame: Data
     return _rebuild(text, frame.schema, mixed)
 
 
-def _token(value: Column, name: str, spark_type: str) -> Column:
-    """The field `name` of each JSON line parsed as `spark_type` (null if its token is not)."""
-    return F.from_json(value, f"`{name.replace('`', '``')}` {spark_type}")[name]
+def _maybe_mixed(text: DataFrame, candidates: Sequence[str]) -> list[str]:
+    """The candidates that have a non-string token after their key somewhere in the text.
+
+    A cheap pass (a regular expression per field, no JSON parsing) that rules out the usual
+    all-string field; a match may still be a nested field of the same name, which the exact
+    check (`_token_kinds`) then settles.
+    """
+    found = text.agg(
+        *[
+            F.max(
+                F.col("value").rlike(
+                    _NON_STRING.format(key=re.escape(json.dumps(name, ensure_ascii=False)))
+                )
+            ).alias(str(index))
+            for index, name in enumerate(candidates)
+        ]
+    ).first()
+    return [name for index, name in enumerate(candidates) if found and found[str(index)]]
 
 
-def _token_columns(name: str) -> dict[str, Column]:
+def _typed(names: Sequence[str], kind: str) -> T.StructType:
+    return T.StructType([T.StructField(name, _BRANCH_TYPES[kind]) for name in names])
+
+
+def _parses(names: Sequence[str], kinds: Sequence[str]) -> dict[str, Column]:
+    """Each JSON line parsed once per token kind, every field in `names` typed as that kind.
+
+    A field whose token is not of the kind is null (Spark keeps the other fields: partial
+    results), so four parses tell the kinds of any number of fields apart.
+    """
     value = F.col("value")
-    as_long = _token(value, name, "bigint")
-    as_double = F.when(as_long.isNull(), _token(value, name, "double"))
-    as_bool = _token(value, name, "boolean")
-    as_text = _token(value, name, "string")
+    return {kind: F.from_json(value, _typed(names, kind)) for kind in kinds}
+
+
+def _token_columns(parsed: Mapping[str, Column], name: str) -> dict[str, Column]:
+    """The value of field `name` per token kind, from columns holding `_parses`' structs."""
+    as_long = parsed["long"][name]
+    as_double = F.when(as_long.isNull(), parsed["double"][name])
+    as_bool = parsed["boolean"][name]
+    as_text = parsed["string"][name]
     as_string = F.when(as_long.isNull() & as_double.isNull() & as_bool.isNull(), as_text)
     return {"long": as_long, "double": as_double, "boolean": as_bool, "string": as_string}
 
 
+def _parsed(
+    text: DataFrame, names: Sequence[str], *extra: Column, kinds: Sequence[str] = _KINDS
+) -> tuple[DataFrame, dict[str, Column]]:
+    """`text` with `_parses` as columns (parsed once per row), and those columns by kind."""
+    columns = {kind: f"__gluerun_{kind}__" for kind in kinds}
+    parses = _parses(names, kinds)
+    frame = text.select(*extra, *[parses[k].alias(c) for k, c in columns.items()])
+    return frame, {kind: F.col(column) for kind, column in columns.items()}
+
+
 def _token_kinds(text: DataFrame, candidates: Sequence[str]) -> dict[str, list[str]]:
     """For each candidate field, the branch names of the JSON token kinds it holds."""
+    frame, parsed = _parsed(text, candidates)
     aggregates: list[Column] = []
     for index, name in enumerate(candidates):
-        columns = _token_columns(name)
+        columns = _token_columns(parsed, name)
         for kind, column in columns.items():
             aggregates.append(F.count(column).alias(f"{index}_{kind}"))
         aggregates.append(F.min(columns["long"]).alias(f"{index}_min"))
         aggregates.append(F.max(columns["long"]).alias(f"{index}_max"))
-    counts = text.agg(*aggregates).first()
+    counts = frame.agg(*aggregates).first()
     result: dict[str, list[str]] = {}
     for index, name in enumerate(candidates):
         branches = []
-        for kind in ("long", "double", "boolean", "string"):
+        for kind in _KINDS:
             if counts is not None and counts[f"{index}_{kind}"]:
                 branches.append(kind)
         if "long" in branches and _fits_int(counts[f"{index}_min"], counts[f"{index}_max"]):  # type: ignore[index]
@@ -113,28 +160,29 @@ def _rebuild(
     text: DataFrame, schema: T.StructType, mixed: Mapping[str, Sequence[str]]
 ) -> DataFrame:
     """The JSON lines of `text` parsed with `schema`, `mixed` fields as choice structs."""
-    json_fields = [f for f in schema.fields if f.name in _json_names(schema, text)]
-    parse_schema = T.StructType(json_fields)
-    options = {"columnNameOfCorruptRecord": CORRUPT}
-    parsed = F.from_json(F.col("value"), parse_schema, options)
+    partition_columns = [c for c in text.columns if c != "value"]
+    json_fields = [f for f in schema.fields if f.name not in partition_columns]
+    full = F.from_json(
+        F.col("value"), T.StructType(json_fields), {"columnNameOfCorruptRecord": CORRUPT}
+    )
+    keep = [F.col(_quote([c])) for c in partition_columns]
+    # The full parse reads the mixed fields as strings already: three more parses suffice.
+    row = "__gluerun_row__"
+    frame, parsed = _parsed(text, list(mixed), full.alias(row), *keep, kinds=_KINDS[:3])
+    parsed["string"] = F.col(row)
     columns: list[Column] = []
     for field in schema.fields:
         if field.name in mixed:
-            columns.append(_choice_column(field.name, mixed[field.name]))
-        elif field.name in parse_schema.fieldNames():
-            columns.append(parsed[field.name].alias(field.name))
-        else:  # a partition column, from the folder names
+            columns.append(_choice_column(parsed, field.name, mixed[field.name]))
+        elif field.name in partition_columns:  # from the folder names
             columns.append(F.col(_quote([field.name])))
-    return text.select(*columns)
+        else:
+            columns.append(F.col(row)[field.name].alias(field.name))
+    return frame.select(*columns)
 
 
-def _json_names(schema: T.StructType, text: DataFrame) -> set[str]:
-    partition_columns = set(text.columns) - {"value"}
-    return {f.name for f in schema.fields if f.name not in partition_columns}
-
-
-def _choice_column(name: str, branches: Sequence[str]) -> Column:
-    tokens = _token_columns(name)
+def _choice_column(parsed: Mapping[str, Column], name: str, branches: Sequence[str]) -> Column:
+    tokens = _token_columns(parsed, name)
     parts = []
     for branch in branches:
         source = tokens["long" if branch == "int" else branch]
