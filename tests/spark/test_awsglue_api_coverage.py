@@ -62,7 +62,7 @@ def problem(name: str, status: str, note: str) -> str | None:
         return f"unknown status {status!r}"
     found = resolve(name)
     marked = getattr(found, MARK, None) if found is not None else None
-    if status in ("works", "differs") and (found is None or marked):
+    if status in ("works", "differs", "catalog") and (found is None or marked):
         return f"listed as {status} but {'missing' if found is None else 'marked unsupported'}"
     if status in ("differs", "absent") and not note:
         return "say what differs or what to use instead"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +16,7 @@ from awsglue.dynamicframe import DynamicFrame, DynamicFrameReader
 from awsglue.functions import explodeWithIndex, namedStruct, replaceArrayElement
 from awsglue.job import Job
 from pyspark.sql import functions as F
+from spark_support import Server
 
 
 @pytest.fixture(scope="module")
@@ -99,3 +101,61 @@ def test_job_accepts_a_spark_session(spark: Any, glue_context: Any) -> None:
     assert isinstance(
         DynamicFrame.fromDF(spark.range(1), glue_context).schema(), gluetypes.StructType
     )
+
+
+def json_table(glue: Any, db: str, name: str, root: Path, keys: list[str]) -> None:
+    glue.create_table(
+        DatabaseName=db,
+        TableInput={
+            "Name": name,
+            "Parameters": {"classification": "json"},
+            "PartitionKeys": [{"Name": k, "Type": "string"} for k in keys],
+            "StorageDescriptor": {
+                "Columns": [{"Name": "id", "Type": "bigint"}, {"Name": "tag", "Type": "string"}],
+                "Location": root.as_uri() + "/",
+            },
+        },
+    )
+
+
+def test_catalog_conveniences(
+    spark_server: Server,
+    monkeypatch: pytest.MonkeyPatch,
+    spark: Any,
+    glue_context: Any,
+    tmp_path: Path,
+) -> None:
+    monkeypatch.setenv("GLUERUN_ENDPOINT_URL", spark_server.endpoint)
+    glue = spark_server.client()
+    db = f"db_{uuid.uuid4().hex[:8]}"
+    glue.create_database(DatabaseInput={"Name": db})
+    json_table(glue, db, "plain", tmp_path / "plain", [])
+    schema = glue_context.get_catalog_schema_as_spark_schema(db, "plain")
+    assert [(f.name, f.dataType.simpleString()) for f in schema.fields] == [
+        ("id", "bigint"),
+        ("tag", "string"),
+    ]
+    rows = spark.createDataFrame([(1, "a"), (2, "b"), (3, "c")], "id bigint, tag string")
+    glue_context.write_data_frame.from_catalog(rows, database=db, table_name="plain")
+    sample = glue_context.create_sample_dynamic_frame_from_catalog(db, "plain", num=2)
+    assert sample.count() == 2
+    # purge_table: every file (retention 0) of the partitions the predicate keeps, and those
+    # partitions leave the catalog; the other partition is untouched.
+    json_table(glue, db, "parts", tmp_path / "parts", ["day"])
+    for day in ("1", "2"):
+        folder = tmp_path / "parts" / f"day={day}"
+        folder.mkdir(parents=True)
+        (folder / "part-0.json").write_text('{"id": 1, "tag": "x"}\n')
+        glue.create_partition(
+            DatabaseName=db,
+            TableName="parts",
+            PartitionInput={"Values": [day], "StorageDescriptor": {"Location": folder.as_uri()}},
+        )
+    options = {"retentionPeriod": 0, "partitionPredicate": "day = '1'"}
+    glue_context.purge_table(db, "parts", options)
+    assert not list((tmp_path / "parts" / "day=1").glob("*.json"))
+    assert list((tmp_path / "parts" / "day=2").glob("*.json"))
+    left = glue.get_partitions(DatabaseName=db, TableName="parts")["Partitions"]
+    assert [p["Values"] for p in left] == [["2"]]
+    glue_context.purge_table(db, "plain", {"retentionPeriod": 0})
+    assert not [f for f in (tmp_path / "plain").rglob("*") if f.is_file() and f.suffix == ".json"]

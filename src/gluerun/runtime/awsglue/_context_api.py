@@ -17,6 +17,7 @@ from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 from pyspark.sql.types import StructType
 
+from ._catalog_extras import CatalogExtras
 from ._collection import DynamicFrameCollection
 from ._unsupported import unsupported
 from .data_source import DataSource
@@ -41,7 +42,7 @@ _INGESTION_COLUMNS = (
 _GRANULARITY = {"year": 1, "month": 2, "day": 3, "hour": 4, "minute": 5}
 
 
-class ContextApi:
+class ContextApi(CatalogExtras):
     """The part of GlueContext described in the module docstring."""
 
     def getSource(

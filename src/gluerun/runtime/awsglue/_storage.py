@@ -149,6 +149,14 @@ class Storage:
             client.delete_objects(Bucket=bucket, Delete={"Objects": chunk, "Quiet": True})
         return len(doomed)
 
+    def is_empty(self, path: str) -> bool:
+        """Whether no file is left under `path` (a missing path is empty)."""
+        if not is_s3(path):
+            root = local_path(path)
+            return not root.exists() or not any(p.is_file() for p in root.rglob("*"))
+        bucket, key = split_s3(path)
+        return next(iter(_list_objects(self.client(), bucket, key)), None) is None
+
     # -- plumbing -----------------------------------------------------------------------
 
     def client(self) -> Any:

@@ -30,6 +30,7 @@ from ._catalog_api import catalog
 from ._context_api import ContextApi
 from ._context_catalog import CatalogMethods
 from ._storage import MODE_CONF, Storage
+from .dataframewriter import DataFrameWriter
 from .dynamicframe import DynamicFrame
 
 __all__ = ["GlueContext", "GlueLogger", "register"]
@@ -84,6 +85,7 @@ class GlueContext(ContextApi, CatalogMethods, SQLContext):
         self.create_dynamic_frame = DynamicFrameReader(self)
         self.create_data_frame = DataFrameReader(self)
         self.write_dynamic_frame = DynamicFrameWriter(self)
+        self.write_data_frame = DataFrameWriter(self)
 
     @property
     def storage(self) -> Storage:
