@@ -152,6 +152,7 @@ def build_engine(
         max_parallel_runs=settings.max_parallel_runs,
         log_retention_days=settings.log_retention_days,
         run_retention_days=settings.run_retention_days,
+        lease_seconds=settings.node_lease_seconds,
         endpoint_url=settings.endpoint_url,
         observer=metrics.observe_run if metrics is not None else None,
     )

@@ -56,6 +56,7 @@ class Settings:
     run_retention_days: int = 90
     webhook_urls: str = ""
     engine: bool = True
+    node_lease_seconds: float = 20.0
     max_request_bytes: int = 10 * 1024 * 1024
     request_timeout: float = 10.0
     max_connections: int = 1000
@@ -150,6 +151,12 @@ SETTINGS: tuple[Setting, ...] = (
     ),
     Setting("webhook_urls", str, "URLs that get every run event by HTTP POST, comma-separated."),
     Setting("engine", _bool, "Run the engine in this process (false: API only)."),
+    Setting(
+        "node_lease_seconds",
+        float,
+        "Seconds an engine node's lease lasts: a node silent this long is presumed dead and a"
+        " live node takes over its runs (default 20; renewed every quarter of it).",
+    ),
     Setting("max_request_bytes", int, "Largest request body accepted; larger ones get 413."),
     Setting("request_timeout", float, "Seconds a client may stall while sending a request."),
     Setting("max_connections", int, "Open connections served at once; more are closed."),

@@ -44,6 +44,9 @@ class EngineConfig:
     run_retention_days: int = 0
     #: the API endpoint job processes reach gluerun at (Job.init/commit of job bookmarks)
     endpoint_url: str = ""
+    #: seconds a node's lease lasts: a node silent this long is presumed dead and its runs
+    #: are taken over by a live node (config.node_lease_seconds)
+    lease_seconds: float = 20.0
     #: called with each run this engine moved to a final state (metrics)
     observer: Callable[[JobRun], None] | None = None
 

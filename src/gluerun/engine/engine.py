@@ -17,6 +17,7 @@ from concurrent.futures import ThreadPoolExecutor
 from gluerun.clock import Clock
 from gluerun.engine._records import EngineConfig, Event, Live, launch_request
 from gluerun.engine.logs import LogCollector
+from gluerun.engine.nodes import Membership
 from gluerun.engine.retention import RunRetention
 from gluerun.engine.triggers import TriggerFirer
 from gluerun.errors import ExecutorError
@@ -24,7 +25,7 @@ from gluerun.executors.base import Execution, Executor, ExitStatus, LaunchReques
 from gluerun.model import events, policies
 from gluerun.model.jobs import unsupported_command
 from gluerun.model.runs import JobRun, RunState
-from gluerun.store.base import Store
+from gluerun.store.base import Fence, Store
 
 log = logging.getLogger(__name__)
 
@@ -65,10 +66,12 @@ class Engine:
         self.retention = RunRetention(
             store, clock, config.runs_dir, config.node_id, config.run_retention_days
         )
+        self.membership = Membership(store, clock, config.node_id, config.lease_seconds)
 
     # -- lifecycle ----------------------------------------------------------------------
     def start(self) -> None:
-        """Recover this node's runs, then loop in a background thread."""
+        """Join the cluster, recover this node's runs, then loop in a background thread."""
+        self.membership.join()
         self.recover()
         self.logs.start()
         self._thread = threading.Thread(target=self.run_forever, name="gluerun-engine", daemon=True)
@@ -104,6 +107,7 @@ class Engine:
     def tick(self) -> None:
         """One pass: apply reports, stops, timeouts, queue admissions and new claims."""
         self._drain_events()
+        self._keep_membership()
         owned = self.store.node_runs(self.config.node_id, OWNED)
         for run in owned:
             if run.state is RunState.STOPPING:
@@ -115,8 +119,45 @@ class Engine:
         self.retention.tick(self._pool)
         self.store.admit_waiting(self.clock.now())
         free = self.config.max_parallel_runs - len(self._live)
-        for run in self.store.claim_runs(self.config.node_id, free):
+        fence = self.membership.current()
+        for run in self.store.claim_runs(self.config.node_id, free, fence):
             self._launch(run)
+
+    def _update(self, run: JobRun, expected: set[RunState] | frozenset[RunState]) -> bool:
+        """Every write about a run carries this node's epoch: refused once it was taken over."""
+        return self.store.update_run(run, expected, self.membership.current())
+
+    # -- cluster ------------------------------------------------------------------------
+    def _keep_membership(self) -> None:
+        if not self.membership.renew():
+            self._rejoin()
+        for lost in self.membership.take_over():
+            message = (
+                f"gluerun node {lost.node_id} was lost (its lease expired): the run's process"
+                " could not be reached."
+            )
+            self._take_over(lost, message)
+
+    def _take_over(self, lost: Fence, message: str) -> None:
+        """End the runs of a node taken over: their processes cannot be reached from here."""
+        for run in self.store.node_runs(lost.node_id, OWNED):
+            self._lost(run, message)
+
+    def _rejoin(self) -> None:
+        """This node was presumed dead: kill its orphaned processes, join with a new epoch."""
+        stale = self.membership.current()
+        for live in list(self._live.values()):
+            if live.execution is not None:
+                self._pool.submit(live.execution.kill, self.config.kill_grace)
+            self.logs.finish(live.run)
+        self._live.clear()
+        fence = self.membership.join()
+        # Runs claimed under the old epoch that the takeover did not see (a claim racing it).
+        self._take_over(
+            fence,
+            f"gluerun node {stale.node_id} was presumed dead (its lease expired): the run's"
+            " process was killed.",
+        )
 
     def _notify_delay(self, run: JobRun) -> None:
         """A "Glue Job Run Status" event once a run outlives its NotifyDelayAfter."""
@@ -124,7 +165,7 @@ class Engine:
         if not events.delay_due(run, now):
             return
         marked = dataclasses.replace(run, extra={**run.extra, "delay_notified": True})
-        if self.store.update_run(marked, {run.state}):
+        if self._update(marked, {run.state}):
             self.store.record_event(events.RUN_STATUS, events.run_status_detail(run), now)
             if run.id in self._live:
                 self._live[run.id].run = marked
@@ -149,6 +190,9 @@ class Engine:
                 return
             live = self._live.get(event.run_id)
             if live is None:
+                if event.launched is not None:
+                    # Launched for an epoch that was taken over since: nobody owns it.
+                    self._pool.submit(event.launched.kill, self.config.kill_grace)
                 continue
             if event.error is not None:
                 self._fail_launch(live, event.error)
@@ -203,7 +247,7 @@ class Engine:
             pid=handle.pid,
             pid_started=handle.started,
         )
-        if self.store.update_run(running, {RunState.STARTING}):
+        if self._update(running, {RunState.STARTING}):
             live.run = running
             self.logs.watch(running)
             self.logs.note(running, f"run started (pid {handle.pid}).")
@@ -232,7 +276,7 @@ class Engine:
             return
         failed = current.with_state(RunState.FAILED, self.clock.now(), error_message=message)
         self.logs.note(current, f"{FINAL_NOTE} FAILED: the run could not start: {message}")
-        if self.store.update_run(failed, {RunState.STARTING}):
+        if self._update(failed, {RunState.STARTING}):
             self._ended(failed)
             self._retry(failed)
 
@@ -251,7 +295,7 @@ class Engine:
             message = f"Job run timed out after {minutes} minutes (Timeout)."
             self.logs.note(current, f"{FINAL_NOTE} TIMEOUT: {message}")
             timed_out = current.with_state(RunState.TIMEOUT, now, error_message=message)
-            if self.store.update_run(timed_out, {RunState.RUNNING}):
+            if self._update(timed_out, {RunState.RUNNING}):
                 self._ended(timed_out)
         elif current.state is RunState.RUNNING:
             self._complete(current, status, now)
@@ -264,7 +308,7 @@ class Engine:
             done = run.with_state(RunState.FAILED, now, error_message=message)
         detail = f": {done.error_message}" if done.error_message else "."
         self.logs.note(run, f"{FINAL_NOTE} {done.state.value}{detail}")
-        if self.store.update_run(done, {RunState.RUNNING}):
+        if self._update(done, {RunState.RUNNING}):
             self._ended(done)
             self._retry(done)
 
@@ -274,7 +318,7 @@ class Engine:
         message = run.error_message or "Job run stopped by BatchStopJobRun."
         self.logs.note(run, f"{FINAL_NOTE} STOPPED: {message}")
         stopped = run.with_state(RunState.STOPPED, self.clock.now(), error_message=message)
-        if self.store.update_run(stopped, {RunState.STOPPING}):
+        if self._update(stopped, {RunState.STOPPING}):
             self._ended(stopped)
 
     def _retry(self, run: JobRun) -> None:
@@ -336,7 +380,7 @@ class Engine:
     def _time_out_unlaunched(self, live: Live, now: float) -> None:
         message = f"Job run timed out after {live.run.timeout} minutes (Timeout)."
         timed_out = live.run.with_state(RunState.TIMEOUT, now, error_message=message)
-        self.store.update_run(timed_out, {RunState.STARTING})
+        self._update(timed_out, {RunState.STARTING})
 
     def _kill(self, live: Live) -> None:
         if live.killing or live.execution is None:
@@ -408,7 +452,7 @@ class Engine:
             pid=handle.pid,
             pid_started=handle.started,
         )
-        if self.store.update_run(running, {RunState.STARTING}):
+        if self._update(running, {RunState.STARTING}):
             self.logs.note(running, f"run started (pid {handle.pid}).")
             return running
         return self._current(run)
@@ -435,6 +479,6 @@ class Engine:
             return
         failed = run.with_state(RunState.FAILED, self.clock.now(), error_message=message)
         self.logs.note(run, f"{FINAL_NOTE} FAILED: {message}")
-        if self.store.update_run(failed, {run.state}):
+        if self._update(failed, {run.state}):
             self._ended(failed)
             self._retry(failed)

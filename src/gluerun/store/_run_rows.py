@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, delete, or_, select, update
+from sqlalchemy import ColumnElement, Connection, bindparam, delete, or_, select, update
 
 from gluerun.model import policies
 from gluerun.model.jobs import Job
@@ -115,11 +115,16 @@ _NODE_RUNS = (
 _MAX_SEQ = 2**62
 
 
-def _swap_run(conn: Connection, run: JobRun, old: RunState | None) -> bool:
-    """Write `run` if its row is still in state `old`."""
+def _swap_run(
+    conn: Connection, run: JobRun, old: RunState | None, guard: ColumnElement[bool] | None = None
+) -> bool:
+    """Write `run` if its row is still in state `old` (and `guard` holds: a node's fence)."""
+    cond = [runs.c.id == run.id, runs.c.state == (old.value if old else None)]
+    if guard is not None:
+        cond.append(guard)
     result = conn.execute(
         update(runs)
-        .where(runs.c.id == run.id, runs.c.state == (old.value if old else None))
+        .where(*cond)
         .values(state=run.state.value, node_id=run.node_id, doc=codec.dump_run(run))
     )
     return result.rowcount == 1

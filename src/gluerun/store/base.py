@@ -26,6 +26,25 @@ class RunPage:
     next_cursor: int | None
 
 
+@dataclass(frozen=True)
+class Fence:
+    """A node's epoch: run writes carrying it are refused once the epoch was taken over."""
+
+    node_id: str
+    epoch: int
+
+
+@dataclass(frozen=True)
+class NodeLease:
+    """A node's row: its current epoch, "live" or "lost", and its lease."""
+
+    fence: Fence
+    state: str
+    lease_until: float
+    heartbeat_on: float
+    joined_on: float
+
+
 class StopOutcome:
     """What a stop request found (values are the ErrorDetail codes where it failed)."""
 
@@ -97,16 +116,21 @@ class Store(Protocol):
         """Insert a run as it is (retries). Raises AlreadyExists on a duplicate id."""
         ...
 
-    def claim_runs(self, node_id: str, limit: int) -> list[JobRun]:
-        """Take up to `limit` unclaimed STARTING runs for this node, oldest first."""
+    def claim_runs(self, node_id: str, limit: int, fence: Fence | None = None) -> list[JobRun]:
+        """Take up to `limit` unclaimed STARTING runs for this node, oldest first.
+
+        With `fence`, nothing is claimed once that epoch was taken over."""
         ...
 
     def admit_waiting(self, now: float) -> list[JobRun]:
         """Move queued runs to STARTING where their job has a free slot; returns them."""
         ...
 
-    def update_run(self, run: JobRun, expected: Collection[RunState]) -> bool:
-        """Write `run` if the stored run is still in one of `expected` (compare-and-set)."""
+    def update_run(
+        self, run: JobRun, expected: Collection[RunState], fence: Fence | None = None
+    ) -> bool:
+        """Write `run` if the stored run is still in one of `expected` (compare-and-set), and,
+        with `fence`, if that epoch was not taken over (checked in the same statement)."""
         ...
 
     def node_runs(self, node_id: str | None, states: Collection[RunState]) -> list[JobRun]:
@@ -118,6 +142,25 @@ class Store(Protocol):
     def job_names(self) -> set[str]:
         """The names of every job that exists (cheap: no documents are read)."""
         ...
+
+    # -- nodes ------------------------------------------------------------------------
+    def join_node(self, node_id: str, now: float, lease_seconds: float) -> Fence:
+        """Start a new epoch of `node_id` with a fresh lease; its older epochs are fenced out."""
+        ...
+
+    def renew_lease(self, fence: Fence, now: float, lease_seconds: float) -> bool:
+        """Extend the lease of `fence`'s epoch; False once that epoch was taken over."""
+        ...
+
+    def expired_nodes(self, now: float) -> list[NodeLease]:
+        """Live nodes whose lease ran out before `now`."""
+        ...
+
+    def take_over_node(self, lost: Fence, now: float) -> bool:
+        """Mark `lost` lost and fence its epoch out, if its lease still ran out; True if won."""
+        ...
+
+    def list_nodes(self) -> list[NodeLease]: ...
 
     # -- triggers -----------------------------------------------------------------------
     def create_trigger(self, trigger: Trigger, tags: Mapping[str, str]) -> None:

@@ -56,13 +56,14 @@ from gluerun.store._run_rows import (
     _swap_run,
     _write_run,
 )
-from gluerun.store.base import RunPage, StopOutcome
+from gluerun.store.base import Fence, RunPage, StopOutcome
 from gluerun.store.fastread import FastReader
 from gluerun.store.migrate import upgrade
 from gluerun.store.sql_bookmarks import BookmarkStore
 from gluerun.store.sql_catalog import SqlCatalogStore
 from gluerun.store.sql_events import EventStore, record_state_change
 from gluerun.store.sql_logs import LogStore
+from gluerun.store.sql_nodes import NodeStore, fence_clause
 from gluerun.store.sql_retention import RetentionStore
 from gluerun.store.sql_triggers import TriggerStore, admission_refused
 from gluerun.store.tables import job_bookmarks, jobs, metadata, runs
@@ -111,7 +112,7 @@ def _sqlite_engine(url: str) -> Engine:
     return engine
 
 
-class SqlStore(TriggerStore, LogStore, EventStore, BookmarkStore, RetentionStore):
+class SqlStore(TriggerStore, LogStore, EventStore, BookmarkStore, RetentionStore, NodeStore):
     """The Store on SQLAlchemy Core (see base.Store for the contract of each method)."""
 
     def __init__(self, engine: Engine) -> None:
@@ -349,12 +350,14 @@ class SqlStore(TriggerStore, LogStore, EventStore, BookmarkStore, RetentionStore
             _insert_run(conn, run)
         self.notify()
 
-    def claim_runs(self, node_id: str, limit: int) -> list[JobRun]:
+    def claim_runs(self, node_id: str, limit: int, fence: Fence | None = None) -> list[JobRun]:
         # A cheap read first: most engine passes find nothing to claim, and a write
         # transaction would queue behind (and hold up) StartJobRun.
         if limit <= 0 or not self._fast.rows(self._any_unclaimed, {}):
             return []
         with self._write() as conn:
+            if fence is not None and not self.fence_holds(conn, fence):
+                return []
             query = (
                 select(runs.c.doc)
                 .where(runs.c.state == RunState.STARTING.value, runs.c.node_id.is_(None))
@@ -384,11 +387,14 @@ class SqlStore(TriggerStore, LogStore, EventStore, BookmarkStore, RetentionStore
             self.notify()
         return admitted
 
-    def update_run(self, run: JobRun, expected: Collection[RunState]) -> bool:
+    def update_run(
+        self, run: JobRun, expected: Collection[RunState], fence: Fence | None = None
+    ) -> bool:
+        guard = None if fence is None else fence_clause(fence, lock=not self._sqlite)
         with self._write() as conn:
             current = conn.execute(_RUN_STATE, {"run_id": run.id}).scalar()
             old = RunState(current) if current is not None else None
-            changed = old in expected and _swap_run(conn, run, old)
+            changed = old in expected and _swap_run(conn, run, old, guard)
             if changed:
                 record_state_change(conn, run)
                 _count_move(conn, run.launch.job_id, old, run.state)

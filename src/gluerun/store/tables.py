@@ -201,3 +201,17 @@ catalog_connections = Table(
     Column("name", String(255), primary_key=True),
     Column("doc", Text, nullable=False),
 )
+
+#: one row per engine node: its lease, and the epoch every write it makes about a run carries
+#: (store/sql_nodes.py). A takeover bumps the epoch, which fences out the node it presumed dead.
+nodes = Table(
+    "nodes",
+    metadata,
+    Column("node_id", String(255), primary_key=True),
+    Column("epoch", Integer, nullable=False),
+    #: "live", or "lost" once another node took over its runs
+    Column("state", String(16), nullable=False),
+    Column("lease_until", Float, nullable=False),
+    Column("heartbeat_on", Float, nullable=False),
+    Column("joined_on", Float, nullable=False),
+)
