@@ -272,6 +272,29 @@ def spark_packages_command(
         click.echo(str(copy_to / jar.name if copy_to is not None else jar))
 
 
+@main.command()
+@_option("data_dir", "--data-dir", type=click.Path(path_type=Path), default=None)
+@_option("database_url", "--database-url", default=None)
+def nodes(**overrides: Any) -> None:
+    """List the cluster's nodes from the store: epoch, live or lost, lease, runs each owns."""
+    import time
+
+    from gluerun.cluster_report import format_table, node_rows
+    from gluerun.store import open_store
+
+    try:
+        settings = load_settings(overrides=overrides)
+        store = open_store(settings.resolved_database_url)
+    except GluerunError as exc:
+        click.echo(f"gluerun: {exc}", err=True)
+        sys.exit(1)
+    try:
+        for line in format_table(node_rows(store, time.time())):
+            click.echo(line)
+    finally:
+        store.close()
+
+
 def _endpoint_option(func: F) -> F:
     return click.option(
         "--endpoint-url",

@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import os
 import signal
+import subprocess
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from live_server import FINAL, Server, kill_strays, pid_alive, wait_state
+from live_server import BIN, FINAL, Server, kill_strays, pid_alive, wait_state
 from sqlalchemy import create_engine, text
 
 from gluerun.store.sql import normalize_url
@@ -113,6 +114,18 @@ def started(ledger: Path, run_id: str) -> bool:
     return f"start {run_id}" in ledger.read_text().splitlines()
 
 
+def nodes_listed() -> dict[str, str]:
+    """`gluerun nodes` as {node: state}."""
+    out = subprocess.run(
+        [str(BIN / "gluerun"), "nodes", "--database-url", PG_DSN],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    rows = [line.split() for line in out.splitlines()[1:]]
+    return {row[0]: row[2] for row in rows}
+
+
 def job_pid(server: Server, run_id: str) -> int:
     """The pid of a run's wrapper process: its claim in the run directory."""
     mark = server.data_dir / "runs" / run_id / "pid"
@@ -140,6 +153,7 @@ def test_kill9_of_a_node_fails_its_runs_naming_it_and_retries_them_on_another(
         failed = wait_state(glue, "ledgered", run_id, FINAL, timeout=BOUND)
         assert failed["JobRunState"] == "FAILED"
         assert "node-a" in failed["ErrorMessage"]
+    assert nodes_listed() == {"node-a": "lost", "node-b": "live"}
     retries = [f"{run_id}_attempt_1" for run_id in runs]
     for retry in retries:
         wait_for(lambda retry=retry: started(ledger, retry))  # type: ignore[misc]
@@ -189,3 +203,24 @@ def test_a_paused_node_cannot_overwrite_the_takeover_and_kills_its_orphan(
     glue_a = a.client()
     again = glue_a.start_job_run(JobName="quick")["JobRunId"]
     assert wait_state(glue_a, "quick", again, FINAL)["JobRunState"] == "SUCCEEDED"
+
+
+def test_a_node_restarted_after_its_takeover_kills_the_processes_it_left(
+    node: Callable[[str], Server], tmp_path: Path
+) -> None:
+    a = node("node-a")
+    glue = a.client()
+    ledger, release = ledger_job(glue, "left", tmp_path, MaxRetries=0)
+    run_id = glue.start_job_run(JobName="left")["JobRunId"]
+    wait_for(lambda: started(ledger, run_id))
+    pid = job_pid(a, run_id)
+    a.stop(signal.SIGKILL)  # the server only: its job process lives on
+    b = node("node-b")
+    taken = wait_state(b.client(), "left", run_id, FINAL, timeout=BOUND)
+    assert taken["JobRunState"] == "FAILED" and "node-a" in taken["ErrorMessage"]
+    assert pid_alive(pid)
+    a.start()
+    wait_for(lambda: not pid_alive(pid))
+    assert f"end {run_id}" not in ledger.read_text()
+    assert glue.get_job_run(JobName="left", RunId=run_id)["JobRun"]["JobRunState"] == "FAILED"
+    release.touch()

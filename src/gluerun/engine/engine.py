@@ -22,6 +22,7 @@ from gluerun.engine.retention import RunRetention
 from gluerun.engine.triggers import TriggerFirer
 from gluerun.errors import ExecutorError
 from gluerun.executors.base import Execution, Executor, ExitStatus, LaunchRequest, ProcessHandle
+from gluerun.executors.launch_marks import recorded_process
 from gluerun.model import events, policies
 from gluerun.model.jobs import unsupported_command
 from gluerun.model.runs import JobRun, RunState
@@ -71,8 +72,11 @@ class Engine:
     # -- lifecycle ----------------------------------------------------------------------
     def start(self) -> None:
         """Join the cluster, recover this node's runs, then loop in a background thread."""
+        taken_over = self.membership.was_taken_over()
         self.membership.join()
         self.recover()
+        if taken_over:
+            self._kill_orphans()
         self.logs.start()
         self._thread = threading.Thread(target=self.run_forever, name="gluerun-engine", daemon=True)
         self._thread.start()
@@ -158,6 +162,27 @@ class Engine:
             f"gluerun node {stale.node_id} was presumed dead (its lease expired): the run's"
             " process was killed.",
         )
+
+    def _kill_orphans(self) -> None:
+        """After a takeover while this node was down: end job processes of runs it lost.
+
+        Their runs were ended (and retried) by the node that took over; left running, they
+        would do the job a second time beside the retry.
+        """
+        owned = {run.id for run in self.store.node_runs(self.config.node_id, OWNED)}
+        runs_dir = self.config.runs_dir
+        dirs = [d for d in runs_dir.iterdir() if d.is_dir()] if runs_dir.is_dir() else []
+        executors = list({id(e): e for e in self.executors.values()}.values())
+        for run_dir in dirs:
+            handle = recorded_process(run_dir)
+            if run_dir.name in owned or handle is None:
+                continue
+            for executor in executors:
+                execution = executor.reattach(handle)
+                if execution is not None:
+                    log.warning("killing %s's process: its run was taken over", run_dir.name)
+                    self._pool.submit(execution.kill, self.config.kill_grace)
+                    break
 
     def _notify_delay(self, run: JobRun) -> None:
         """A "Glue Job Run Status" event once a run outlives its NotifyDelayAfter."""

@@ -42,6 +42,13 @@ class Membership:
         log.info("node %s joined (epoch %d)", self.node_id, self.fence.epoch)
         return self.fence
 
+    def was_taken_over(self) -> bool:
+        """Whether this node's last epoch was taken over (read before joining again)."""
+        return any(
+            lease.fence.node_id == self.node_id and lease.state == "lost"
+            for lease in self.store.list_nodes()
+        )
+
     def current(self) -> Fence:
         return self.fence if self.fence is not None else self.join()
 

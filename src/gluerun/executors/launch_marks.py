@@ -78,6 +78,15 @@ def find_launch(run_dir: Path, not_before: float) -> ProcessHandle | None:
     return _handle(run_dir, int(claimed), not_before)
 
 
+def recorded_process(run_dir: Path) -> ProcessHandle | None:
+    """The process the server recorded spawning into `run_dir`, if it recorded one."""
+    try:
+        recorded = json.loads((run_dir / PROCESS_MARK).read_text())
+        return ProcessHandle(int(recorded["pid"]), float(recorded["started"]), run_dir)
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
 def _read(path: Path) -> str | None:
     try:
         return path.read_text().strip()
