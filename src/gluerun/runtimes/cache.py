@@ -311,7 +311,11 @@ def _uv(args: Sequence[str], progress: Progress) -> None:
             lines.append(line.rstrip())
             progress(line.rstrip())
     if proc.wait() != 0:
-        tail = "\n".join(lines[-3:]) or "(no output)"
+        # uv ends with hints; its "error:" and "cause:" lines (and the multiplication-sign
+        # marked ones of build failures) say what went wrong.
+        marks = ("error", "cause:", "\u00d7")
+        errors = [line for line in lines if line.lstrip().startswith(marks)]
+        tail = "\n".join((errors or lines)[-3:]) or "(no output)"
         raise ExecutorError(
             f"Building the runtime failed (uv {args[0]} exit code {proc.returncode}): {tail}"
         )
