@@ -63,7 +63,7 @@ def test_a_runtime_sees_its_own_packages_only(cache: RuntimeCache) -> None:
 def test_a_failed_build_leaves_nothing_behind(cache: RuntimeCache) -> None:
     plan = cache.plan(tiny("no-such-package-gluerun-test==1.0\n"))
     log: list[str] = []
-    with pytest.raises(ExecutorError, match="Building the runtime failed.*No solution found"):
+    with pytest.raises(ExecutorError, match=r"Building the runtime failed.*No solution found"):
         cache.ensure(plan, log.append)
     assert not plan.path.exists()
     assert not list((cache.root / ".building").iterdir())
