@@ -7,6 +7,7 @@ so every node reports the whole cluster's; latencies and durations are this proc
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Iterator
 
 from prometheus_client import CollectorRegistry, Histogram, generate_latest
@@ -14,7 +15,7 @@ from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
 from gluerun.model.runs import JobRun
-from gluerun.store.base import Store
+from gluerun.store.base import NodeLease, Store
 
 #: Content type of the text exposition format.
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
@@ -38,6 +39,26 @@ class _StoreCollector(Collector):
         queue.add_metric(["waiting"], waiting)
         queue.add_metric(["unclaimed"], unclaimed)
         yield queue
+        yield from _node_metrics(self.store.list_nodes(), time.time())
+
+
+def _node_metrics(leases: list[NodeLease], now: float) -> Iterator[Metric]:
+    """Each engine node's lease (negative once it ran out) and epoch: a cluster's liveness."""
+    lease = GaugeMetricFamily(
+        "gluerun_node_lease_seconds",
+        "Seconds left on each engine node's lease (negative: ran out), by node and state.",
+        labels=["node", "state"],
+    )
+    epoch = GaugeMetricFamily(
+        "gluerun_node_epoch",
+        "Each engine node's epoch (bumped by each join and takeover).",
+        labels=["node"],
+    )
+    for node in leases:
+        lease.add_metric([node.fence.node_id, node.state], node.lease_until - now)
+        epoch.add_metric([node.fence.node_id], node.fence.epoch)
+    yield lease
+    yield epoch
 
 
 class Metrics:

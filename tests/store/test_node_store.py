@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import threading
+import time
 
+from gluerun.metrics import Metrics
 from gluerun.model.runs import JobRun, RunState
 from gluerun.store.base import Fence
 from gluerun.store.sql import SqlStore
@@ -132,3 +134,19 @@ def test_takeover_and_a_stale_write_racing_end_with_exactly_one_result(
         wins, stored = race_once(store, job.job_id)
         assert sum(wins.values()) == 1, (round_, wins)
         assert stored.state is (RunState.SUCCEEDED if wins.get("stale") else RunState.FAILED)
+
+
+def test_metrics_show_each_nodes_lease_and_epoch(store: SqlStore) -> None:
+    now = time.time()
+    store.join_node("a", now, 60.0)
+    b = store.join_node("b", now - 100, LEASE)
+    assert store.take_over_node(b, now)
+    text = Metrics(store).render().decode()
+    assert 'gluerun_node_epoch{node="b"} 2.0' in text
+    leases = {
+        line.split()[0]: float(line.split()[-1])
+        for line in text.splitlines()
+        if line.startswith("gluerun_node_lease_seconds{")
+    }
+    assert 55 < leases['gluerun_node_lease_seconds{node="a",state="live"}'] <= 60
+    assert leases['gluerun_node_lease_seconds{node="b",state="lost"}'] < 0
