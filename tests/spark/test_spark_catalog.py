@@ -78,7 +78,7 @@ def rows(frame: Any) -> list[tuple[Any, ...]]:
 
 
 def test_from_catalog_prunes_partitions_through_the_catalog(
-    glue_context: Any, glue: Any, db: str, tmp_path: Path
+    glue_context: Any, glue: Any, db: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     sales_table(glue, db, tmp_path / "sales")
     frame = glue_context.create_dynamic_frame.from_catalog(
@@ -87,6 +87,16 @@ def test_from_catalog_prunes_partitions_through_the_catalog(
     assert frame.toDF().columns == ["id", "amount", "year", "month"]
     assert dict(frame.toDF().dtypes)["month"] == "int"
     assert rows(frame) == [(1, 1.5, "2023", 12), (2, 2.5, "2024", 1), (3, 3.5, "2024", 1)]
+    # the partitions were read in one Spark read; partition by partition gives the same rows
+    from awsglue import _catalog_read
+
+    together = _catalog_read._read_together
+    monkeypatch.setattr(_catalog_read, "_read_together", lambda *args, **kwargs: None)
+    apart = glue_context.create_dynamic_frame.from_catalog(
+        database=db, table_name="sales", push_down_predicate="year >= '2023'"
+    )
+    assert rows(apart) == rows(frame)
+    monkeypatch.setattr(_catalog_read, "_read_together", together)
     server_side = glue_context.create_data_frame.from_catalog(
         database=db,
         table_name="sales",

@@ -11,6 +11,7 @@ files of the chosen partitions go through the file-source bookmark (``_bookmarks
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from functools import reduce
 from typing import Any
@@ -37,6 +38,7 @@ _BY_LIBRARY = (
 )
 _FILE_FORMATS = ("parquet", "orc", "avro", "json", "csv")
 JDBC_CLASSIFICATIONS = ("postgresql", "mysql")
+_LOCAL_URI = re.compile(r"^file:/+")
 _AVRO_HINT = (
     "reading avro needs Spark's avro data source, which PySpark does not bundle: run the job "
     "with --conf spark.jars.packages=org.apache.spark:spark-avro_2.12:<your Spark version>"
@@ -127,12 +129,11 @@ def _load(
     paths: Sequence[str],
     fmt: str,
     options: Mapping[str, Any],
-    schema: str | None,
+    schema: str | StructType | None,
 ) -> DataFrame:
-    """The files at `paths` (folders are read through) in `fmt`, with the catalog's schema
-    for text formats."""
+    """The files at `paths` (folders are read through) in `fmt`, with `schema` when given."""
     reader = spark.read.option("recursiveFileLookup", "true")
-    if fmt in ("csv", "json") and schema:
+    if schema:
         reader = reader.schema(schema)
     if fmt == "csv":
         quote = str(options.get("quoteChar", '"'))
@@ -237,14 +238,66 @@ def _read_locations(
         groups = _bookmarked(storage, bookmarks, ctx, places)
     else:
         groups = [(storage.read_paths([location]), values) for location, values in places]
+    groups = [(paths, values) for paths, values in groups if paths]
+    together = _read_together(spark, groups, keys, fmt, fmt_options, schema)
+    if together is not None:
+        return together
+    common: str | StructType | None = schema if fmt in ("csv", "json") else None
+    if common is None and len(groups) > 1:
+        # one schema inference over every chosen file instead of one Spark job per partition
+        every = [path for paths, _ in groups for path in paths]
+        common = _load(spark, every, fmt, fmt_options, None).schema
     frames = [
-        _with_values(_load(spark, paths, fmt, fmt_options, schema), keys if values else [], values)
+        _with_values(_load(spark, paths, fmt, fmt_options, common), keys if values else [], values)
         for paths, values in groups
-        if paths
     ]
     if not frames:
         return _empty(spark, table)
     return reduce(lambda a, b: a.unionByName(b, allowMissingColumns=True), frames)
+
+
+def _qualified(spark: SparkSession, path: str) -> str:
+    """`path` as Spark names the files below it (``_metadata.file_path``), with a final /."""
+    jvm = spark.sparkContext._jvm
+    hadoop = jvm.org.apache.hadoop.fs.Path(path)  # type: ignore[union-attr]
+    conf = spark.sparkContext._jsc.hadoopConfiguration()
+    qualified = hadoop.getFileSystem(conf).makeQualified(hadoop)
+    return _LOCAL_URI.sub("file:/", str(qualified.toUri().toString())).rstrip("/") + "/"
+
+
+def _read_together(
+    spark: SparkSession,
+    groups: Sequence[tuple[list[str], Sequence[str]]],
+    keys: Sequence[tuple[str, str]],
+    fmt: str,
+    fmt_options: Mapping[str, Any],
+    schema: str | None,
+) -> DataFrame | None:
+    """All partitions in one Spark read, each row's values joined in by the partition folder
+    its file lies in; None when that cannot be told apart (folders at different depths or
+    inside one another), and the caller reads partition by partition instead."""
+    if not keys or len(groups) < 2 or any(len(paths) != 1 for paths, _ in groups):
+        return None
+    prefixes = [_qualified(spark, paths[0]) for paths, _ in groups]
+    depths = {prefix.count("/") for prefix in prefixes}
+    if len(depths) != 1 or len(set(prefixes)) != len(prefixes):
+        return None
+    depth = depths.pop()
+    frame = _load(spark, [paths[0] for paths, _ in groups], fmt, fmt_options, schema)
+    data = list(frame.columns)
+    # Hadoop writes local URIs file:/x or file:///x depending on the call: compare one form
+    file_path = F.regexp_replace(F.col("_metadata.file_path"), _LOCAL_URI.pattern, "file:/")
+    folder = F.concat(F.substring_index(file_path, "/", depth), F.lit("/"))
+    names = [name for name, _ in keys]
+    rows = [(prefix, *values) for prefix, (_, values) in zip(prefixes, groups, strict=True)]
+    ddl = ", ".join(["`__gluerun_folder` string", *[f"{_quote(n)} string" for n in names]])
+    mapping = spark.createDataFrame(rows, ddl).select(
+        "__gluerun_folder", *[F.col(_quote(n)).cast(kind).alias(n) for n, kind in keys]
+    )
+    joined = frame.withColumn("__gluerun_folder", folder).join(
+        F.broadcast(mapping), "__gluerun_folder"
+    )
+    return joined.select(*[F.col(_quote(c)) for c in data], *[F.col(_quote(n)) for n in names])
 
 
 def _bookmarked(
