@@ -45,9 +45,23 @@ def main() -> None:
 @_option("max_parallel_runs", "--max-parallel-runs", type=int, default=None)
 @_option("node_id", "--node-id", default=None)
 @_option("enable_reset", "--enable-reset", is_flag=True, default=None)
+@_option("database_url_file", "--database-url-file", default=None)
+@_option("credentials_file", "--credentials-file", default=None)
+@_option("allow_anonymous", "--allow-anonymous", is_flag=True, default=None)
+@_option("allowed_hosts", "--allowed-hosts", default=None)
+@_option("tls_cert", "--tls-cert", default=None)
+@_option("tls_key", "--tls-key", default=None)
+@_option("run_as", "--run-as", default=None)
 @click.option("--log-level", default="info", show_default=True, help="Server log level.")
 def serve(log_level: str, **overrides: Any) -> None:
     """Serve the Glue API and run jobs (embedded SQLite in the data directory by default)."""
+    if overrides.get("database_url") and "@" in str(overrides["database_url"]):
+        click.echo(
+            "gluerun: warning: --database-url puts the URL (and any password) on the command "
+            "line, where every local user can read it; use GLUERUN_DATABASE_URL or "
+            "--database-url-file",
+            err=True,
+        )
     try:
         settings = load_settings(overrides=overrides)
         run_server(settings, log_level)
@@ -60,31 +74,44 @@ def run_server(settings: Settings, log_level: str = "info") -> None:
     """Open the store, start the engine, serve HTTP until SIGTERM/SIGINT."""
     import uvicorn
 
+    from gluerun import safety
     from gluerun.api.app import build_app
     from gluerun.api.connections import guarded_protocol
     from gluerun.clock import SystemClock
     from gluerun.engine.webhooks import WebhookSender
     from gluerun.metrics import Metrics
+    from gluerun.model.tokens import RunTokens
     from gluerun.service import GlueService
     from gluerun.store import open_store
+    from gluerun.store.sql import mask_url
 
     logging.basicConfig(
         level=log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
     # Alembic announces each of its plugins at INFO; the migrations it runs are worth seeing.
     logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
-    store = open_store(settings.resolved_database_url)
+    safety.check_exposure(settings)
+    run_as = safety.resolve_run_as(settings)
+    safety.prepare_data_dir(settings, run_as)
+    key = safety.run_token_key(settings)
     clock = SystemClock()
+    guard = safety.build_guard(settings, clock, key)
+    database_url = settings.resolved_database_url
+    store = open_store(database_url)
     service = GlueService(store, clock, settings.region, settings.account_id)
     metrics = Metrics(store)
     engine = None
     if settings.engine:
-        executors = build_executors(settings)
-        engine = build_engine(settings, store, clock, executors, metrics)
+        executors = build_executors(settings, run_as)
+        engine = build_engine(settings, store, clock, executors, metrics, RunTokens(key))
         _announce_capabilities(executors)
     webhooks = WebhookSender(
-        store, clock, settings.webhook_list(), settings.region, settings.account_id
+        store,
+        clock,
+        settings.webhook_list(),
+        settings.region,
+        settings.account_id,
+        secret=settings.webhook_secret,
     )
     if engine is not None:
         engine.start()
@@ -95,6 +122,7 @@ def run_server(settings: Settings, log_level: str = "info") -> None:
         inline_reads=store.inline_reads,
         max_body=settings.max_request_bytes,
         enable_reset=settings.enable_reset,
+        guard=guard,
     )
     config = uvicorn.Config(
         app,
@@ -104,10 +132,13 @@ def run_server(settings: Settings, log_level: str = "info") -> None:
         access_log=False,
         lifespan="off",
         http=guarded_protocol(settings.request_timeout, settings.max_connections),
+        ssl_certfile=settings.tls_cert or None,
+        ssl_keyfile=settings.tls_key or None,
     )
     server = uvicorn.Server(config)
     click.echo(f"gluerun {__version__} serving the Glue API at {settings.endpoint_url}")
-    click.echo(f"data directory: {settings.data_dir}")
+    click.echo(f"data directory: {settings.data_dir}; store: {mask_url(database_url)}")
+    click.echo(_access_line(settings, guard.open, run_as))
     # uvicorn re-raises the signal that stopped it once it has shut down; with these
     # handlers in place that re-raise is a no-op and the engine and store close cleanly.
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -121,7 +152,13 @@ def run_server(settings: Settings, log_level: str = "info") -> None:
         store.close()
 
 
-def build_executors(settings: Settings) -> dict[str, Any]:
+def _access_line(settings: Settings, anonymous: bool, run_as: Any) -> str:
+    who = "anonymous (no credentials file)" if anonymous else "SigV4-signed requests only"
+    jobs = f"; jobs run as {run_as.name}" if run_as is not None else ""
+    return f"access: {who}{jobs}"
+
+
+def build_executors(settings: Settings, run_as: Any = None) -> dict[str, Any]:
     """The executor of each job kind this node runs, by Command.Name."""
     from gluerun.executors.subprocess import SubprocessExecutor
 
@@ -136,13 +173,19 @@ def build_executors(settings: Settings) -> dict[str, Any]:
         base_env=settings.job_env_vars(),
         tail_bytes=settings.log_tail_bytes,
         runtimes=runtimes,
+        run_as=run_as,
     )
-    spark = spark_executor(settings, runtimes)
+    spark = spark_executor(settings, runtimes, run_as)
     return {"pythonshell": pythonshell, "glueetl": spark}
 
 
 def build_engine(
-    settings: Settings, store: Any, clock: Any, executors: dict[str, Any], metrics: Any = None
+    settings: Settings,
+    store: Any,
+    clock: Any,
+    executors: dict[str, Any],
+    metrics: Any = None,
+    run_tokens: Any = None,
 ) -> Any:
     from gluerun.engine.engine import Engine, EngineConfig
 
@@ -155,6 +198,8 @@ def build_engine(
         lease_seconds=settings.node_lease_seconds,
         endpoint_url=settings.endpoint_url,
         observer=metrics.observe_run if metrics is not None else None,
+        run_tokens=run_tokens,
+        endpoint_ca=Path(settings.tls_cert).read_text() if settings.tls_cert else "",
     )
     return Engine(store, executors, clock, config)
 
@@ -170,7 +215,7 @@ def _announce_capabilities(executors: dict[str, Any]) -> None:
     threading.Thread(target=announce, name="gluerun-capabilities", daemon=True).start()
 
 
-def spark_executor(settings: Settings, runtimes: Any = None) -> Any:
+def spark_executor(settings: Settings, runtimes: Any = None, run_as: Any = None) -> Any:
     """The glueetl executor of this node, as `settings` describe it (runs get `runtimes`)."""
     from gluerun.executors.spark import SparkExecutor
 
@@ -188,6 +233,7 @@ def spark_executor(settings: Settings, runtimes: Any = None) -> Any:
         s3_connector=settings.spark_s3,
         packages=spark_packages(settings),
         runtimes=runtimes,
+        run_as=run_as,
     )
 
 

@@ -14,18 +14,21 @@ _FINAL = "gluerun: run ended"
 FINISHED = frozenset({"SUCCEEDED", "FAILED", "TIMEOUT", "STOPPED", "ERROR", "EXPIRED"})
 
 
-def clients(endpoint: str, region: str) -> tuple[Any, Any]:
+def clients(endpoint: str, region: str, profile: str | None = None) -> tuple[Any, Any]:
+    """Glue and Logs clients of `endpoint`, signing with the usual AWS credential chain
+    (`profile`, AWS_PROFILE, AWS_ACCESS_KEY_ID, ~/.aws/credentials ...); with none found,
+    placeholder keys, which a server without a credentials file accepts."""
     import boto3
     from botocore.config import Config
 
+    session = boto3.Session(profile_name=profile, region_name=region)
     options: dict[str, Any] = {
         "endpoint_url": endpoint,
-        "region_name": region,
-        "aws_access_key_id": "gluerun",
-        "aws_secret_access_key": "gluerun",
         "config": Config(retries={"max_attempts": 2}),
     }
-    return boto3.client("glue", **options), boto3.client("logs", **options)
+    if session.get_credentials() is None:
+        options.update(aws_access_key_id="gluerun", aws_secret_access_key="gluerun")
+    return session.client("glue", **options), session.client("logs", **options)
 
 
 def stream_logs(

@@ -61,15 +61,35 @@ class Settings:
     request_timeout: float = 10.0
     max_connections: int = 1000
     enable_reset: bool = False
+    database_url_file: str = ""
+    credentials_file: str = ""
+    allow_anonymous: bool = False
+    allowed_hosts: str = ""
+    public_metrics: bool = False
+    tls_cert: str = ""
+    tls_key: str = ""
+    run_as: str = ""
+    run_token_key_file: str = ""
+    webhook_secret: str = ""
 
     @property
     def endpoint_url(self) -> str:
-        return f"http://{self.host}:{self.port}"
+        scheme = "https" if self.tls_cert else "http"
+        return f"{scheme}://{self.host}:{self.port}"
 
     @property
     def resolved_database_url(self) -> str:
+        """database_url, else the first line of database_url_file, else SQLite in data_dir."""
         if self.database_url:
             return self.database_url
+        if self.database_url_file:
+            try:
+                lines = Path(self.database_url_file).read_text(encoding="utf-8").splitlines()
+            except OSError as exc:
+                raise ConfigError(f"GLUERUN_DATABASE_URL_FILE: {exc}") from None
+            if lines and lines[0].strip():
+                return lines[0].strip()
+            raise ConfigError(f"GLUERUN_DATABASE_URL_FILE: {self.database_url_file} is empty")
         return f"sqlite:///{self.data_dir / 'gluerun.db'}"
 
     @property
@@ -78,6 +98,9 @@ class Settings:
 
     def runtime_python_list(self) -> list[str]:
         return [path.strip() for path in self.runtime_pythons.split(",") if path.strip()]
+
+    def allowed_host_names(self) -> frozenset[str]:
+        return frozenset(h.strip() for h in self.allowed_hosts.split(",") if h.strip())
 
     def webhook_list(self) -> list[str]:
         return [url.strip() for url in self.webhook_urls.split(",") if url.strip()]
@@ -166,6 +189,20 @@ SETTINGS: tuple[Setting, ...] = (
         "Serve POST /moto-api/reset and /gluerun/reset: stop all runs, delete all state "
         "(for test suites; never on by default).",
     ),
+    Setting(
+        "database_url_file", str, "File whose first line is the database URL (keeps it off argv)."
+    ),
+    Setting("credentials_file", str, "Access keys (AWS credentials file format): require SigV4."),
+    Setting("allow_anonymous", _bool, "Serve without credentials on a non-loopback address."),
+    Setting("allowed_hosts", str, "Host header names answered besides loopback, comma-separated."),
+    Setting("public_metrics", _bool, "Serve /metrics unsigned even when credentials are on."),
+    Setting("tls_cert", str, "PEM certificate (chain) to serve HTTPS with; needs tls_key."),
+    Setting("tls_key", str, "PEM private key of tls_cert."),
+    Setting("run_as", str, "Run job processes as this unprivileged user (server must be root)."),
+    Setting(
+        "run_token_key_file", str, "Key of job callback tokens (default: data_dir/run-token.key)."
+    ),
+    Setting("webhook_secret", str, "Secret to sign webhook bodies with (X-Gluerun-Signature)."),
 )
 
 

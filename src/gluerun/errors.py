@@ -94,3 +94,31 @@ class ExecutorError(GluerunError):
 
 class ConfigError(GluerunError):
     """A setting has a value gluerun cannot use."""
+
+
+class AuthError(GluerunError):
+    """The request could not be authenticated or is not allowed."""
+
+
+class MissingAuthentication(AuthError):
+    """Missing Authentication Token"""
+
+
+class IncompleteSignature(AuthError):
+    """The request signature does not conform to AWS standards."""
+
+
+class UnrecognizedClient(AuthError):
+    """The security token included in the request is invalid."""
+
+
+class InvalidSignature(AuthError):
+    """The request signature we calculated does not match the signature you provided."""
+
+
+class AccessDenied(AuthError):
+    """The caller is not allowed to perform this action."""
+
+
+class HostNotAllowed(AuthError):
+    """The Host header names no address this server answers to."""

@@ -80,10 +80,18 @@ def test_unknown_target_prefix(client: TestClient) -> None:
     assert response.json()["__type"] == "UnknownOperationException"
 
 
-def test_every_mapped_error_is_a_400_but_an_oversized_body() -> None:
+def test_every_mapped_error_is_a_400_but_oversized_bodies_and_authentication_failures() -> None:
+    # AWS answers a missing, unknown or bad signature with 403 (api/auth.py).
     statuses = {code: status for code, status in WIRE_ERRORS.values()}
     assert statuses.pop("RequestEntityTooLargeException") == 413
-    assert set(statuses.values()) == {400}
+    assert {code for code, status in statuses.items() if status != 400} == {
+        "MissingAuthenticationTokenException",
+        "IncompleteSignatureException",
+        "UnrecognizedClientException",
+        "InvalidSignatureException",
+        "InvalidHostHeaderException",
+    }
+    assert all(status == 403 for status in statuses.values() if status != 400)
 
 
 def test_job_wire_form_fills_glue_defaults(client: TestClient) -> None:

@@ -32,9 +32,28 @@ def missing(reason: str) -> None:
     pytest.skip(reason)
 
 
+#: The server's credentials file: every client signs with the `test` key (client_env, the
+#: Airflow connection), so the whole tier runs with SigV4 verification on. `cli-reader` is a
+#: read-only key for the AWS CLI's profile tests.
+CREDENTIALS = """\
+[clients]
+aws_access_key_id = test
+aws_secret_access_key = test
+
+[cli-reader]
+aws_access_key_id = AKIACLIREADER0000001
+aws_secret_access_key = reader-secret
+policy = {"Statement": [{"Effect": "Allow", "Action": ["glue:Get*", "glue:List*"],
+    "Resource": "*"}]}
+"""
+
+
 def start_server(tmp: Path, env: dict[str, str] | None = None) -> Server:
-    """A live `gluerun serve` on a free port; only `env` sets GLUERUN_* for it."""
-    srv = Server(tmp / "data", env=dict(env or {}))
+    """A live `gluerun serve` on a free port, with credentials on (CREDENTIALS); only `env`
+    sets GLUERUN_* for it."""
+    credentials = tmp / "server-credentials"
+    credentials.write_text(CREDENTIALS)
+    srv = Server(tmp / "data", env={"GLUERUN_CREDENTIALS_FILE": str(credentials), **(env or {})})
     srv.data_dir.mkdir(parents=True)
     saved = {k: v for k, v in os.environ.items() if k.startswith("GLUERUN_")}
     for key in saved:

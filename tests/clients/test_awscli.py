@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -542,3 +542,80 @@ def test_cli_manages_the_data_catalog(cli: Cli) -> None:
     missing = cli.raw("glue", "get-database", "--name", "cli_db")
     assert missing.code != 0
     assert "EntityNotFoundException" in missing.stderr
+
+
+#: the AWS CLI's own credentials file: one profile per case
+PROFILES = """\
+[right]
+aws_access_key_id = test
+aws_secret_access_key = test
+
+[reader]
+aws_access_key_id = AKIACLIREADER0000001
+aws_secret_access_key = reader-secret
+
+[wrong]
+aws_access_key_id = test
+aws_secret_access_key = not-the-secret
+
+[unknown]
+aws_access_key_id = AKIANOBODYKNOWSTHIS0
+aws_secret_access_key = whatever
+"""
+
+#: runs the CLI with botocore's signing clock six minutes slow, as on a host whose clock drifted
+#: (AWS CLI v1 vendors botocore and makes `botocore` name it once awscli is imported)
+SKEWED_CLI = """
+import datetime, sys
+from awscli.clidriver import main
+import botocore.auth as auth
+real = auth.get_current_datetime
+auth.get_current_datetime = lambda: real() - datetime.timedelta(minutes=6)
+sys.exit(main())
+"""
+
+
+def test_cli_profiles_against_a_server_with_credentials(
+    awscli_venv: Venv, server: Server, tmp_path: Path
+) -> None:
+    (tmp_path / "credentials").write_text(PROFILES)
+    env = {
+        **client_env(tmp_path, server.endpoint),
+        "AWS_SHARED_CREDENTIALS_FILE": str(tmp_path / "credentials"),
+    }
+    for key in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
+        del env[key]
+
+    def aws(profile: str, *args: str, command: Sequence[str] = ()) -> Result:
+        out = subprocess.run(
+            [*(command or [awscli_venv.bin("aws")]), *args, "--profile", profile,
+             "--endpoint-url", server.endpoint],
+            env=env, capture_output=True, text=True, timeout=120, check=False,
+        )  # fmt: skip
+        return Result(out.returncode, out.stdout, out.stderr)
+
+    right = aws("right", "sts", "get-caller-identity")
+    assert right.code == 0, right
+    assert json.loads(right.stdout)["Arn"] == f"arn:aws:iam::{ACCOUNT}:user/clients"
+    assert aws("reader", "glue", "get-jobs").code == 0
+    denied = aws("reader", "glue", "start-job-run", "--job-name", "cli-def")
+    assert denied.code == 255
+    assert (
+        "An error occurred (AccessDeniedException) when calling the StartJobRun operation: "
+        f"User: arn:aws:iam::{ACCOUNT}:user/cli-reader is not authorized to perform: "
+        f"glue:StartJobRun on resource: {job_arn('cli-def')} because no identity-based policy "
+        "allows the glue:StartJobRun action"
+    ) in denied.stderr
+    wrong = aws("wrong", "glue", "get-jobs")
+    assert wrong.code == 255 and "(InvalidSignatureException)" in wrong.stderr
+    unknown = aws("unknown", "glue", "get-jobs")
+    assert unknown.code == 255
+    assert (
+        "An error occurred (UnrecognizedClientException) when calling the GetJobs operation: "
+        "The security token included in the request is invalid."
+    ) in unknown.stderr
+    assert "(InvalidClientTokenId)" in aws("unknown", "sts", "get-caller-identity").stderr
+    skewed = aws("right", "glue", "get-jobs", command=[awscli_venv.python, "-c", SKEWED_CLI])
+    assert skewed.code == 255
+    assert "(InvalidSignatureException)" in skewed.stderr
+    assert "Signature expired" in skewed.stderr

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
 import threading
 from collections.abc import Iterator
@@ -13,7 +15,7 @@ import pytest
 
 from gluerun.clock import FakeClock
 from gluerun.engine.engine import Engine, EngineConfig
-from gluerun.engine.webhooks import WebhookSender
+from gluerun.engine.webhooks import SIGNATURE_HEADER, WebhookSender, signature
 from gluerun.model.events import RUN_STATUS, STATE_CHANGE
 from gluerun.model.runs import JobRun, RunState
 from gluerun.model.starts import RunRequest
@@ -51,9 +53,13 @@ def test_delay_notification_once_and_observer(
 class _Receiver(BaseHTTPRequestHandler):
     failures_left = 0
     received: list[dict[str, Any]] = []
+    #: (X-Gluerun-Signature header, raw body) of every POST
+    signed: list[tuple[str | None, bytes]] = []
 
     def do_POST(self) -> None:
-        body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+        raw = self.rfile.read(int(self.headers["Content-Length"]))
+        _Receiver.signed.append((self.headers.get(SIGNATURE_HEADER), raw))
+        body = json.loads(raw)
         if _Receiver.failures_left > 0:
             _Receiver.failures_left -= 1
             self.send_response(503)
@@ -70,6 +76,7 @@ class _Receiver(BaseHTTPRequestHandler):
 def receiver() -> Iterator[str]:
     _Receiver.failures_left = 2
     _Receiver.received = []
+    _Receiver.signed = []
     server = ThreadingHTTPServer(("127.0.0.1", 0), _Receiver)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
@@ -100,3 +107,27 @@ def test_webhooks_deliver_in_order_with_back_off(
     assert _Receiver.received[0]["detail-type"] == STATE_CHANGE
     assert sqlite_store.webhook_cursor(receiver) == 3
     assert sqlite_store.webhook_cursor(dead) == 0
+
+
+def test_webhooks_carry_an_hmac_of_their_body(
+    sqlite_store: SqlStore, clock: FakeClock, receiver: str
+) -> None:
+    _Receiver.failures_left = 0
+    sqlite_store.record_event(STATE_CHANGE, {"n": 0, "state": "FAILED"}, clock.now())
+    sender = WebhookSender(sqlite_store, clock, [receiver], "us-east-1", "123", secret="s3cret")
+    sender.deliver()
+    [(header, raw)] = _Receiver.signed
+    # What a receiver does: recompute over the raw body, compare in constant time.
+    expected = "sha256=" + hmac.new(b"s3cret", raw, hashlib.sha256).hexdigest()
+    assert header is not None and hmac.compare_digest(header, expected)
+    assert header == signature("s3cret", raw)
+    assert signature("other", raw) != header
+
+
+def test_webhooks_without_a_secret_are_unsigned(
+    sqlite_store: SqlStore, clock: FakeClock, receiver: str
+) -> None:
+    _Receiver.failures_left = 0
+    sqlite_store.record_event(STATE_CHANGE, {"n": 0, "state": "FAILED"}, clock.now())
+    WebhookSender(sqlite_store, clock, [receiver], "us-east-1", "123").deliver()
+    assert [header for header, _ in _Receiver.signed] == [None]

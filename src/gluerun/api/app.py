@@ -11,6 +11,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from gluerun.api import limits, protocol, validation
+from gluerun.api.auth import Guard
 from gluerun.api.edge import DEFAULT_MAX_BODY, ProtocolEdge
 from gluerun.api.errors import wire_error
 from gluerun.api.logs import LOGS_OPERATIONS, LOGS_PREFIX
@@ -102,8 +103,13 @@ def build_app(
     inline_reads: bool = False,
     max_body: int = DEFAULT_MAX_BODY,
     enable_reset: bool = False,
+    guard: Guard | None = None,
 ) -> ProtocolEdge:
-    """The ASGI app for `service`: Glue and Logs on POST /, /metrics and /events beside."""
+    """The ASGI app for `service`: Glue and Logs on POST /, /metrics and /events beside.
+
+    `guard` checks Host headers, signatures and policies (api/auth.py); without one every
+    request is answered (in-process tests).
+    """
     dispatcher = Dispatcher(
         service, logs or LogsService(service.store, service.region, service.account_id)
     )
@@ -142,9 +148,16 @@ def build_app(
     routes += console_routes(dispatcher.call)
     pages = Starlette(routes=routes)
     inline = INLINE_OPERATIONS if inline_reads else frozenset()
-    identity = QueryApi(service.account_id)
+    identity = QueryApi(service.account_id, guard)
     return ProtocolEdge(
-        dispatcher.call, dispatcher.known, inline, meter, pages, identity, max_body=max_body
+        dispatcher.call,
+        dispatcher.known,
+        inline,
+        meter,
+        pages,
+        identity,
+        max_body=max_body,
+        guard=guard,
     )
 
 

@@ -19,8 +19,9 @@ from typing import Any
 from starlette.concurrency import run_in_threadpool
 
 from gluerun.api import protocol, query
+from gluerun.api.auth import Caller, Guard
 from gluerun.api.errors import wire_error
-from gluerun.errors import RequestTooLarge
+from gluerun.errors import AuthError, RequestTooLarge
 from gluerun.metrics import Metrics
 
 Scope = MutableMapping[str, Any]
@@ -51,9 +52,11 @@ class ProtocolEdge:
         fallback: ASGIApp,
         query_api: query.QueryApi | None = None,
         max_body: int = DEFAULT_MAX_BODY,
+        guard: Guard | None = None,
     ) -> None:
         self.call = call
         self.max_body = max_body
+        self.guard = guard
         self.query_api = query_api
         self.known = known
         self.inline = inline
@@ -62,7 +65,14 @@ class ProtocolEdge:
         self._observers: dict[tuple[str, int], Callable[[float], None]] = {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["method"] != "POST" or scope["path"] != "/":
+        if scope["type"] != "http":
+            await self.fallback(scope, receive, send)
+            return
+        if scope["method"] != "POST" or scope["path"] != "/":
+            denied = self._check_page(scope)
+            if denied is not None:
+                await self._refuse(denied, send)
+                return
             await self.fallback(scope, receive, send)
             return
         started = time.perf_counter()
@@ -76,9 +86,12 @@ class ProtocolEdge:
             self._observe(target, 413, time.perf_counter() - started)
             return
         if not target and self.query_api and query.is_query(_header(scope, b"content-type")):
-            await self._answer_query(body, send)
+            await self._answer_query(self._caller(scope, body), body, send)
             return
-        status, payload, error_type = await self._answer(target, body)
+        refused = self._check_call(scope, target, body)
+        status, payload, error_type = (
+            _error(refused) if refused is not None else await self._answer(target, body)
+        )
         await self._send(send, status, payload, error_type)
         self._observe(target, status, time.perf_counter() - started)
 
@@ -97,10 +110,50 @@ class ProtocolEdge:
         await send({"type": "http.response.start", "status": status, "headers": headers})
         await send({"type": "http.response.body", "body": payload})
 
-    async def _answer_query(self, body: bytes, send: Send) -> None:
+    def _caller(self, scope: Scope, body: bytes) -> Caller | AuthError | None:
+        """Who makes a query-protocol call (None: no guard), or why they cannot be known."""
+        if self.guard is None:
+            return None
+        try:
+            self.guard.check_host(scope)
+            return self.guard.authenticate(scope, body)
+        except AuthError as exc:
+            return exc
+
+    def _check_call(self, scope: Scope, target: str, body: bytes) -> Exception | None:
+        """Why a JSON 1.1 call is refused (Host, signature, token, policy), or None."""
+        if self.guard is None:
+            return None
+        try:
+            self.guard.check_host(scope)
+            caller = self.guard.authenticate(scope, body)
+            self.guard.authorize_json(caller, target, body)
+        except Exception as exc:  # AuthError, or a body the policy check could not parse
+            return exc
+        return None
+
+    def _check_page(self, scope: Scope) -> AuthError | None:
+        """Why a GET of /events or /metrics is refused, or None (GET / is always answered)."""
+        if self.guard is None:
+            return None
+        try:
+            self.guard.check_host(scope)
+            page = self.guard.page_action(scope["path"])
+            if page is not None:
+                self.guard.authorize(self.guard.authenticate(scope, b""), page, ["*"])
+        except AuthError as exc:
+            return exc
+        return None
+
+    async def _refuse(self, exc: Exception, send: Send) -> None:
+        await self._send(send, *_error(exc))
+
+    async def _answer_query(
+        self, caller: Caller | AuthError | None, body: bytes, send: Send
+    ) -> None:
         """A query-protocol call (STS/IAM identity; see api/query.py), answered in XML."""
         assert self.query_api is not None
-        status, payload = self.query_api.answer(body)
+        status, payload = self.query_api.answer(body, caller)
         headers = [
             (b"content-type", query.CONTENT_TYPE.encode()),
             (b"content-length", str(len(payload)).encode()),

@@ -29,10 +29,25 @@ WIRE_ERRORS: dict[type[BaseException], tuple[str, int]] = {
     errors.UnknownOperation: ("UnknownOperationException", 400),
     errors.Serialization: ("SerializationException", 400),
     errors.RequestTooLarge: ("RequestEntityTooLargeException", 413),
+    errors.MissingAuthentication: ("MissingAuthenticationTokenException", 403),
+    errors.IncompleteSignature: ("IncompleteSignatureException", 403),
+    errors.UnrecognizedClient: ("UnrecognizedClientException", 403),
+    errors.InvalidSignature: ("InvalidSignatureException", 403),
+    errors.AccessDenied: ("AccessDeniedException", 400),
+    errors.HostNotAllowed: ("InvalidHostHeaderException", 403),
 }
 INTERNAL = ("InternalServiceException", 500)
 #: the query protocol (STS, IAM) names some errors differently: __type overrides
-QUERY_ERRORS: dict[str, str] = {"ValidationException": "ValidationError"}
+QUERY_ERRORS: dict[str, str] = {
+    "ValidationException": "ValidationError",
+    "MissingAuthenticationTokenException": "MissingAuthenticationToken",
+    "IncompleteSignatureException": "IncompleteSignature",
+    "UnrecognizedClientException": "InvalidClientTokenId",
+    "InvalidSignatureException": "SignatureDoesNotMatch",
+    "AccessDeniedException": "AccessDenied",
+}
+#: ... and answers some with another HTTP status than the JSON services do
+QUERY_STATUSES: dict[str, int] = {"IncompleteSignature": 400, "AccessDenied": 403}
 
 
 def wire_error(exc: BaseException) -> tuple[str, int, str]:
@@ -48,4 +63,5 @@ def wire_error(exc: BaseException) -> tuple[str, int, str]:
 def query_wire_error(exc: BaseException) -> tuple[str, int, str]:
     """(Code, status, Message) for a query-protocol (STS, IAM) answer."""
     code, status, message = wire_error(exc)
-    return QUERY_ERRORS.get(code, code), status, message
+    code = QUERY_ERRORS.get(code, code)
+    return code, QUERY_STATUSES.get(code, status), message

@@ -3,8 +3,9 @@
 Clients of Glue ask who they are and what a role's ARN is before some Glue calls: Airflow's
 GlueJobHook calls IAM ``GetRole`` for ``iam_role_name`` and STS ``GetCallerIdentity`` to build
 a job's ARN for its tags. gluerun checks no credentials and keeps no IAM, so it answers as a
-single-account sandbox: the caller is the account's ``gluerun`` user and every valid role name
-is ``arn:aws:iam::<account>:role/<name>``. Input is checked against botocore's models of sts
+single-account sandbox: every valid role name is ``arn:aws:iam::<account>:role/<name>``, and
+the caller is the identity the request was signed with (api/auth.py), or the account's anonymous
+``gluerun`` user on a server without credentials. Input is checked against botocore's models of sts
 and iam; errors come from the one error mapping and are written in the query protocol's XML.
 """
 
@@ -18,6 +19,7 @@ from urllib.parse import parse_qsl, quote
 from xml.sax.saxutils import escape
 
 from gluerun import errors
+from gluerun.api.auth import Caller, Guard
 from gluerun.api.errors import query_wire_error
 from gluerun.api.validation import validate
 
@@ -47,7 +49,7 @@ _TRUST = quote(
     )
 )
 
-Handler = Callable[[Mapping[str, str]], str]
+Handler = Callable[[Mapping[str, str], Caller | None], str]
 
 
 def is_query(content_type: str) -> bool:
@@ -58,40 +60,54 @@ def is_query(content_type: str) -> bool:
 class QueryApi:
     """Answers STS GetCallerIdentity and IAM GetRole for one account."""
 
-    def __init__(self, account_id: str) -> None:
+    def __init__(self, account_id: str, guard: Guard | None = None) -> None:
         self.account_id = account_id
+        self.guard = guard
         self._actions: dict[str, tuple[str, Handler]] = {
             "GetCallerIdentity": ("sts", self._caller_identity),
             "GetRole": ("iam", self._role),
         }
 
-    def answer(self, body: bytes) -> tuple[int, bytes]:
-        """(HTTP status, XML document) for one form-encoded request."""
+    def answer(
+        self, body: bytes, caller: Caller | errors.AuthError | None = None
+    ) -> tuple[int, bytes]:
+        """(HTTP status, XML document) for one form-encoded request by `caller` (None: no
+        guard; an AuthError: the reason the caller could not be authenticated)."""
         request_id = str(uuid.uuid4())
         params = dict(parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True))
         action = params.get("Action", "")
         service = "iam"
         try:
+            if isinstance(caller, errors.AuthError):
+                service = "sts" if action == "GetCallerIdentity" else "iam"
+                raise caller
             if action not in self._actions:
                 raise errors.UnknownOperation(f"gluerun does not serve the action {action!r}.")
             service, handler = self._actions[action]
             inputs = {k: v for k, v in params.items() if k not in ("Action", "Version")}
             validate(action, inputs, service=service)
-            result = handler(inputs)
+            result = handler(inputs, caller)
         except Exception as exc:
             code, status, message = query_wire_error(exc)
             return status, _error(service, code, message, request_id).encode()
         return 200, _response(service, action, result, request_id).encode()
 
-    def _caller_identity(self, _: Mapping[str, str]) -> str:
-        user_id = "AIDA" + _digest(f"user:{self.account_id}")
+    def _caller_identity(self, _: Mapping[str, str], caller: Caller | None) -> str:
+        """Who signed the request; as in AWS, any authenticated caller may ask."""
+        if caller is None:
+            arn = f"arn:aws:iam::{self.account_id}:user/gluerun"
+            user_id = "AIDA" + _digest(f"user:{self.account_id}")
+        else:
+            arn, user_id = caller.arn, caller.user_id
         return (
-            f"<Arn>arn:aws:iam::{self.account_id}:user/gluerun</Arn>"
+            f"<Arn>{escape(arn)}</Arn>"
             f"<UserId>{user_id}</UserId><Account>{self.account_id}</Account>"
         )
 
-    def _role(self, params: Mapping[str, str]) -> str:
+    def _role(self, params: Mapping[str, str], caller: Caller | None) -> str:
         name = params["RoleName"]
+        if self.guard is not None and caller is not None:
+            self.guard.authorize(caller, "iam:GetRole", [self.guard.arns.role(name)])
         role_id = "AROA" + _digest(f"role:{self.account_id}:{name}")
         return (
             f"<Role><Path>/</Path><RoleName>{escape(name)}</RoleName><RoleId>{role_id}</RoleId>"

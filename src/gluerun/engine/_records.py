@@ -7,8 +7,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from gluerun.executors.base import Execution, ExitStatus, LaunchRequest
-from gluerun.model import policies
+from gluerun.model import policies, tokens
 from gluerun.model.runs import JobRun
+from gluerun.model.tokens import RunTokens
 
 
 @dataclass
@@ -49,6 +50,10 @@ class EngineConfig:
     lease_seconds: float = 20.0
     #: called with each run this engine moved to a final state (metrics)
     observer: Callable[[JobRun], None] | None = None
+    #: issues each run the token its process calls back with (None: no token is given)
+    run_tokens: RunTokens | None = None
+    #: the server's TLS certificate (PEM), which job processes trust for their callbacks
+    endpoint_ca: str = ""
 
 
 def launch_request(run: JobRun, config: EngineConfig) -> LaunchRequest:
@@ -57,6 +62,11 @@ def launch_request(run: JobRun, config: EngineConfig) -> LaunchRequest:
     env = dict(config.job_env)
     if config.endpoint_url:
         env["GLUERUN_ENDPOINT_URL"] = config.endpoint_url
+    if config.endpoint_ca:
+        env["GLUERUN_ENDPOINT_CA"] = config.endpoint_ca
+    if config.run_tokens is not None:
+        # In the environment only: argv is world-readable in /proc, a process's environ is not.
+        env[tokens.ENV] = config.run_tokens.issue(run.job_name, run.id)
     return LaunchRequest(
         run_id=run.id,
         job_name=run.job_name,

@@ -7,6 +7,7 @@ server: its `handle` is stored with the run so a restarted engine can `reattach`
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -110,3 +111,29 @@ class Executor(Protocol):
     def finished_status(self, handle: ProcessHandle) -> ExitStatus | None:
         """The exit status recorded for a process that ended while nobody watched, if any."""
         ...
+
+
+@dataclass(frozen=True)
+class RunAs:
+    """The unprivileged user job processes (and their pip installs) run as (--run-as)."""
+
+    name: str
+    uid: int
+    gid: int
+
+    def hand_over(self, path: Path) -> None:
+        """Give `path` and everything below it to this user (the server must be root)."""
+        _chown_tree(path, self.uid, self.gid)
+
+    def take_back(self, path: Path) -> None:
+        """Give `path` back to the server once its run ended: later runs (the same user) must
+        not read it."""
+        _chown_tree(path, os.geteuid(), os.getegid())
+
+
+def _chown_tree(path: Path, uid: int, gid: int) -> None:
+    os.chown(path, uid, gid, follow_symlinks=False)
+    if path.is_dir() and not path.is_symlink():
+        for root, dirs, files in os.walk(path):
+            for name in [*dirs, *files]:
+                os.chown(os.path.join(root, name), uid, gid, follow_symlinks=False)

@@ -15,8 +15,10 @@ import shutil
 import subprocess
 from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 from gluerun.errors import ExecutorError
+from gluerun.executors.base import RunAs
 from gluerun.executors.failure import read_tail
 from gluerun.executors.scripts import FileFetcher, Location, parse_location
 
@@ -54,9 +56,11 @@ def _key_part(spec: str) -> str:
 class ModuleCache:
     """Installs pip specs for an interpreter into shared, reusable target directories."""
 
-    def __init__(self, cache_dir: Path, files: FileFetcher) -> None:
+    def __init__(self, cache_dir: Path, files: FileFetcher, run_as: RunAs | None = None) -> None:
         self._cache_dir = cache_dir
         self._files = files
+        #: pip runs as this user (building a package runs its code), in a cache it owns
+        self._run_as = run_as
 
     def key(self, python: str, specs: Sequence[str], options: Sequence[str]) -> str:
         """The cache directory name for installing `specs` for `python` with pip `options`."""
@@ -89,6 +93,8 @@ class ModuleCache:
             return target
         try:
             self._cache_dir.mkdir(parents=True, exist_ok=True)
+            if self._run_as is not None:
+                os.chown(self._cache_dir, self._run_as.uid, self._run_as.gid)
             lock = (self._cache_dir / f"{key}.lock").open("a")
         except OSError as exc:
             raise ExecutorError(f"Cannot use the module cache {self._cache_dir}: {exc}") from exc
@@ -134,6 +140,10 @@ class ModuleCache:
             *specs,
         ]
         log = run_dir / PIP_LOG
+        identity: dict[str, Any] = {}
+        if self._run_as is not None:
+            self._run_as.hand_over(run_dir)
+            identity = {"user": self._run_as.uid, "group": self._run_as.gid, "extra_groups": []}
         try:
             with log.open("wb") as out:
                 code = subprocess.call(
@@ -144,6 +154,7 @@ class ModuleCache:
                     stdout=out,
                     stderr=subprocess.STDOUT,
                     start_new_session=True,
+                    **identity,
                 )
         except OSError as exc:
             raise ExecutorError(f"Cannot run pip for --additional-python-modules: {exc}") from exc

@@ -30,7 +30,7 @@ import psutil
 from gluerun.errors import ExecutorError
 from gluerun.executors import _lake_conf
 from gluerun.executors import _spark_conf as sc
-from gluerun.executors.base import LaunchRequest
+from gluerun.executors.base import LaunchRequest, RunAs
 from gluerun.executors.capabilities import Capability, spark_capability
 from gluerun.executors.packages import S3A, Jars, PackageCache, PackageSet, datalake_sets
 from gluerun.executors.scripts import parse_location
@@ -88,6 +88,7 @@ class SparkExecutor(SubprocessExecutor):
         s3_connector: str = "s3a",
         packages: PackageCache | None = None,
         runtimes: RuntimeCache | None = None,
+        run_as: RunAs | None = None,
     ) -> None:
         """Set up the executor; nothing about Spark is looked up until the first launch.
 
@@ -117,7 +118,14 @@ class SparkExecutor(SubprocessExecutor):
                 f"GLUERUN_SPARK_S3={s3_connector!r}: expected one of {', '.join(S3_CONNECTORS)}"
             )
         super().__init__(
-            python, runtime_path, cache_dir, s3_endpoint_url, base_env, tail_bytes, runtimes
+            python,
+            runtime_path,
+            cache_dir,
+            s3_endpoint_url,
+            base_env,
+            tail_bytes,
+            runtimes=runtimes,
+            run_as=run_as,
         )
         self._master = master.strip()
         self._spark_home_setting = spark_home
@@ -273,6 +281,8 @@ class SparkExecutor(SubprocessExecutor):
                 for path in sorted(source.rglob("*")):
                     if path.is_file() and "__pycache__" not in path.parts:
                         archive.write(path, path.relative_to(source))
+            if self._run_as is not None:
+                self._run_as.hand_over(partial)  # job processes read it
             partial.replace(target)
         except OSError as exc:
             raise ExecutorError(f"Cannot build {target}: {exc}") from exc

@@ -9,6 +9,7 @@ through a wrapper shell, so a restarted server can still learn how it ended.
 
 from __future__ import annotations
 
+import logging
 import os
 import shlex
 import shutil
@@ -18,19 +19,22 @@ import threading
 import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 import psutil
 
 from gluerun.errors import ExecutorError
 from gluerun.executors import launch_marks
 from gluerun.executors._process import KILL_TIMEOUT, ProcessTree, find_process, is_alive, start_time
-from gluerun.executors.base import ExitStatus, LaunchRequest, ProcessHandle
+from gluerun.executors.base import ExitStatus, LaunchRequest, ProcessHandle, RunAs
 from gluerun.executors.capabilities import Capability, python_capability
 from gluerun.executors.failure import describe_exit, read_exit_code
 from gluerun.executors.pymodules import ModuleCache, parse_specs
 from gluerun.executors.scripts import FileFetcher, parse_location
 from gluerun.runtimes import catalog
 from gluerun.runtimes.cache import Plan, RuntimeCache
+
+log = logging.getLogger(__name__)
 
 #: files in a run directory
 STDOUT_LOG = "stdout.log"
@@ -47,6 +51,8 @@ _SHELL = "/bin/sh"
 _DEFAULT_PATH = ("/usr/local/bin", "/usr/bin", "/bin")
 #: how often a reattached (not our child) process is checked
 _REATTACH_POLL = 0.05
+#: job processes create files as a login shell would (the server itself keeps 077)
+_JOB_UMASK = 0o022
 #: claims the run directory (launch_marks), runs "$@", then records its status atomically
 #: (the shell's cwd is the run directory)
 _WRAPPER = '{claim}; "$@"; echo $? > {tmp} && {mv} -f {tmp} {final}'
@@ -80,6 +86,7 @@ class SubprocessExecutor:
         base_env: Mapping[str, str] | None = None,
         tail_bytes: int = 65536,
         runtimes: RuntimeCache | None = None,
+        run_as: RunAs | None = None,
     ) -> None:
         """Set up the executor.
 
@@ -92,6 +99,7 @@ class SubprocessExecutor:
             base_env: environment every job gets on top of the clean defaults.
             tail_bytes: how much of the end of stderr.log is searched for the error.
             runtimes: the node's runtimes; each run gets its own (see gluerun/runtimes).
+            run_as: the user job processes and pip installs run as (None: the server's).
 
         Raises:
             ExecutorError: `python` cannot be found.
@@ -104,7 +112,8 @@ class SubprocessExecutor:
         self._wrapper = _wrapper()
         self._files = FileFetcher(s3_endpoint_url)
         self._cache_dir = cache_dir.resolve()
-        self._modules = ModuleCache(self._cache_dir, self._files)
+        self._run_as = run_as
+        self._modules = ModuleCache(self._cache_dir, self._files, run_as)
 
     # -- launching ---------------------------------------------------------------------
 
@@ -173,6 +182,10 @@ class SubprocessExecutor:
         command = [_SHELL, "-c", self._wrapper, "sh", *job]
         try:
             # stderr.log may already hold gluerun's notes on preparing the run (runtime build).
+            if self._run_as is not None:
+                # Everything staged for the run becomes the job user's; the logs, opened
+                # below by the server, stay the server's and reach the job as open files.
+                self._run_as.hand_over(run_dir)
             with (
                 (run_dir / STDOUT_LOG).open("wb") as out,
                 (run_dir / STDERR_LOG).open("ab") as err,
@@ -185,13 +198,15 @@ class SubprocessExecutor:
                     stdout=out,
                     stderr=err,
                     start_new_session=True,
+                    umask=_JOB_UMASK,
+                    **_identity(self._run_as),
                 )
         except OSError as exc:
             raise ExecutorError(f"Cannot start the job process: {exc}") from exc
         started = start_time(popen.pid)
         handle = ProcessHandle(popen.pid, started if started is not None else 0.0, run_dir)
         launch_marks.record_process(run_dir, handle.pid, handle.started)
-        return _LiveExecution(popen, handle, self._tail_bytes)
+        return _LiveExecution(popen, handle, self._tail_bytes, self._run_as)
 
     def _stage_extra_py(self, value: str, run_dir: Path) -> list[str]:
         """Copy .py files into run_dir/extra-py; return the PYTHONPATH entries to add."""
@@ -258,7 +273,7 @@ class SubprocessExecutor:
         """The execution of `handle` if its wrapper process still runs, else None."""
         if find_process(handle.pid, handle.started) is None:
             return None
-        return _ReattachedExecution(handle, self._tail_bytes)
+        return _ReattachedExecution(handle, self._tail_bytes, self._run_as)
 
     def find_launch(self, run_dir: Path, not_before: float) -> ProcessHandle | None:
         """The process an interrupted launch into `run_dir` started, or None (see base.py)."""
@@ -279,6 +294,21 @@ def _note(run_dir: Path, line: str) -> None:
             err.write(f"gluerun: {line}\n")
     except OSError as exc:
         raise ExecutorError(f"Cannot write the run's log in {run_dir}: {exc}") from exc
+
+
+def _identity(run_as: RunAs | None) -> dict[str, Any]:
+    """Popen's arguments that switch a child to `run_as` (no supplementary groups)."""
+    if run_as is None:
+        return {}
+    return {"user": run_as.uid, "group": run_as.gid, "extra_groups": []}
+
+
+def _take_back(run_as: RunAs | None, run_dir: Path) -> None:
+    if run_as is not None:
+        try:
+            run_as.take_back(run_dir)
+        except OSError as exc:  # the run's status matters more than its directory's owner
+            log.warning("cannot take back run directory %s: %s", run_dir, exc)
 
 
 def _make_run_dir(path: Path) -> Path:
@@ -310,10 +340,17 @@ def _status_after_exit(
 class _LiveExecution:
     """A job process this server started: a reaper thread waits for it without polling."""
 
-    def __init__(self, popen: subprocess.Popen[bytes], handle: ProcessHandle, tail: int) -> None:
+    def __init__(
+        self,
+        popen: subprocess.Popen[bytes],
+        handle: ProcessHandle,
+        tail: int,
+        run_as: RunAs | None = None,
+    ) -> None:
         self._popen = popen
         self._handle = handle
         self._tail_bytes = tail
+        self._run_as = run_as
         self._tree = ProcessTree(handle.pid, handle.started)
         self._kill_lock = threading.Lock()
         self._killed_by = 0
@@ -335,6 +372,7 @@ class _LiveExecution:
             status = _status_after_exit(
                 self._handle.run_dir, returncode, self._killed_by, self._tail_bytes
             )
+            _take_back(self._run_as, self._handle.run_dir)
         finally:
             self._status = status
             self._done.set()
@@ -358,9 +396,10 @@ class _LiveExecution:
 class _ReattachedExecution:
     """A job process started before this server (re)started: polled, as it is not our child."""
 
-    def __init__(self, handle: ProcessHandle, tail: int) -> None:
+    def __init__(self, handle: ProcessHandle, tail: int, run_as: RunAs | None = None) -> None:
         self._handle = handle
         self._tail_bytes = tail
+        self._run_as = run_as
         self._tree = ProcessTree(handle.pid, handle.started)
         self._proc: psutil.Process | None = find_process(handle.pid, handle.started)
         self._kill_lock = threading.Lock()
@@ -384,7 +423,9 @@ class _ReattachedExecution:
                 time.sleep(min(_REATTACH_POLL, remaining))
             else:
                 time.sleep(_REATTACH_POLL)
-        return _status_after_exit(self._handle.run_dir, None, self._killed_by, self._tail_bytes)
+        status = _status_after_exit(self._handle.run_dir, None, self._killed_by, self._tail_bytes)
+        _take_back(self._run_as, self._handle.run_dir)
+        return status
 
     def kill(self, grace: float = 5.0) -> None:
         """End the whole tree: SIGTERM, SIGKILL after `grace` s. Idempotent; blocks until gone."""

@@ -23,7 +23,8 @@ from sqlalchemy import (
     select,
     update,
 )
-from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, DBAPIError, IntegrityError
 from sqlalchemy.pool import StaticPool
 
 from gluerun.errors import AlreadyExists, ConcurrentRunsExceeded, EntityNotFound, StoreError
@@ -79,6 +80,14 @@ def normalize_url(url: str) -> str:
         if url.startswith(prefix):
             return "postgresql+psycopg://" + url[len(prefix) :]
     return url
+
+
+def mask_url(url: str) -> str:
+    """`url` with its password, if any, shown as ***: fit for logs and error messages."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except ArgumentError:
+        return "<a database URL that is not valid>"
 
 
 def _sqlite_engine(url: str) -> Engine:
@@ -138,7 +147,7 @@ class SqlStore(TriggerStore, LogStore, EventStore, BookmarkStore, RetentionStore
                 engine = create_engine(url, pool_size=10, max_overflow=20, pool_pre_ping=True)
             upgrade(engine)
         except DBAPIError as exc:
-            raise StoreError(f"cannot open store {url}: {exc.orig}") from exc
+            raise StoreError(f"cannot open store {mask_url(url)}: {exc.orig}") from exc
         return cls(engine)
 
     @property
