@@ -62,6 +62,8 @@ __all__ = [
 ENDPOINT_ENV = "GLUERUN_ENDPOINT_URL"
 TOKEN_ENV = "GLUERUN_RUN_TOKEN"
 CA_ENV = "GLUERUN_ENDPOINT_CA"
+#: OpenSSL's X509_V_FLAG_PARTIAL_CHAIN
+_X509_PARTIAL_CHAIN = 0x80000
 ENABLE = "job-bookmark-enable"
 PAUSE = "job-bookmark-pause"
 DISABLE = "job-bookmark-disable"
@@ -337,7 +339,8 @@ def _tls() -> ssl.SSLContext | None:
         return None
     context = ssl.create_default_context(cadata=pem)
     context.check_hostname = False
-    context.verify_flags |= ssl.VERIFY_X509_PARTIAL_CHAIN
+    # the certificate itself is the trust anchor (ssl names the flag from Python 3.10 on)
+    context.verify_flags |= getattr(ssl, "VERIFY_X509_PARTIAL_CHAIN", _X509_PARTIAL_CHAIN)
     return context
 
 
