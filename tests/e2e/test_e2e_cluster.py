@@ -59,7 +59,7 @@ def _empty_database() -> None:
 
 
 @pytest.fixture
-def node(tmp_path: Path) -> Iterator[Callable[[str], Server]]:
+def node(tmp_path: Path) -> Iterator[Callable[..., Server]]:
     """Start a node by name on the shared database; every node is ended afterwards."""
     if not PG_DSN:
         if os.environ.get("CI"):
@@ -68,11 +68,12 @@ def node(tmp_path: Path) -> Iterator[Callable[[str], Server]]:
     _empty_database()
     made: list[Server] = []
 
-    def start(name: str) -> Server:
+    def start(name: str, engine: bool = True) -> Server:
         env = {
             "GLUERUN_DATABASE_URL": PG_DSN,
             "GLUERUN_NODE_ID": name,
             "GLUERUN_NODE_LEASE_SECONDS": str(LEASE),
+            "GLUERUN_ENGINE": str(engine).lower(),
         }
         (tmp_path / name).mkdir()
         server = Server(tmp_path / name / "data", env=env)
@@ -134,10 +135,12 @@ def job_pid(server: Server, run_id: str) -> int:
 
 
 def test_kill9_of_a_node_fails_its_runs_naming_it_and_retries_them_on_another(
-    node: Callable[[str], Server], tmp_path: Path
+    node: Callable[..., Server], tmp_path: Path
 ) -> None:
+    """Three nodes: two engines and an API-only one, whose API serves throughout."""
     a = node("node-a")
-    glue = a.client()
+    api = node("node-c", engine=False)
+    glue = api.client()
     ledger, release = ledger_job(
         glue, "ledgered", tmp_path, MaxRetries=1, ExecutionProperty={"MaxConcurrentRuns": 3}
     )
@@ -148,7 +151,6 @@ def test_kill9_of_a_node_fails_its_runs_naming_it_and_retries_them_on_another(
     # The whole machine goes: the server and every job process it started.
     a.stop(signal.SIGKILL)
     kill_strays(a.data_dir)
-    glue = b.client()
     for run_id in runs:
         failed = wait_state(glue, "ledgered", run_id, FINAL, timeout=BOUND)
         assert failed["JobRunState"] == "FAILED"
@@ -163,6 +165,7 @@ def test_kill9_of_a_node_fails_its_runs_naming_it_and_retries_them_on_another(
     release.touch()
     for retry in retries:
         assert wait_state(glue, "ledgered", retry, FINAL)["JobRunState"] == "SUCCEEDED"
+    assert b.client().get_job_run(JobName="ledgered", RunId=retries[0])["JobRun"]["Attempt"] == 1
     lines = ledger.read_text().splitlines()
     for run_id in runs + retries:
         assert lines.count(f"start {run_id}") == 1, "no run executed twice"
@@ -170,7 +173,7 @@ def test_kill9_of_a_node_fails_its_runs_naming_it_and_retries_them_on_another(
 
 
 def test_a_paused_node_cannot_overwrite_the_takeover_and_kills_its_orphan(
-    node: Callable[[str], Server], tmp_path: Path
+    node: Callable[..., Server], tmp_path: Path
 ) -> None:
     a = node("node-a")
     glue = a.client()
@@ -206,7 +209,7 @@ def test_a_paused_node_cannot_overwrite_the_takeover_and_kills_its_orphan(
 
 
 def test_a_node_restarted_after_its_takeover_kills_the_processes_it_left(
-    node: Callable[[str], Server], tmp_path: Path
+    node: Callable[..., Server], tmp_path: Path
 ) -> None:
     a = node("node-a")
     glue = a.client()

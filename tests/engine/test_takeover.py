@@ -12,6 +12,7 @@ from gluerun.clock import FakeClock
 from gluerun.engine.engine import Engine, EngineConfig
 from gluerun.model.runs import JobRun, RunState
 from gluerun.model.starts import RunRequest
+from gluerun.model.triggers import Action, Trigger, TriggerState, TriggerType
 from gluerun.service import GlueService
 from gluerun.store.sql import SqlStore
 from gluerun.testing import FakeExecutor, make_job, settle
@@ -112,3 +113,29 @@ def test_a_stopping_run_of_a_lost_node_ends_stopped(
     clock.advance(LEASE + 1)
     settle(b, lambda: run_of(service, run_id).state is RunState.STOPPED)
     assert f"{run_id}_attempt_1" not in executor_of(b).executions
+
+
+def test_scheduled_ticks_fire_once_while_a_node_dies_and_comes_back(
+    service: GlueService, nodes: list[Engine], clock: FakeClock
+) -> None:
+    a, b = nodes
+    service.create_job(make_job("s", max_concurrent_runs=10), {})
+    hourly = Trigger(
+        name="hourly",
+        type=TriggerType.SCHEDULED,
+        state=TriggerState.CREATED,
+        actions=(Action("s"),),
+        created_on=0.0,
+        schedule="cron(0 * * * ? *)",
+    )
+    service.create_trigger(hourly, {}, True)
+    clock.advance(3600)
+    a.tick()
+    b.tick()
+    assert len(service.get_job_runs("s", None, 200)[0]) == 1
+    clock.advance(3600)  # the next tick falls due while a is silent past its lease
+    b.tick()
+    a.tick()  # a comes back: taken over, it joins again; the tick is already claimed
+    b.tick()
+    fired = service.get_job_runs("s", None, 200)[0]
+    assert [run.trigger_name for run in fired] == ["hourly", "hourly"]
