@@ -135,7 +135,7 @@ def run_server(settings: Settings, log_level: str = "info") -> None:
         ssl_certfile=settings.tls_cert or None,
         ssl_keyfile=settings.tls_key or None,
     )
-    server = uvicorn.Server(config)
+    server = _draining_server(uvicorn, config, engine, settings.drain_seconds)
     click.echo(f"gluerun {__version__} serving the Glue API at {settings.endpoint_url}")
     click.echo(f"data directory: {settings.data_dir}; store: {mask_url(database_url)}")
     click.echo(_access_line(settings, guard.open, run_as))
@@ -150,6 +150,30 @@ def run_server(settings: Settings, log_level: str = "info") -> None:
             engine.shutdown()
         webhooks.shutdown()
         store.close()
+
+
+def _draining_server(uvicorn: Any, config: Any, engine: Any, drain_seconds: float) -> Any:
+    """uvicorn's server; with an engine and a drain time, the first SIGTERM/SIGINT drains the
+    engine (serving the API meanwhile) before the server stops. A second signal stops it now."""
+
+    class DrainingServer(uvicorn.Server):  # type: ignore[misc]
+        draining = False
+
+        def handle_exit(self, sig: int, frame: Any) -> None:
+            if engine is None or drain_seconds <= 0 or self.draining:
+                super().handle_exit(sig, frame)
+                return
+            self.draining = True
+            click.echo(f"gluerun: draining (up to {drain_seconds:g} s): no new runs claimed")
+
+            def drain_then_exit() -> None:
+                done = engine.drain(drain_seconds)
+                click.echo("gluerun: drained" if done else "gluerun: drain time up; stopping")
+                super(DrainingServer, self).handle_exit(sig, frame)
+
+            threading.Thread(target=drain_then_exit, name="gluerun-drain", daemon=True).start()
+
+    return DrainingServer(config)
 
 
 def _access_line(settings: Settings, anonymous: bool, run_as: Any) -> str:

@@ -57,6 +57,7 @@ class Settings:
     webhook_urls: str = ""
     engine: bool = True
     node_lease_seconds: float = 20.0
+    drain_seconds: float = 0.0
     max_request_bytes: int = 10 * 1024 * 1024
     request_timeout: float = 10.0
     max_connections: int = 1000
@@ -179,6 +180,12 @@ SETTINGS: tuple[Setting, ...] = (
         float,
         "Seconds an engine node's lease lasts: a node silent this long is presumed dead and a"
         " live node takes over its runs (default 20; renewed every quarter of it).",
+    ),
+    Setting(
+        "drain_seconds",
+        float,
+        "On SIGTERM, stop claiming runs and wait up to this long for this node's runs to end"
+        " while still serving the API (default 0: stop at once; a restart reattaches).",
     ),
     Setting("max_request_bytes", int, "Largest request body accepted; larger ones get 413."),
     Setting("request_timeout", float, "Seconds a client may stall while sending a request."),

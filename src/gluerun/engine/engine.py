@@ -60,6 +60,7 @@ class Engine:
         self._events: queue.SimpleQueue[Event] = queue.SimpleQueue()
         self._pool = ThreadPoolExecutor(max(4, config.max_parallel_runs), "gluerun-run")
         self._stop = threading.Event()
+        self._draining = threading.Event()
         self._thread: threading.Thread | None = None
         self.triggers = TriggerFirer(store, clock)
         self.logs = LogCollector(store, clock, config.runs_dir)
@@ -89,6 +90,16 @@ class Engine:
             self._thread.join(timeout=10)
         self._pool.shutdown(wait=False, cancel_futures=True)
         self.logs.shutdown()
+
+    def drain(self, timeout: float) -> bool:
+        """Stop claiming runs (other nodes take them) and wait up to `timeout` seconds for this
+        node's runs to end; True if they all did. The loop keeps recording their results."""
+        self._draining.set()
+        self.store.notify()
+        deadline = self.clock.now() + timeout
+        while self._live and self.clock.now() < deadline:
+            self._stop.wait(0.1)
+        return not self._live
 
     def run_forever(self) -> None:
         while not self._stop.is_set():
@@ -122,7 +133,7 @@ class Engine:
         self._expire_logs()
         self.retention.tick(self._pool)
         self.store.admit_waiting(self.clock.now())
-        free = self.config.max_parallel_runs - len(self._live)
+        free = 0 if self._draining.is_set() else self.config.max_parallel_runs - len(self._live)
         fence = self.membership.current()
         for run in self.store.claim_runs(self.config.node_id, free, fence):
             self._launch(run)
