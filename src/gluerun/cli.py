@@ -148,6 +148,7 @@ def run_server(settings: Settings, log_level: str = "info") -> None:
     finally:
         if engine is not None:
             engine.shutdown()
+            _close_executors(executors)
         webhooks.shutdown()
         store.close()
 
@@ -228,6 +229,14 @@ def build_engine(
     return Engine(store, executors, clock, config)
 
 
+def _close_executors(executors: dict[str, Any]) -> None:
+    """Let executors end what they keep between runs (warm Spark drivers); runs go on."""
+    for executor in {id(executor): executor for executor in executors.values()}.values():
+        close = getattr(executor, "close", None)
+        if close is not None:
+            close()
+
+
 def _announce_capabilities(executors: dict[str, Any]) -> None:
     """Say in one line what this node runs (probing Java and Spark takes a moment: off-thread)."""
     from gluerun.executors.capabilities import summary
@@ -258,6 +267,20 @@ def spark_executor(settings: Settings, runtimes: Any = None, run_as: Any = None)
         packages=spark_packages(settings),
         runtimes=runtimes,
         run_as=run_as,
+        warm_pool=warm_pool(settings),
+    )
+
+
+def warm_pool(settings: Settings) -> Any:
+    """The node's pool of warm Spark drivers (see executors/warm_pool.py)."""
+    from gluerun.executors.warm_pool import WarmPool
+
+    return WarmPool(
+        settings.data_dir / "warm-drivers",
+        size=settings.warm_drivers,
+        memory_mb=settings.warm_driver_memory_mb,
+        idle_seconds=settings.warm_driver_idle_seconds,
+        max_parallel_runs=settings.max_parallel_runs,
     )
 
 

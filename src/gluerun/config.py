@@ -50,6 +50,9 @@ class Settings:
     spark_jars_dir: str = ""
     spark_packages_repository: str = ""
     max_parallel_runs: int = 16
+    warm_drivers: int = 1
+    warm_driver_memory_mb: int = 2048
+    warm_driver_idle_seconds: float = 600.0
     job_env: str = ""
     log_tail_bytes: int = 65536
     log_retention_days: int = 0
@@ -164,6 +167,17 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("spark_jars_dir", str, "Pre-fetched package jars; when set, nothing is downloaded."),
     Setting("spark_packages_repository", str, "Maven repository for packages (Maven Central)."),
     Setting("max_parallel_runs", int, "Runs this node executes at once; others stay STARTING."),
+    Setting(
+        "warm_drivers",
+        int,
+        "Warm Spark drivers kept for the glueetl configuration last run (default 1; 0: none).",
+    ),
+    Setting(
+        "warm_driver_memory_mb",
+        int,
+        "A warm driver is dropped above, and not started below, this much memory (MiB).",
+    ),
+    Setting("warm_driver_idle_seconds", float, "An unused warm driver is dropped after this."),
     Setting("job_env", str, "Extra environment for job processes: K=V pairs, comma-separated."),
     Setting("log_tail_bytes", int, "Bytes of stderr kept in memory to find a failure's message."),
     Setting("log_retention_days", int, "Delete run log events older than this (0: keep forever)."),

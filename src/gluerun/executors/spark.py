@@ -21,7 +21,7 @@ import shlex
 import subprocess
 import threading
 import zipfile
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -40,7 +40,9 @@ from gluerun.executors.subprocess import (
     SubprocessExecutor,
     _LiveExecution,
     _make_run_dir,
+    _note,
 )
+from gluerun.executors.warm_pool import COLD_LINE, DriverSpec, WarmPool
 from gluerun.runtimes.cache import RuntimeCache
 
 #: where in a run directory fetched jars go, and event logs when no usable path is given
@@ -89,6 +91,7 @@ class SparkExecutor(SubprocessExecutor):
         packages: PackageCache | None = None,
         runtimes: RuntimeCache | None = None,
         run_as: RunAs | None = None,
+        warm_pool: WarmPool | None = None,
     ) -> None:
         """Set up the executor; nothing about Spark is looked up until the first launch.
 
@@ -108,6 +111,8 @@ class SparkExecutor(SubprocessExecutor):
             packages: where the JVM packages runs need are found or fetched (default: a
                 cache in `cache_dir`).
             runtimes: the node's runtimes; each run gets its GlueVersion's.
+            warm_pool: pre-started drivers runs may be handed to (see warm_pool.py); None
+                (or a pool of size 0, or `run_as` given) starts every run cold.
 
         Raises:
             ExecutorError: `python` cannot be found, `spark_conf` is malformed or
@@ -138,6 +143,9 @@ class SparkExecutor(SubprocessExecutor):
         self._machine_memory_mb = int(psutil.virtual_memory().total) // (1 << 20)
         self._spark_home: Path | None = None
         self._lock = threading.Lock()
+        # A job user's driver could not open the server's log files: no warm drivers then.
+        usable = warm_pool is not None and warm_pool.enabled and run_as is None
+        self._warm_pool = warm_pool if usable else None
 
     @property
     def local(self) -> bool:
@@ -161,8 +169,32 @@ class SparkExecutor(SubprocessExecutor):
         submit = _submit_args(master, request.job_name, confs, staged)
         env = self._environment(run_dir, staged.pythonpath, staged.extra_path, request.env, python)
         env.update(self._spark_env(spark_home, env, submit, python))
+        warm = self._launch_warm(python, script, request.argv, run_dir, env)
+        if warm is not None:
+            return warm
         command = [python, "-u", str(script), *request.argv]
+        if self._warm_pool is not None:
+            _note(run_dir, COLD_LINE)
         return self._start(command, run_dir, env)
+
+    def _launch_warm(
+        self,
+        python: str,
+        script: Path,
+        argv: Sequence[str],
+        run_dir: Path,
+        env: Mapping[str, str],
+    ) -> _LiveExecution | None:
+        """Hand the run to a warm driver of its configuration, if the pool has one."""
+        if self._warm_pool is None:
+            return None
+        spec = DriverSpec.of(python, env, run_dir)
+        return self._warm_pool.launch(spec, script, argv, run_dir, env, self._tail_bytes)
+
+    def close(self) -> None:
+        """End the idle warm drivers (the pool's; runs they took go on)."""
+        if self._warm_pool is not None:
+            self._warm_pool.close()
 
     def fetch_packages(self, datalake_formats: str = "", glue_version: str | None = None) -> Jars:
         """Fetch (or find) the packages runs with these ``--datalake-formats`` need.
