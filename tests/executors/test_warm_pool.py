@@ -1,0 +1,43 @@
+"""Which runs a warm Spark driver may take: the configuration they are matched on."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from gluerun.executors.warm_pool import DriverSpec, WarmPool
+
+RUN_DIR = Path("/data/runs/jr_1")
+
+
+def env(**extra: str) -> dict[str, str]:
+    submit = "--master 'local[2]' --name etl --conf spark.ui.enabled=false pyspark-shell"
+    return {"HOME": str(RUN_DIR), "PYSPARK_SUBMIT_ARGS": submit, "LANG": "C.UTF-8", **extra}
+
+
+def test_runs_of_one_configuration_match_whatever_their_job_and_run() -> None:
+    first = DriverSpec.of("/usr/bin/python3", env(), RUN_DIR)
+    other = env(HOME="/data/runs/jr_2")
+    other["PYSPARK_SUBMIT_ARGS"] = other["PYSPARK_SUBMIT_ARGS"].replace("etl", "report")
+    second = DriverSpec.of("/usr/bin/python3", other, Path("/data/runs/jr_2"))
+    assert first is not None and first == second
+    assert dict(first.env)["HOME"] == str(RUN_DIR)  # a driver starts with a run's own env
+
+
+def test_any_other_difference_is_another_configuration() -> None:
+    base = DriverSpec.of("/usr/bin/python3", env(), RUN_DIR)
+    assert base != DriverSpec.of("/usr/bin/python3", env(AWS_REGION="eu-west-1"), RUN_DIR)
+    assert base != DriverSpec.of("/opt/py311/bin/python", env(), RUN_DIR)
+    confs = env()
+    confs["PYSPARK_SUBMIT_ARGS"] = confs["PYSPARK_SUBMIT_ARGS"].replace("false", "true")
+    assert base != DriverSpec.of("/usr/bin/python3", confs, RUN_DIR)
+
+
+def test_a_configuration_naming_its_run_directory_is_never_warm() -> None:
+    staged = env(PYTHONPATH=f"/runtime:{RUN_DIR}/extra-py")
+    assert DriverSpec.of("/usr/bin/python3", staged, RUN_DIR) is None
+
+
+def test_a_pool_is_never_larger_than_the_parallel_run_limit(tmp_path: Path) -> None:
+    assert WarmPool(tmp_path, size=4, max_parallel_runs=2).enabled
+    assert not WarmPool(tmp_path, size=0).enabled
+    assert not WarmPool(tmp_path, size=3, max_parallel_runs=0).enabled
