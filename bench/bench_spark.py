@@ -1,16 +1,19 @@
 #!/usr/bin/env python
-"""Spark benchmark: a trivial glueetl run through gluerun, cold, next to a bare spark-submit.
+"""Spark benchmark: a trivial glueetl run through gluerun, warm and cold, beside spark-submit.
 
-Every glueetl run starts a new driver JVM (no warm drivers yet). One script, three ways,
-interleaved run by run so that background load hits each alike (see docs/spark.md):
+One script, four ways, interleaved run by run so that background load hits each alike (see
+docs/spark.md):
 
-1. gluerun     StartJobRun -> poll GetJobRun every 50 ms until SUCCEEDED (wall time).
-2. bare        ``spark-submit --master local[N] trivial.py`` with Spark's defaults.
-3. bare-tuned  the same with gluerun's start-up tuning (UI off, C1 JIT, SerialGC).
+1. gluerun_warm  StartJobRun -> poll GetJobRun every 50 ms until SUCCEEDED (wall time), on a
+                 server keeping one warm driver (GLUERUN_WARM_DRIVERS=1); before each run the
+                 bench waits, uncounted, until the pool's replacement driver is ready.
+2. gluerun_cold  the same on a server without warm drivers (GLUERUN_WARM_DRIVERS=0).
+3. bare          ``spark-submit --master local[N] trivial.py`` with Spark's defaults.
+4. bare-tuned    the same with gluerun's start-up tuning (UI off, C1 JIT, SerialGC).
 
-p50/min/max over --runs runs each, after one un-counted warm-up of each (page cache, .pyc).
-The server is stopped by its pid in a finally block. Results are printed as JSON and, with
---out, written to a file.
+p50/p95/min/max over --runs runs each, after one un-counted warm-up of each (page cache,
+.pyc). Also the resident memory (Python + JVM) of an idle warm driver. Servers are stopped by
+their pids in a finally block. Results are printed as JSON and, with --out, written to a file.
 
     .venv/bin/python bench/bench_spark.py [--runs 10] [--out results.json]
 """
@@ -33,12 +36,18 @@ from pathlib import Path
 from typing import Any
 
 import boto3
+import psutil
 from bench_core import prepared_runtimes
 from botocore.config import Config
 
 ROOT = Path(__file__).resolve().parent.parent
 VENV_BIN = Path(sys.executable).parent
 NCPU = os.cpu_count() or 1
+PACKAGES = (
+    Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+    / "gluerun"
+    / ("spark-packages")
+)
 TERMINAL = {"SUCCEEDED", "FAILED", "ERROR", "TIMEOUT", "STOPPED", "EXPIRED"}
 TUNING = [
     "--conf",
@@ -64,14 +73,20 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def start_server(data_dir: Path, log: Path) -> tuple[subprocess.Popen[bytes], str]:
+def start_server(data_dir: Path, log: Path, warm: int = 0) -> tuple[subprocess.Popen[bytes], str]:
     port = free_port()
     with log.open("wb") as out:
         proc = subprocess.Popen(
             [str(VENV_BIN / "gluerun"), "serve", "--port", str(port), "--data-dir", str(data_dir)],
             stdout=out,
             stderr=subprocess.STDOUT,
-            env={**os.environ, **prepared_runtimes("glueetl-5.0")},
+            env={
+                # the packages cache the tests share: a first S3A fetch is not run latency
+                "GLUERUN_SPARK_PACKAGES_DIR": str(PACKAGES),
+                **os.environ,
+                **prepared_runtimes("glueetl-5.0"),
+                "GLUERUN_WARM_DRIVERS": str(warm),
+            },
         )
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
@@ -128,6 +143,35 @@ def gluerun_run(glue: Any) -> float:
     return run_to_end(glue, "trivial")[0]
 
 
+def ready_driver(data_dir: Path, timeout: float = 300.0) -> int:
+    """Wait until the pool of the server on `data_dir` has a ready warm driver: its pid."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        for mark in (data_dir / "warm-drivers").glob("driver-*/ready"):
+            try:
+                return int(mark.read_text())
+            except (OSError, ValueError):
+                continue
+        time.sleep(0.05)
+    raise RuntimeError("no warm driver became ready")
+
+
+def warm_run(glue: Any, data_dir: Path) -> float:
+    ready_driver(data_dir)
+    elapsed, run_id = run_to_end(glue, "trivial")
+    first = (data_dir / "runs" / run_id / "stderr.log").read_text().split("\n", 1)[0]
+    if not first.startswith("gluerun: started warm"):
+        raise RuntimeError(f"{run_id} did not start warm: {first}")
+    return elapsed
+
+
+def driver_memory_mb(pid: int) -> float:
+    """Resident memory of a warm driver and its JVM, MiB."""
+    root = psutil.Process(pid)
+    procs = [root, *root.children(recursive=True)]
+    return round(sum(p.memory_info().rss for p in procs) / (1 << 20), 1)
+
+
 def bare_run(script: Path, work: Path, extra: list[str]) -> float:
     submit = Path(sys.executable).parent / "spark-submit"
     env = {**os.environ, "PYSPARK_PYTHON": sys.executable, "SPARK_LOCAL_IP": "127.0.0.1"}
@@ -146,8 +190,10 @@ def bare_run(script: Path, work: Path, extra: list[str]) -> float:
 
 
 def summary(samples: list[float]) -> dict[str, float]:
+    p95 = statistics.quantiles(samples, n=20, method="inclusive")[18] if len(samples) > 1 else 0
     return {
         "p50": round(statistics.median(samples), 2),
+        "p95": round(p95 or max(samples), 2),
         "min": round(min(samples), 2),
         "max": round(max(samples), 2),
         "n": len(samples),
@@ -163,30 +209,46 @@ def main() -> None:
         base = Path(tmp)
         script = base / "trivial.py"
         script.write_text(TRIVIAL)
-        proc, endpoint = start_server(base / "data", base / "server.log")
+        servers: list[subprocess.Popen[bytes]] = []
         try:
-            glue = glue_client(endpoint)
-            command = {"Name": "glueetl", "ScriptLocation": str(script)}
-            glue.create_job(Name="trivial", Role="bench", Command=command)
+            warm_dir, cold_dir = base / "warm", base / "cold"
+            warm_glue, cold_glue = (
+                glue_client(_started(servers, data_dir, warm))
+                for data_dir, warm in ((warm_dir, 1), (cold_dir, 0))
+            )
+            for glue in (warm_glue, cold_glue):
+                command = {"Name": "glueetl", "ScriptLocation": str(script)}
+                glue.create_job(Name="trivial", Role="bench", Command=command)
+            gluerun_run(warm_glue)  # the configuration the pool then keeps warm
             ways: dict[str, Callable[[], float]] = {
-                "gluerun": lambda: gluerun_run(glue),
+                "gluerun_warm": lambda: warm_run(warm_glue, warm_dir),
+                "gluerun_cold": lambda: gluerun_run(cold_glue),
                 "bare_spark_submit": lambda: bare_run(script, base, []),
                 "bare_spark_submit_tuned": lambda: bare_run(script, base, TUNING),
             }
             results = measure(ways, args.runs)
+            idle_mb = driver_memory_mb(ready_driver(warm_dir))
         finally:
-            stop_server(proc)
+            for proc in servers:
+                stop_server(proc)
     report = {
         "when": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "cpus": NCPU,
         "load_avg": [round(x, 2) for x in os.getloadavg()],
         "runs": args.runs,
         "seconds": {name: summary(samples) for name, samples in results.items()},
+        "idle_warm_driver_rss_mb": idle_mb,
     }
     text = json.dumps(report, indent=2)
     print(text)
     if args.out:
         args.out.write_text(text + "\n")
+
+
+def _started(servers: list[subprocess.Popen[bytes]], data_dir: Path, warm: int) -> str:
+    proc, endpoint = start_server(data_dir, data_dir.with_suffix(".log"), warm)
+    servers.append(proc)
+    return endpoint
 
 
 def measure(ways: dict[str, Callable[[], float]], runs: int) -> dict[str, list[float]]:

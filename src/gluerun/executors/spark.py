@@ -11,6 +11,7 @@ With runtimes (gluerun/runtimes), the driver and Python workers run on the inter
 run's GlueVersion runtime, which holds Glue's provided modules but not PySpark: PySpark and
 py4j come from the node's Spark itself (``$SPARK_HOME/python/lib/*.zip``, as ``bin/pyspark``
 does), so the Python side always matches the JVM side.
+A run whose configuration a warm driver of the pool has is handed to it instead (warm_pool.py).
 """
 
 from __future__ import annotations

@@ -280,6 +280,9 @@ class WarmPool:
     def _ensure_thread(self) -> None:
         with self._lock:
             if self._thread is None and not self._closed.is_set():
+                # Drivers of an earlier server left on its exit (their stdin closed).
+                for stale in self._directory.glob("driver-*"):
+                    shutil.rmtree(stale, ignore_errors=True)
                 self._thread = threading.Thread(target=self._loop, name="gluerun-warm", daemon=True)
                 self._thread.start()
 
