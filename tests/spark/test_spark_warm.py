@@ -87,9 +87,8 @@ def prime(server: Server) -> None:
     script.write_text("from pyspark.context import SparkContext\nSparkContext.getOrCreate()\n")
     glue = server.client()
     if "primer" not in glue.list_jobs()["JobNames"]:
-        glue.create_job(
-            Name="primer", Role="r", Command={"Name": "glueetl", "ScriptLocation": str(script)}
-        )
+        command = {"Name": "glueetl", "ScriptLocation": str(script), "PythonVersion": "3"}
+        glue.create_job(Name="primer", Role="r", Command=command, GlueVersion="5.0")
     run(server, "primer")
 
 

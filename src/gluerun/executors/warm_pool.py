@@ -78,7 +78,7 @@ class DriverSpec:
     def of(cls, python: str, env: Mapping[str, str], run_dir: Path) -> DriverSpec | None:
         """The run's spec, or None when its configuration names its own run directory."""
         rest = {key: value for key, value in env.items() if key != "HOME"}
-        if any(str(run_dir) in value for value in rest.values()):
+        if any(str(run_dir) in value for value in [python, *rest.values()]):
             return None
         if SUBMIT_ARGS_ENV in rest:
             rest[SUBMIT_ARGS_ENV] = _without_name(rest[SUBMIT_ARGS_ENV])
