@@ -20,7 +20,7 @@ def test_runs_of_one_configuration_match_whatever_their_job_and_run() -> None:
     other["PYSPARK_SUBMIT_ARGS"] = other["PYSPARK_SUBMIT_ARGS"].replace("etl", "report")
     second = DriverSpec.of("/usr/bin/python3", other, Path("/data/runs/jr_2"))
     assert first is not None and first == second
-    assert dict(first.env)["HOME"] == str(RUN_DIR)  # a driver starts with a run's own env
+    assert "HOME" not in dict(first.env)  # the pool gives each driver its own
 
 
 def test_any_other_difference_is_another_configuration() -> None:
@@ -30,6 +30,13 @@ def test_any_other_difference_is_another_configuration() -> None:
     confs = env()
     confs["PYSPARK_SUBMIT_ARGS"] = confs["PYSPARK_SUBMIT_ARGS"].replace("false", "true")
     assert base != DriverSpec.of("/usr/bin/python3", confs, RUN_DIR)
+
+
+def test_a_run_token_is_the_run_s_own() -> None:
+    first = DriverSpec.of("/usr/bin/python3", env(GLUERUN_RUN_TOKEN="a"), RUN_DIR)
+    second = DriverSpec.of("/usr/bin/python3", env(GLUERUN_RUN_TOKEN="b"), RUN_DIR)
+    assert first is not None and first == second
+    assert "GLUERUN_RUN_TOKEN" not in dict(first.env)  # never shown to another run
 
 
 def test_a_configuration_naming_its_run_directory_is_never_warm() -> None:

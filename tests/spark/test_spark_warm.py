@@ -113,7 +113,9 @@ def run(server: Server, name: str, **arguments: str) -> tuple[dict[str, Any], Pa
 
 
 def first_line(run_dir: Path) -> str:
-    return (run_dir / "stderr.log").read_text().splitlines()[0]
+    """The line saying how the run started (after any notes on preparing its runtime)."""
+    lines = (run_dir / "stderr.log").read_text().splitlines()
+    return next((line for line in lines if line.startswith("gluerun: started")), lines[0])
 
 
 def script_lines(run_dir: Path, log: str) -> list[str]:

@@ -77,12 +77,13 @@ class DriverSpec:
     @classmethod
     def of(cls, python: str, env: Mapping[str, str], run_dir: Path) -> DriverSpec | None:
         """The run's spec, or None when its configuration names its own run directory."""
-        rest = {key: value for key, value in env.items() if key != "HOME"}
+        rest = {key: value for key, value in env.items() if key not in PER_RUN_ENV}
         if any(str(run_dir) in value for value in [python, *rest.values()]):
             return None
+        start = tuple(sorted(rest.items()))
         if SUBMIT_ARGS_ENV in rest:
             rest[SUBMIT_ARGS_ENV] = _without_name(rest[SUBMIT_ARGS_ENV])
-        return cls(python, tuple(sorted(rest.items())), tuple(sorted(env.items())))
+        return cls(python, tuple(sorted(rest.items())), start)
 
 
 def _without_name(submit: str) -> str:
