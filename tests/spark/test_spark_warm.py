@@ -243,3 +243,20 @@ def test_a_failed_handover_starts_the_run_cold(warm_server: Server, tmp_path: Pa
     assert first_line(run_dir).startswith(COLD)
     assert "SUM 6" in script_lines(run_dir, "stdout.log")
     assert not psutil.pid_exists(pid) or psutil.Process(pid).status() == psutil.STATUS_ZOMBIE
+
+
+def test_a_restarted_server_reattaches_to_a_warm_run(warm_server: Server, tmp_path: Path) -> None:
+    create_job(warm_server, "lasting", SLEEPING_SCRIPT, tmp_path)
+    pid = warm_driver(warm_server)
+    run_id, run_dir = start_sleeper(warm_server, "lasting")
+    assert first_line(run_dir).startswith(f"{WARM} (Spark driver pid {pid},")
+    warm_server.stop()
+    assert psutil.pid_exists(pid), "the run must outlive the server"
+    warm_server.start()
+    glue = warm_server.client()
+    assert glue.get_job_run(JobName="lasting", RunId=run_id)["JobRun"]["JobRunState"] == "RUNNING"
+    procs = run_processes(run_dir)
+    glue.batch_stop_job_run(JobName="lasting", JobRunIds=[run_id])
+    assert wait_state(glue, "lasting", run_id, FINAL, timeout=60)["JobRunState"] == "STOPPED"
+    _, alive = psutil.wait_procs(procs, timeout=10)
+    assert not alive, alive
