@@ -149,7 +149,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("database_url", str, "SQLAlchemy URL of the store (default: SQLite in data_dir)."),
     Setting("region", str, "Region used in ARNs."),
     Setting("account_id", str, "Account id used in ARNs."),
-    Setting("node_id", str, "This node's id in the store (default: hostname:pid)."),
+    Setting("node_id", str, "This node's id in the store: unique per node (default: host name)."),
     Setting(
         "python", str, "One interpreter for every job, instead of Glue's runtimes (default: none)."
     ),

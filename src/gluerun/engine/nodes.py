@@ -61,12 +61,21 @@ class Membership:
         self._next_beat = now + self.lease_seconds / BEATS_PER_LEASE
         if self.store.renew_lease(fence, now, self.lease_seconds):
             return True
-        log.warning(
-            "node %s (epoch %d) was presumed dead and taken over: it kills its runs' processes "
-            "and joins again",
-            self.node_id,
-            fence.epoch,
-        )
+        if self.was_taken_over():
+            log.warning(
+                "node %s (epoch %d) was presumed dead and taken over: it kills its runs'"
+                " processes and joins again",
+                self.node_id,
+                fence.epoch,
+            )
+        else:
+            # Not lost, yet a newer epoch: another process joined under this node's id.
+            log.error(
+                "another gluerun process joined as node %s (epoch %d superseded): give each"
+                " node its own GLUERUN_NODE_ID; this one kills its runs' processes and rejoins",
+                self.node_id,
+                fence.epoch,
+            )
         return False
 
     def take_over(self) -> list[Fence]:
