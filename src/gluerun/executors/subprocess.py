@@ -264,7 +264,13 @@ class SubprocessExecutor:
     def capability(self) -> Capability:
         """What this executor's jobs run on here (the interpreter's version), or why not."""
         if self._runtimes is not None:
-            return Capability("pythonshell", True, f"Glue's runtimes, in {self._runtimes.root}")
+            # What a job that names nothing runs on: the default runtime's interpreter here.
+            spec = catalog.select(catalog.PYTHONSHELL, None, None, {}).spec
+            try:
+                plan = self._runtimes.plan(spec)
+            except ExecutorError as exc:
+                return Capability("pythonshell", False, str(exc))
+            return Capability("pythonshell", True, f"Python {plan.interpreter.version_text}")
         return python_capability(self._python)
 
     # -- after a restart -----------------------------------------------------------------
