@@ -101,4 +101,4 @@ def test_the_readme_commands_run_both_job_kinds_in_a_fresh_clone(
     assert "hello ['--day', '2024-01-01'," in output, context
     assert "rows: 2" in output, context
     served = log.read_text()
-    assert re.search(r"this node runs pythonshell \(Python [\d.]+\); glueetl \(Spark", served)
+    assert re.search(r"this node runs pythonshell \(.+\); glueetl \(Spark [\d.]+, Java", served)
