@@ -123,6 +123,7 @@ def run_server(settings: Settings, log_level: str = "info") -> None:
         max_body=settings.max_request_bytes,
         enable_reset=settings.enable_reset,
         guard=guard,
+        secure=bool(settings.tls_cert),
     )
     config = uvicorn.Config(
         app,

@@ -104,11 +104,13 @@ def build_app(
     max_body: int = DEFAULT_MAX_BODY,
     enable_reset: bool = False,
     guard: Guard | None = None,
+    secure: bool = False,
 ) -> ProtocolEdge:
     """The ASGI app for `service`: Glue and Logs on POST /, /metrics and /events beside.
 
     `guard` checks Host headers, signatures and policies (api/auth.py); without one every
-    request is answered (in-process tests).
+    request is answered (in-process tests). `secure`: served over TLS (the console's session
+    cookie is then Secure).
     """
     dispatcher = Dispatcher(
         service, logs or LogsService(service.store, service.region, service.account_id)
@@ -145,7 +147,7 @@ def build_app(
     ]
     if enable_reset:
         routes += reset_routes(service)
-    routes += console_routes(dispatcher.call)
+    routes += console_routes(dispatcher.call, guard, secure_cookie=secure)
     pages = Starlette(routes=routes)
     inline = INLINE_OPERATIONS if inline_reads else frozenset()
     identity = QueryApi(service.account_id, guard)

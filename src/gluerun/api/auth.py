@@ -105,6 +105,8 @@ class Guard:
         """The action a GET of `path` needs when credentials are on (None: answered to all)."""
         if self.open or path == "/" or (path == "/metrics" and self.public_metrics):
             return None
+        if path == "/console" or path.startswith("/console/"):
+            return None  # the console signs its users in and checks them (console/session.py)
         return _PAGES.get(path, "gluerun:GetPage")
 
     # -- who ----------------------------------------------------------------------------

@@ -7,21 +7,29 @@ console session instead of a signature). Two read-only helpers sit beside it: th
 times of a trigger's schedule (model/cron.py) and a run's log as server-sent events, which
 pages GetLogEvents while the run goes.
 
+Who may do what is session.py's: with credentials on, a person signs in with an access key
+and every call is checked against that key's policy by the Guard, exactly as a signed API
+request is; the page asks `/console/can` which of its buttons the user may press.
+
 Cross-site requests cannot act through these endpoints: each operation requires the
-`X-Gluerun-Console` header, which a page on another origin cannot send without a CORS preflight
-that gluerun never grants, and any request whose Origin is not this server's is refused.
+`X-Gluerun-Console` header carrying the session's CSRF token ("1" on an open server), which a
+page on another origin cannot send without a CORS preflight that gluerun never grants, and any
+request whose Origin is not this server's is refused.
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
+import secrets
 import time
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
 
+from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
+from starlette.middleware.sessions import SessionMiddleware
 from starlette.requests import Request
 from starlette.responses import (
     FileResponse,
@@ -33,14 +41,21 @@ from starlette.responses import (
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
+from gluerun.api.auth import Guard
 from gluerun.api.errors import wire_error
+from gluerun.console.session import (
+    CONSOLE_HEADER,
+    COOKIE,
+    SESSION_SECONDS,
+    ConsoleUser,
+    Sessions,
+    check_token,
+)
 from gluerun.errors import GluerunError, InvalidInput
 from gluerun.model import cron
 from gluerun.model.logs import ERROR_GROUP, OUTPUT_GROUP
 
 STATIC = Path(__file__).parent / "static"
-#: the header every console call carries (it makes cross-site calls need a CORS preflight)
-CONSOLE_HEADER = "x-gluerun-console"
 #: how often a live log stream asks for new events, and how long a quiet final run is followed
 POLL_SECONDS = 0.5
 FINAL_STATES = frozenset({"SUCCEEDED", "FAILED", "STOPPED", "TIMEOUT", "ERROR"})
@@ -50,56 +65,163 @@ _GROUPS = {"output": OUTPUT_GROUP, "error": ERROR_GROUP}
 Call = Callable[[str, bytes], Any]
 
 
-def console_routes(call: Call) -> list[BaseRoute]:
-    """The /console routes over `call(target, body)`, the API's own dispatch."""
+def console_routes(
+    call: Call, guard: Guard | None = None, secure_cookie: bool = False
+) -> list[BaseRoute]:
+    """The /console routes over `call(target, body)`, the API's own dispatch.
 
-    async def index(_: Request) -> Response:
+    `guard` is the API's (api/auth.py): with credentials on, people sign in and every call
+    is checked against their key's policy; `secure_cookie` marks the session cookie Secure
+    (the server speaks TLS).
+    """
+    sessions = Sessions(guard)
+    console = Starlette(routes=_routes(call, guard, sessions))
+    signed = SessionMiddleware(
+        console,
+        secret_key=secrets.token_urlsafe(32),
+        session_cookie=COOKIE,
+        max_age=SESSION_SECONDS,
+        path="/console",
+        same_site="strict",
+        https_only=secure_cookie,
+    )
+    return [
+        Route("/console", lambda _: RedirectResponse("/console/"), methods=["GET"]),
+        Mount("/console", app=signed),
+    ]
+
+
+def _routes(call: Call, guard: Guard | None, sessions: Sessions) -> list[BaseRoute]:
+    endpoints = _Endpoints(call, guard, sessions)
+    return [
+        Route("/", endpoints.index, methods=["GET"]),
+        Route("/session", endpoints.session, methods=["GET", "POST", "DELETE"]),
+        Route("/can", endpoints.can, methods=["POST"]),
+        Route("/api/next-fire-times", endpoints.next_fires, methods=["GET"]),
+        Route("/api/logs/{run_id}", endpoints.live_log, methods=["GET"]),
+        Route("/api/{target}", endpoints.operation, methods=["POST"]),
+        Mount("/static", StaticFiles(directory=STATIC), name="console-static"),
+    ]
+
+
+class _Endpoints:
+    """The console's request handlers, over the API's call, its Guard and the sessions."""
+
+    def __init__(self, call: Call, guard: Guard | None, sessions: Sessions) -> None:
+        self.call = call
+        self.guard = guard
+        self.sessions = sessions
+
+    async def index(self, _: Request) -> Response:
         return FileResponse(STATIC / "index.html", headers=_PAGE_HEADERS)
 
-    async def operation(request: Request) -> Response:
-        refused = _refuse_cross_site(request)
+    async def session(self, request: Request) -> Response:
+        """GET: who is signed in; POST: sign in with a key; DELETE: sign out."""
+        if request.method == "GET":
+            return JSONResponse(self.sessions.describe(request))
+        refused = _refuse_cross_site(request, None)
         if refused is not None:
             return refused
-        body = await request.body()
+        if request.method == "DELETE":
+            self.sessions.sign_out(request)
+            return JSONResponse(self.sessions.describe(request))
+        given = await _json(request)
         try:
-            result = await run_in_threadpool(call, request.path_params["target"], body)
+            self.sessions.sign_in(request, given.get("AccessKeyId"), given.get("SecretAccessKey"))
+        except GluerunError as exc:
+            return _error_response(exc)
+        return JSONResponse(self.sessions.describe(request))
+
+    async def operation(self, request: Request) -> Response:
+        """A Glue or Logs operation, as the signed-in user."""
+        user = _user(self.sessions, request, acting=True)
+        if isinstance(user, Response):
+            return user
+        body = await request.body()
+        act = acting_as(self.call, self.guard, user)
+        try:
+            result = await run_in_threadpool(act, request.path_params["target"], body)
         except Exception as exc:
             return _error_response(exc)
         return JSONResponse(result)
 
-    async def next_fires(request: Request) -> Response:
-        refused = _refuse_cross_site(request, reading=True)
-        if refused is not None:
-            return refused
+    async def can(self, request: Request) -> Response:
+        """Which of the listed calls ({Target, Body}) the user's policy allows."""
+        user = _user(self.sessions, request, acting=True)
+        if isinstance(user, Response):
+            return user
+        calls = (await _json(request)).get("Calls")
+        if not isinstance(calls, list):
+            return _error_response(InvalidInput("Calls must be a list of {Target, Body}"))
+        return JSONResponse({"Allowed": [allowed(self.guard, user, item) for item in calls]})
+
+    async def next_fires(self, request: Request) -> Response:
+        user = _user(self.sessions, request, acting=False)
+        if isinstance(user, Response):
+            return user
         try:
             times = fire_times(request.query_params.get("schedule", ""), _now(), 5)
         except GluerunError as exc:
             return _error_response(exc)
         return JSONResponse({"FireTimes": times})
 
-    async def live_log(request: Request) -> Response:
-        refused = _refuse_cross_site(request, reading=True)
-        if refused is not None:
-            return refused
+    async def live_log(self, request: Request) -> Response:
+        user = _user(self.sessions, request, acting=False)
+        if isinstance(user, Response):
+            return user
         group = _GROUPS.get(request.query_params.get("group", "output"))
         job = request.query_params.get("job", "")
         if group is None or not job:
             return _error_response(InvalidInput("group must be output or error; job is required"))
-        follow = LogFollower(call, job, request.path_params["run_id"], group)
+        act = acting_as(self.call, self.guard, user)
+        follow = LogFollower(act, job, request.path_params["run_id"], group)
         return StreamingResponse(
             follow.events(request.is_disconnected),
             media_type="text/event-stream",
             headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"},
         )
 
-    return [
-        Route("/console", lambda _: RedirectResponse("/console/"), methods=["GET"]),
-        Route("/console/", index, methods=["GET"]),
-        Route("/console/api/next-fire-times", next_fires, methods=["GET"]),
-        Route("/console/api/logs/{run_id}", live_log, methods=["GET"]),
-        Route("/console/api/{target}", operation, methods=["POST"]),
-        Mount("/console/static", StaticFiles(directory=STATIC), name="console-static"),
-    ]
+
+def acting_as(call: Call, guard: Guard | None, user: ConsoleUser) -> Call:
+    """`call`, made as `user`: the Guard's policy check first, as for a signed API request."""
+
+    def authorized(target: str, body: bytes) -> Any:
+        if guard is not None and user.caller is not None:
+            guard.authorize_json(user.caller, target, body)
+        return call(target, body)
+
+    return authorized
+
+
+def allowed(guard: Guard | None, user: ConsoleUser, item: Any) -> bool:
+    """Whether `user` may make the call `item` ({Target, Body}); the page hides what it may not."""
+    if guard is None or user.caller is None:
+        return True
+    if not isinstance(item, dict) or not isinstance(item.get("Target"), str):
+        return False
+    try:
+        guard.authorize_json(user.caller, item["Target"], json.dumps(item.get("Body", {})).encode())
+    except GluerunError:
+        return False
+    return True
+
+
+async def _json(request: Request) -> dict[str, Any]:
+    try:
+        found = json.loads(await request.body() or b"{}")
+    except ValueError:
+        return {}
+    return found if isinstance(found, dict) else {}
+
+
+def _user(sessions: Sessions, request: Request, acting: bool) -> ConsoleUser | Response:
+    """The signed-in user of a console call, or the response refusing it."""
+    try:
+        user = sessions.user(request)
+    except GluerunError as exc:
+        return _error_response(exc)
+    refused = _refuse_cross_site(request, user if acting else None, reading=not acting)
+    return user if refused is None else refused
 
 
 #: the page runs only its own script and styles, and may not be framed by another site
@@ -114,17 +236,24 @@ _PAGE_HEADERS = {
 }
 
 
-def _refuse_cross_site(request: Request, reading: bool = False) -> Response | None:
-    """403 unless the request carries this server's Origin (if any) and the console header.
+def _refuse_cross_site(
+    request: Request, user: ConsoleUser | None, reading: bool = False
+) -> Response | None:
+    """403 unless the request carries this server's Origin (if any) and the console header
+    (the user's CSRF token when acting as a user).
 
     Reads (GET) need no header: EventSource cannot send one, and another origin cannot read
     the answer without a CORS grant.
     """
-    if not reading and request.headers.get(CONSOLE_HEADER) != "1":
-        return _forbidden("console calls must carry the X-Gluerun-Console header")
     origin = request.headers.get("origin")
     if origin is not None and origin != f"{request.url.scheme}://{request.headers.get('host')}":
         return _forbidden(f"cross-origin console call from {origin} refused")
+    if reading:
+        return None
+    if CONSOLE_HEADER not in request.headers:
+        return _forbidden("console calls must carry the X-Gluerun-Console header")
+    if user is not None and not check_token(user, request):
+        return _forbidden("the X-Gluerun-Console header does not carry this session's token")
     return None
 
 

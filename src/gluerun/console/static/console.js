@@ -16,16 +16,30 @@ class ApiError extends Error {
   }
 }
 
-async function call(target, body = {}) {
-  const response = await fetch(`/console/api/${target}`, {
+// Open: the server has no credentials file. Token: this session's CSRF token ("1" when open).
+let session = { Open: true, SignedIn: false, Token: "1" };
+
+async function post(path, body, token = session.Token) {
+  const response = await fetch(path, {
     method: "POST",
     credentials: "same-origin",
-    headers: { "X-Gluerun-Console": "1", "Content-Type": "application/json" },
+    headers: { "X-Gluerun-Console": token, "Content-Type": "application/json" },
     body: JSON.stringify(body),
   });
   const data = await response.json().catch(() => ({}));
-  if (!response.ok) throw new ApiError(data.__type, data.Message, response.status);
+  if (!response.ok) {
+    if (/MissingAuthentication/.test(data.__type || "")) signInPage();
+    throw new ApiError(data.__type, data.Message, response.status);
+  }
   return data;
+}
+
+const call = (target, body = {}) => post(`/console/api/${target}`, body);
+
+// Which of these calls the signed-in key's policy allows (the page hides the others).
+async function can(calls) {
+  if (session.Open) return calls.map(() => true);
+  return (await post("/console/can", { Calls: calls })).Allowed;
 }
 const glue = (operation, body) => call(`AWSGlue.${operation}`, body);
 
@@ -273,6 +287,11 @@ function fillJobRow(row, runs, wantedState) {
 
 async function jobPage(main, jobName) {
   const job = (await glue("GetJob", { JobName: jobName })).Job;
+  const [mayStart, mayStop, mayReset] = await can([
+    { Target: "AWSGlue.StartJobRun", Body: { JobName: jobName } },
+    { Target: "AWSGlue.BatchStopJobRun", Body: { JobName: jobName } },
+    { Target: "AWSGlue.ResetJobBookmark", Body: { JobName: jobName } },
+  ]);
   const args = h("textarea", { id: "run-args", "aria-describedby": "args-help", spellcheck: "false" }, "{}");
   const startButton = h("button", { type: "submit", id: "start-run" }, "Start run");
   const runsBody = h("tbody", { id: "runs" });
@@ -283,11 +302,11 @@ async function jobPage(main, jobName) {
     h("p", { class: "crumbs" }, link("#/jobs", "Jobs"), " / "),
     h("h1", {}, job.Name),
     fields(jobFields(job)),
-    h("h2", {}, "Start a run"),
-    h("form", { onsubmit: (e) => { e.preventDefault(); act(startButton, () => startRun(job.Name, args.value)); } },
-      h("label", { for: "run-args" }, "Arguments (JSON object, e.g. {\"--day\": \"2024-01-01\"})", args),
-      h("p", { id: "args-help", class: "muted" }, "Merged over the job's default arguments, as StartJobRun does."),
-      startButton),
+    mayStart ? [h("h2", {}, "Start a run"),
+      h("form", { onsubmit: (e) => { e.preventDefault(); act(startButton, () => startRun(job.Name, args.value)); } },
+        h("label", { for: "run-args" }, "Arguments (JSON object, e.g. {\"--day\": \"2024-01-01\"})", args),
+        h("p", { id: "args-help", class: "muted" }, "Merged over the job's default arguments, as StartJobRun does."),
+        startButton)] : null,
     h("h2", {}, "Runs"), chart,
     table(["Run", "Attempt", "State", "Started", "Duration", "Trigger", "Error", ""], runsBody, "Newest first"),
     more,
@@ -300,10 +319,10 @@ async function jobPage(main, jobName) {
     const found = await glue("GetJobRuns", { JobName: jobName, MaxResults: RUNS_PAGE, ...(token ? { NextToken: token } : {}) });
     token = found.NextToken;
     runs.push(...(found.JobRuns || []));
-    runsBody.append(...(found.JobRuns || []).map((run) => runRow(run, refresh)));
+    runsBody.append(...(found.JobRuns || []).map((run) => runRow(run, refresh, mayStop)));
     chart.replaceChildren(durationChart(runs));
     more.hidden = !token;
-    renderBookmark(bookmark, jobName, runs);
+    renderBookmark(bookmark, jobName, runs, mayReset);
   }
   async function refresh() {
     runs.length = 0;
@@ -343,8 +362,8 @@ async function startRun(jobName, text) {
   location.hash = runHref(jobName, started.JobRunId);
 }
 
-function runRow(run, refresh) {
-  const stop = ACTIVE.has(run.JobRunState) && run.JobRunState !== "STOPPING"
+function runRow(run, refresh, mayStop) {
+  const stop = mayStop && ACTIVE.has(run.JobRunState) && run.JobRunState !== "STOPPING"
     ? h("button", { class: "danger", type: "button", "data-stop": run.Id }, "Stop") : "";
   if (stop) stop.addEventListener("click", () => act(stop, async () => { await stopRun(run); await refresh(); }));
   return h("tr", { "data-run": run.Id },
@@ -361,7 +380,7 @@ async function stopRun(run) {
   notify(`Stopping ${run.Id}`, true);
 }
 
-async function renderBookmark(section, jobName, runs) {
+async function renderBookmark(section, jobName, runs, mayReset) {
   let entry;
   try {
     entry = (await glue("GetJobBookmark", { JobName: jobName })).JobBookmarkEntry;
@@ -375,19 +394,19 @@ async function renderBookmark(section, jobName, runs) {
   reset.addEventListener("click", () => act(reset, async () => {
     await glue("ResetJobBookmark", { JobName: jobName });
     notify("Bookmark reset", true);
-    await renderBookmark(section, jobName, runs);
+    await renderBookmark(section, jobName, runs, mayReset);
   }));
   rewind.addEventListener("click", () => act(rewind, async () => {
     await glue("ResetJobBookmark", { JobName: jobName, RunId: target.value });
     notify(`Bookmark rewound to ${target.value}`, true);
-    await renderBookmark(section, jobName, runs);
+    await renderBookmark(section, jobName, runs, mayReset);
   }));
   mount(section, h("h2", { id: "bookmark-h" }, "Bookmark"),
     entry ? fields([["Version", entry.Version], ["Run", entry.Run], ["Attempt", entry.Attempt], ["Run id", entry.RunId]])
       : h("p", { class: "muted", id: "no-bookmark" }, "No bookmark yet (runs with --job-bookmark-option job-bookmark-enable keep one)."),
     entry ? h("details", {}, h("summary", {}, "Entries"), h("pre", { id: "bookmark-json" }, prettyJson(entry.JobBookmark))) : null,
-    h("div", { class: "actions" }, reset, runs.some((run) => run.JobRunState === "SUCCEEDED")
-      ? [h("label", { for: "rewind-run" }, "Run", target), rewind] : null));
+    mayReset ? h("div", { class: "actions" }, reset, runs.some((run) => run.JobRunState === "SUCCEEDED")
+      ? [h("label", { for: "rewind-run" }, "Run", target), rewind] : null) : null);
 }
 
 function prettyJson(text) {
@@ -398,7 +417,8 @@ async function runPage(main, jobName, runId) {
   const run = (await glue("GetJobRun", { JobName: jobName, RunId: runId, PredecessorsIncluded: true })).JobRun;
   const recent = (await glue("GetJobRuns", { JobName: jobName, MaxResults: 200 })).JobRuns || [];
   const later = recent.filter((other) => other.PreviousRunId === run.Id);
-  const stop = h("button", { class: "danger", type: "button", id: "stop-run", hidden: !ACTIVE.has(run.JobRunState) || run.JobRunState === "STOPPING" }, "Stop run");
+  const [mayStop] = await can([{ Target: "AWSGlue.BatchStopJobRun", Body: { JobName: jobName } }]);
+  const stop = h("button", { class: "danger", type: "button", id: "stop-run", hidden: !mayStop || !ACTIVE.has(run.JobRunState) || run.JobRunState === "STOPPING" }, "Stop run");
   stop.addEventListener("click", () => act(stop, async () => { await stopRun(run); route(); }));
   const search = h("input", { type: "search", id: "log-search", placeholder: "search the log" });
   const output = h("pre", { class: "log", id: "log-output", tabindex: 0, "aria-label": "standard output" });
@@ -498,7 +518,7 @@ const watchedJobs = (trigger) => ((trigger.Predicate || {}).Conditions || []).ma
 
 async function fireTimes(schedule, count) {
   const response = await fetch(`/console/api/next-fire-times?schedule=${enc(schedule || "")}&count=${count}`,
-    { credentials: "same-origin", headers: { "X-Gluerun-Console": "1" } });
+    { credentials: "same-origin" });
   const data = await response.json().catch(() => ({}));
   return response.ok ? data.FireTimes || [] : [];
 }
@@ -506,10 +526,12 @@ async function fireTimes(schedule, count) {
 async function triggerPage(main, name) {
   const trigger = (await glue("GetTrigger", { Name: name })).Trigger;
   const active = trigger.State === "ACTIVATED";
+  const toggleTarget = active && trigger.Type !== "ON_DEMAND" ? "StopTrigger" : "StartTrigger";
+  const [mayToggle] = await can([{ Target: `AWSGlue.${toggleTarget}`, Body: { Name: name } }]);
   const toggle = h("button", { type: "button", id: "toggle-trigger", class: active ? "danger" : "" },
     trigger.Type === "ON_DEMAND" ? "Fire now" : active ? "Deactivate" : "Activate");
   toggle.addEventListener("click", () => act(toggle, async () => {
-    await glue(active && trigger.Type !== "ON_DEMAND" ? "StopTrigger" : "StartTrigger", { Name: name });
+    await glue(toggleTarget, { Name: name });
     notify(`${toggle.textContent}: ${name}`, true);
     route();
   }));
@@ -519,7 +541,7 @@ async function triggerPage(main, name) {
     h("h1", {}, trigger.Name),
     fields([["Type", trigger.Type], ["State", trigger.State], ["Schedule", trigger.Schedule],
       ["Description", trigger.Description], ["Workflow", trigger.WorkflowName]]),
-    h("div", { class: "actions" }, toggle),
+    mayToggle ? h("div", { class: "actions" }, toggle) : null,
     next.length ? [h("h2", {}, "Next fire times"), h("ol", { id: "fire-times" }, next.map((t) => h("li", {}, new Date(t * 1000).toISOString())))] : null,
     h("h2", {}, "Graph"), triggerGraph(trigger));
 }
@@ -648,5 +670,49 @@ async function route() {
   location.hash = "#/jobs";
 }
 
-window.addEventListener("hashchange", () => { notify(""); route(); });
-document.addEventListener("DOMContentLoaded", route);
+function signInPage() {
+  cleanups.forEach((clean) => clean());
+  cleanups = [];
+  const key = h("input", { id: "access-key", name: "access-key", autocomplete: "username", required: true, spellcheck: "false" });
+  const secret = h("input", { id: "secret-key", name: "secret-key", type: "password", autocomplete: "current-password", required: true });
+  const button = h("button", { type: "submit", id: "sign-in" }, "Sign in");
+  const view = h("div", { class: "view" },
+    h("h1", {}, "Sign in"),
+    h("p", { class: "muted" }, "This gluerun server checks every request. Sign in with one of its access keys; what you may do is what the key's policy allows."),
+    h("form", { class: "signin", onsubmit: (e) => { e.preventDefault(); act(button, async () => {
+      session = await post("/console/session", { AccessKeyId: key.value.trim(), SecretAccessKey: secret.value }, "sign-in");
+      secret.value = "";
+      notify("");
+      showUser();
+      route();
+    }); } },
+      h("label", { for: "access-key" }, "Access key id", key),
+      h("label", { for: "secret-key" }, "Secret access key", secret), button));
+  document.getElementById("main").replaceChildren(view);
+  showUser();
+}
+
+function showUser() {
+  const slot = document.getElementById("user");
+  if (session.Open || !session.SignedIn) { slot.replaceChildren(); return; }
+  const out = h("button", { type: "button", class: "secondary", id: "sign-out" }, "Sign out");
+  out.addEventListener("click", () => act(out, async () => {
+    await fetch("/console/session", { method: "DELETE", credentials: "same-origin", headers: { "X-Gluerun-Console": session.Token } });
+    session = { Open: false, SignedIn: false, Token: "" };
+    signInPage();
+  }));
+  slot.replaceChildren(h("span", { id: "who", title: session.Arn }, session.Arn.split(":").pop().replace(/^user\//, "")), out);
+}
+
+async function start() {
+  session = await (await fetch("/console/session", { credentials: "same-origin" })).json();
+  if (!session.Open && !session.SignedIn) { signInPage(); return; }
+  showUser();
+  route();
+}
+
+window.addEventListener("hashchange", () => {
+  notify("");
+  if (session.Open || session.SignedIn) route();
+});
+document.addEventListener("DOMContentLoaded", start);
