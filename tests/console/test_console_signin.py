@@ -144,4 +144,3 @@ def test_the_page_itself_needs_no_signature(server: Server) -> None:
 
     with urllib.request.urlopen(f"{server.endpoint}/console/") as answer:
         assert answer.status == 200
-
