@@ -83,6 +83,7 @@ def _start_context(protocol: int) -> Any:
     os.dup2(err.write_end, 2)
     try:
         context = SparkContext()
+        _warm_sql(context)
     finally:
         os.dup2(saved[0], 1)
         os.dup2(saved[1], 2)
@@ -91,6 +92,39 @@ def _start_context(protocol: int) -> Any:
     _adopt_context(SparkContext, context)
     os.write(protocol, b"ready\n")
     return context, out, err
+
+
+#: what Spark SQL records about the first session's warehouse; left unset, as a cold start does
+_WAREHOUSE_KEYS = ("spark.sql.warehouse.dir", "hive.metastore.warehouse.dir")
+
+
+def _warm_sql(context: Any) -> None:
+    """Run one small query in a throwaway session, then forget the session.
+
+    A first query costs seconds (Spark SQL's classes, code generation, the Python workers);
+    paying that before the run is most of what makes a warm start fast. The session is
+    cleared so that the script builds its own (its warehouse resolved in the run directory);
+    the warehouse location the throwaway one recorded is removed unless --conf set it.
+    """
+    from pyspark.sql import SparkSession
+
+    jconf = context._jsc.sc().conf()
+    hadoop = context._jsc.hadoopConfiguration()
+    preset = {key: jconf.contains(key) or hadoop.get(key) is not None for key in _WAREHOUSE_KEYS}
+    try:
+        session = SparkSession(context)
+        session.createDataFrame([(1, "a"), (2, "b")], ["id", "s"]).groupBy("s").count().collect()
+    except Exception:
+        traceback.print_exc()  # a cold-like start is still a start
+    finally:
+        SparkSession._instantiatedSession = None
+        SparkSession._activeSession = None
+        context._jvm.SparkSession.clearDefaultSession()
+        context._jvm.SparkSession.clearActiveSession()
+        for key, was_set in preset.items():
+            if not was_set:
+                jconf.remove(key)
+                hadoop.unset(key)
 
 
 def _adopt_context(cls: Any, warm: Any) -> None:
