@@ -305,3 +305,25 @@ def test_gluerun_runs_signs_with_the_callers_credentials(secured: Server, script
     refused = subprocess.run(command, env=anonymous, capture_output=True, text=True, check=False)
     assert refused.returncode != 0
     assert "UnrecognizedClientException" in refused.stderr
+
+
+def test_a_run_token_opens_nothing_but_its_bookmark_calls(secured: Server) -> None:
+    token = {"X-Gluerun-Run-Token": "jr_x.0000"}
+    request = urllib.request.Request(secured.endpoint + "/events", headers=token)
+    with pytest.raises(urllib.error.HTTPError) as caught:
+        urllib.request.urlopen(request, timeout=10)
+    caught.value.close()
+    assert caught.value.code == 400  # AccessDeniedException
+    status, answer = post(secured.endpoint, b"{}", {**token, "X-Amz-Target": "AWSGlue.GetJobs"})
+    assert (status, answer["__type"]) == (400, "AccessDeniedException")
+    form = {**token, "Content-Type": "application/x-www-form-urlencoded"}
+    sts = urllib.request.Request(
+        secured.endpoint + "/",
+        data=b"Action=GetCallerIdentity&Version=2011-06-15",
+        headers=form,
+    )
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        urllib.request.urlopen(sts, timeout=10)
+    with refused.value:
+        assert refused.value.code == 403
+        assert b"<Code>AccessDenied</Code>" in refused.value.read()

@@ -147,7 +147,15 @@ class Guard:
             self.authorize(caller, f"glue:{operation}", self.arns.glue(operation, parsed))
 
     def authorize(self, caller: Caller, action: str, resources: list[str]) -> None:
-        """Raise AccessDenied, worded as IAM words it, unless the policy allows every resource."""
+        """Raise AccessDenied, worded as IAM words it, unless the policy allows every resource.
+
+        A job process's run token allows nothing here (only its two bookmark calls).
+        """
+        if caller.run_id is not None:
+            raise AccessDenied(
+                f"User: {caller.arn} is not authorized to perform: {action} because a run "
+                "token only allows its run's own job bookmark calls"
+            )
         if caller.policy is None:
             return
         for resource in resources:

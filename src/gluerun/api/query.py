@@ -94,6 +94,8 @@ class QueryApi:
 
     def _caller_identity(self, _: Mapping[str, str], caller: Caller | None) -> str:
         """Who signed the request; as in AWS, any authenticated caller may ask."""
+        if caller is not None and caller.run_id is not None and self.guard is not None:
+            self.guard.authorize(caller, "sts:GetCallerIdentity", ["*"])  # refuses run tokens
         if caller is None:
             arn = f"arn:aws:iam::{self.account_id}:user/gluerun"
             user_id = "AIDA" + _digest(f"user:{self.account_id}")
