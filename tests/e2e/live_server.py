@@ -50,6 +50,10 @@ def prepare_runtimes(*names: str) -> None:
     _prepared.update(missing)
 
 
+#: how long a server may take to accept connections after its start
+START_TIMEOUT = 60.0
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -131,7 +135,8 @@ class Server:
             stdout=self.log,
             stderr=subprocess.STDOUT,
         )
-        wait_for_port(self.port, self.proc)
+        # generous: a restart recovers runs before it serves, and CI's 2 cores may be busy
+        wait_for_port(self.port, self.proc, timeout=START_TIMEOUT)
 
     def stop(self, sig: int = signal.SIGTERM) -> int:
         assert self.proc is not None
