@@ -22,7 +22,7 @@ from live_server import Server
 
 LIMIT = 65536
 TARGET = b"X-Amz-Target: AWSGlue.ListJobs\r\nContent-Type: application/x-amz-json-1.1\r\n"
-HEAD = b"POST / HTTP/1.1\r\nHost: x\r\n" + TARGET
+HEAD = b"POST / HTTP/1.1\r\nHost: 127.0.0.1\r\n" + TARGET
 
 
 @pytest.fixture(scope="module")
@@ -75,10 +75,10 @@ def test_half_sent_requests_are_closed_and_their_descriptors_freed(server: Serve
     for i in range(60):
         sock = connect(server)
         if i % 3 == 1:  # half a request line and some headers
-            sock.sendall(b"POST / HTTP/1.1\r\nHost: x\r\nX-Amz-Targ")
+            sock.sendall(b"POST / HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Amz-Targ")
         elif i % 3 == 2:  # headers, then part of the declared body
             sock.sendall(
-                b"POST / HTTP/1.1\r\nHost: x\r\n" + TARGET + b"Content-Length: 100\r\n\r\n{"
+                b"POST / HTTP/1.1\r\nHost: 127.0.0.1\r\n" + TARGET + b"Content-Length: 100\r\n\r\n{"
             )
         stalled.append(sock)
     try:
@@ -97,7 +97,7 @@ def test_a_trickle_of_header_bytes_does_not_keep_a_connection(server: Server) ->
     with connect(server) as sock:
         sent = 0
         deadline = time.monotonic() + 15
-        request = b"POST / HTTP/1.1\r\nHost: x\r\n" + b"X-Pad: " + b"a" * 10_000
+        request = b"POST / HTTP/1.1\r\nHost: 127.0.0.1\r\n" + b"X-Pad: " + b"a" * 10_000
         closed = False
         while not closed and time.monotonic() < deadline and sent < len(request):
             try:
@@ -161,7 +161,9 @@ def _length(answer: bytes) -> int:
 def test_a_declared_length_over_the_limit_is_refused_before_the_body(server: Server) -> None:
     with connect(server) as sock:
         head = (
-            b"POST / HTTP/1.1\r\nHost: x\r\n" + TARGET + f"Content-Length: {10**9}\r\n\r\n".encode()
+            b"POST / HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+            + TARGET
+            + f"Content-Length: {10**9}\r\n\r\n".encode()
         )
         sock.sendall(head)  # and not one byte of the gigabyte
         answer = read_answer(sock)
@@ -173,7 +175,9 @@ def test_a_declared_length_over_the_limit_is_refused_before_the_body(server: Ser
 def test_a_chunked_body_over_the_limit_is_refused_as_it_arrives(server: Server) -> None:
     with connect(server) as sock:
         sock.sendall(
-            b"POST / HTTP/1.1\r\nHost: x\r\n" + TARGET + b"Transfer-Encoding: chunked\r\n\r\n"
+            b"POST / HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+            + TARGET
+            + b"Transfer-Encoding: chunked\r\n\r\n"
         )
         chunk = b"a" * 16384
         answer = b""
