@@ -145,7 +145,9 @@ class SparkExecutor(SubprocessExecutor):
         self._spark_home: Path | None = None
         self._lock = threading.Lock()
         # A job user's driver could not open the server's log files: no warm drivers then.
-        usable = warm_pool is not None and warm_pool.enabled and run_as is None
+        # Nor on a cluster: an idle driver's application would hold the cluster's executors,
+        # and the runs it waits for would get none.
+        usable = warm_pool is not None and warm_pool.enabled and run_as is None and self.local
         self._warm_pool = warm_pool if usable else None
 
     @property
