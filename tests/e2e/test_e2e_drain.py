@@ -28,6 +28,15 @@ def srv(tmp_path: Path) -> Iterator[Server]:
     server.shutdown()
 
 
+def wait_for_log(srv: Server, text: str, timeout: float = 30.0) -> None:
+    """Until the server's log holds `text` (click flushes each line it echoes)."""
+    log = srv.data_dir.parent / f"server-{srv.port}.log"
+    deadline = time.monotonic() + timeout
+    while text not in log.read_text(errors="replace"):
+        assert time.monotonic() < deadline, f"{text!r} never appeared in {log}"
+        time.sleep(0.05)
+
+
 def test_sigterm_drains_the_running_run_and_claims_no_new_one(srv: Server, tmp_path: Path) -> None:
     release = tmp_path / "release"
     script = tmp_path / "held.py"
@@ -43,7 +52,7 @@ def test_sigterm_drains_the_running_run_and_claims_no_new_one(srv: Server, tmp_p
     wait_state(glue, "held", running, {"RUNNING"})
     assert srv.proc is not None
     srv.proc.send_signal(signal.SIGTERM)
-    time.sleep(1.0)  # let the signal land: from here on, nothing new is claimed
+    wait_for_log(srv, "gluerun: draining")  # from here on, nothing new is claimed
     assert srv.proc.poll() is None, "still draining"
     later = glue.start_job_run(JobName="held")["JobRunId"]  # the API still serves
     time.sleep(1.5)  # two engine passes: it would have been claimed by now
