@@ -1,10 +1,27 @@
 """The one error tree of gluerun. Knows nothing of HTTP: `api/errors.py` maps it to the wire.
 
 Each class's docstring is its meaning and its default message. Leaves carry data, not
-formatted strings, where a caller may want the data.
+formatted strings, where a caller may want the data: `JobNotFound(name)` holds the name, and
+`api/errors.py` alone writes Glue's "Job with name: X not found." from it.
+
+::
+
+    GluerunError
+     ├─ InvalidInput ─ ValidationFailed, InvalidParameter, RunFinished
+     ├─ EntityNotFound ─ JobNotFound, RunNotFound, TriggerNotFound, BookmarkNotFound,
+     │                   DatabaseNotFound, TableNotFound, TableVersionNotFound,
+     │                   PartitionNotFound, ConnectionNotFound
+     ├─ AlreadyExists, ConcurrentRunsExceeded, ResourceNumberLimitExceeded,
+     │  ConcurrentModification, InvalidState, IllegalRunTransition, ResourceNotFound
+     ├─ ProtocolError ─ UnknownOperation, Serialization, RequestTooLarge
+     ├─ StoreError, ExecutorError, ConfigError
+     └─ AuthError ─ MissingAuthentication, IncompleteSignature, UnrecognizedClient,
+                    InvalidSignature, AccessDenied, HostNotAllowed
 """
 
 from __future__ import annotations
+
+from collections.abc import Sequence
 
 
 class GluerunError(Exception):
@@ -28,6 +45,90 @@ class ValidationFailed(InvalidInput):
 
 class EntityNotFound(GluerunError):
     """The entity does not exist."""
+
+
+class JobNotFound(EntityNotFound):
+    """The job does not exist."""
+
+    def __init__(self, name: str) -> None:
+        super().__init__()
+        self.name = name
+
+
+class RunNotFound(EntityNotFound):
+    """The job has no run with this id (or the job does not exist)."""
+
+    def __init__(self, job_name: str, run_id: str) -> None:
+        super().__init__()
+        self.job_name = job_name
+        self.run_id = run_id
+
+
+class RunFinished(InvalidInput):
+    """The run has already finished: it cannot be stopped."""
+
+    def __init__(self, job_name: str, run_id: str) -> None:
+        super().__init__()
+        self.job_name = job_name
+        self.run_id = run_id
+
+
+class TriggerNotFound(EntityNotFound):
+    """The trigger does not exist."""
+
+    def __init__(self, name: str) -> None:
+        super().__init__()
+        self.name = name
+
+
+class BookmarkNotFound(EntityNotFound):
+    """The job has no bookmark entry for this run (run_id), or none at all (run_id None)."""
+
+    def __init__(self, job_name: str, run_id: str | None) -> None:
+        super().__init__()
+        self.job_name = job_name
+        self.run_id = run_id
+
+
+class DatabaseNotFound(EntityNotFound):
+    """The Data Catalog database does not exist."""
+
+    def __init__(self, name: str) -> None:
+        super().__init__()
+        self.name = name
+
+
+class TableNotFound(EntityNotFound):
+    """The Data Catalog table does not exist."""
+
+    def __init__(self, name: str) -> None:
+        super().__init__()
+        self.name = name
+
+
+class TableVersionNotFound(EntityNotFound):
+    """The table has no archived version with this id."""
+
+    def __init__(self, table: str, version_id: str) -> None:
+        super().__init__()
+        self.table = table
+        self.version_id = version_id
+
+
+class PartitionNotFound(EntityNotFound):
+    """The table has no partition with these values."""
+
+    def __init__(self, values: Sequence[str]) -> None:
+        super().__init__()
+        self.values = tuple(values)
+
+
+class ConnectionNotFound(EntityNotFound):
+    """The Data Catalog connection does not exist."""
+
+    def __init__(self, name: str) -> None:
+        super().__init__()
+        self.name = name
 
 
 class AlreadyExists(GluerunError):

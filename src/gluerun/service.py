@@ -13,7 +13,14 @@ from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 
 from gluerun.clock import Clock
-from gluerun.errors import EntityNotFound, InvalidInput
+from gluerun.errors import (
+    GluerunError,
+    InvalidInput,
+    JobNotFound,
+    RunFinished,
+    RunNotFound,
+    TriggerNotFound,
+)
 from gluerun.model import policies
 from gluerun.model.jobs import PYTHONSHELL, Job
 from gluerun.model.runs import ACTIVE, JobRun
@@ -45,11 +52,10 @@ MAX_ARGUMENTS_BYTES = 260 * 1024
 
 @dataclass(frozen=True)
 class StopError:
-    """A BatchStopJobRun id that could not be stopped."""
+    """A BatchStopJobRun id that could not be stopped, and why (api/ writes its ErrorDetail)."""
 
     run_id: str
-    code: str
-    message: str
+    error: GluerunError
 
 
 def new_job_id() -> str:
@@ -87,7 +93,7 @@ class GlueService(TriggerOperations, BookmarkOperations):
     def get_job(self, name: str) -> Job:
         job = self.store.get_job(name)
         if job is None:
-            raise EntityNotFound(f"Job with name: {name} not found.")
+            raise JobNotFound(name)
         return job
 
     def get_jobs(
@@ -183,7 +189,7 @@ class GlueService(TriggerOperations, BookmarkOperations):
         if kind in ("job", "trigger"):
             exists = self.store.get_job if kind == "job" else self.store.get_trigger
             if exists(name) is None:
-                raise EntityNotFound(f"{kind.capitalize()} with name: {name} not found.")
+                raise JobNotFound(name) if kind == "job" else TriggerNotFound(name)
         else:
             self.data_catalog.check_exists(kind, name)  # raises EntityNotFound
         return kind, name
@@ -224,7 +230,7 @@ class GlueService(TriggerOperations, BookmarkOperations):
         """StartJobRun with JobRunId: a new attempt of a finished run (see docs/choices.md)."""
         previous = self.store.get_run(job.job_id, previous_id)
         if previous is None:
-            raise EntityNotFound(f"Job run {previous_id} not found for job {job.name}.")
+            raise RunNotFound(job.name, previous_id)
         if not previous.state.terminal:
             raise InvalidInput(
                 f"Job run {previous_id} is {previous.state.value}; "
@@ -250,14 +256,14 @@ class GlueService(TriggerOperations, BookmarkOperations):
         orphans = deleted_job_id(job_name)
         if self.store.list_runs(orphans, None, 1).runs:
             return orphans
-        raise EntityNotFound(f"Job with name: {job_name} not found.")
+        raise JobNotFound(job_name)
 
     def get_job_run(
         self, job_name: str, run_id: str, predecessors_included: bool = False
     ) -> JobRun:
         run = self.store.get_run(self._runs_key(job_name), run_id)
         if run is None:
-            raise EntityNotFound(f"Job run {run_id} not found for job {job_name}.")
+            raise RunNotFound(job_name, run_id)
         if not predecessors_included and run.predecessors:
             run = dataclasses.replace(run, predecessors=())
         return run
@@ -286,11 +292,9 @@ class GlueService(TriggerOperations, BookmarkOperations):
             if outcome in (StopOutcome.ACCEPTED, StopOutcome.STOPPED_WAITING):
                 stopped.append(run_id)
             elif outcome == StopOutcome.FINISHED:
-                errors.append(StopError(run_id, outcome, f"Job run {run_id} has already finished."))
+                errors.append(StopError(run_id, RunFinished(job_name, run_id)))
             else:
-                errors.append(
-                    StopError(run_id, outcome, f"Job run {run_id} not found for job {job_name}.")
-                )
+                errors.append(StopError(run_id, RunNotFound(job_name, run_id)))
         return stopped, errors
 
 

@@ -3,7 +3,13 @@
 from __future__ import annotations
 
 from gluerun.clock import Clock
-from gluerun.errors import ConcurrentModification, EntityNotFound, InvalidInput
+from gluerun.errors import (
+    BookmarkNotFound,
+    ConcurrentModification,
+    InvalidInput,
+    JobNotFound,
+    RunNotFound,
+)
 from gluerun.model import bookmarks
 from gluerun.model.bookmarks import BookmarkEntry
 from gluerun.model.jobs import Job
@@ -23,7 +29,7 @@ class BookmarkOperations:
     def _job(self, name: str) -> Job:
         job = self.store.get_job(name)
         if job is None:
-            raise EntityNotFound(f"Job with name: {name} not found.")
+            raise JobNotFound(name)
         return job
 
     def get_job_bookmark(self, job_name: str, run_id: str | None) -> BookmarkEntry:
@@ -31,11 +37,11 @@ class BookmarkOperations:
         if run_id:
             entry = self.store.bookmark_of_run(job_name, run_id)
             if entry is None:
-                raise EntityNotFound(f"No job bookmark entry of job {job_name} for run {run_id}.")
+                raise BookmarkNotFound(job_name, run_id)
             return entry
         latest = self.store.latest_bookmark(job_name)
         if latest is None:
-            raise EntityNotFound(f"Continuation for job {job_name} not found.")
+            raise BookmarkNotFound(job_name, None)
         return latest
 
     def reset_job_bookmark(self, job_name: str, run_id: str | None) -> BookmarkEntry:
@@ -70,7 +76,7 @@ class BookmarkOperations:
         job = self._job(job_name)
         run = self.store.get_run(job.job_id, run_id)
         if run is None:
-            raise EntityNotFound(f"Job run {run_id} not found for job {job_name}.")
+            raise RunNotFound(job_name, run_id)
         if run.state is not RunState.RUNNING:
             raise InvalidInput(f"Job run {run_id} is {run.state.value}; only running runs commit.")
         previous = self.store.latest_bookmark(job_name)

@@ -12,7 +12,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from gluerun.clock import Clock
-from gluerun.errors import EntityNotFound, InvalidInput
+from gluerun.errors import DatabaseNotFound, InvalidInput, TableNotFound, TableVersionNotFound
 from gluerun.model import catalog
 from gluerun.model.catalog import BatchError, Doc, fold
 from gluerun.paging import decode_token, encode_token, page_size, scan
@@ -70,7 +70,7 @@ class CatalogService(PartitionOperations, ConnectionOperations):
     def get_database(self, name: str) -> Doc:
         found = self.catalog.get_database(fold(name))
         if found is None:
-            raise EntityNotFound(f"Database {name} not found.")
+            raise DatabaseNotFound(name)
         return found
 
     def get_databases(
@@ -91,11 +91,11 @@ class CatalogService(PartitionOperations, ConnectionOperations):
             )
         doc = catalog.database_doc(given, self.account_id, current["CreateTime"])
         if not self.catalog.replace_database(current["Name"], doc):
-            raise EntityNotFound(f"Database {name} not found.")
+            raise DatabaseNotFound(name)
 
     def delete_database(self, name: str) -> None:
         if not self.catalog.delete_database(fold(name)):
-            raise EntityNotFound(f"Database {name} not found.")
+            raise DatabaseNotFound(name)
 
     # -- tables ---------------------------------------------------------------------------
     def _table_input(self, given: Mapping[str, Any] | None, name: str | None) -> Mapping[str, Any]:
@@ -132,7 +132,7 @@ class CatalogService(PartitionOperations, ConnectionOperations):
         db = self.get_database(database)["Name"]
         found = self.catalog.get_table(db, fold(name))
         if found is None:
-            raise EntityNotFound(f"Table {name} not found.")
+            raise TableNotFound(name)
         return found
 
     def get_table(self, database: str, name: str) -> Doc:
@@ -186,12 +186,12 @@ class CatalogService(PartitionOperations, ConnectionOperations):
     def delete_table(self, database: str, name: str) -> None:
         db = self.get_database(database)["Name"]
         if not self.catalog.delete_table(db, fold(name)):
-            raise EntityNotFound(f"Table {name} not found.")
+            raise TableNotFound(name)
 
     def batch_delete_table(self, database: str, names: Sequence[str]) -> list[BatchError]:
         db = self.get_database(database)["Name"]
         return [
-            BatchError(name, "EntityNotFoundException", f"Table {name} not found.")
+            BatchError(name, TableNotFound(name))
             for name in names
             if not self.catalog.delete_table(db, fold(name))
         ]
@@ -219,15 +219,13 @@ class CatalogService(PartitionOperations, ConnectionOperations):
         number = _version_number(version_id)
         found = self.catalog.table_versions(current["DatabaseName"], current["Name"], number + 1, 1)
         if not found or found[0][0] != number:
-            raise EntityNotFound(f"Version {version_id} of table {table} not found.")
+            raise TableVersionNotFound(table, version_id)
         return _public(number, found[0][1])
 
     def delete_table_version(self, database: str, table: str, version_id: str) -> None:
         errors = self.batch_delete_table_version(database, table, [version_id])
         if errors:
-            raise (EntityNotFound if errors[0].code.startswith("Entity") else InvalidInput)(
-                errors[0].message
-            )
+            raise errors[0].error
 
     def batch_delete_table_version(
         self, database: str, table: str, version_ids: Sequence[str]
@@ -240,19 +238,14 @@ class CatalogService(PartitionOperations, ConnectionOperations):
                 errors.append(
                     BatchError(
                         version_id,
-                        "InvalidInputException",
-                        f"Version {version_id} is the current version of table {table}; "
-                        "only archived versions can be deleted.",
+                        InvalidInput(
+                            f"Version {version_id} is the current version of table {table}; "
+                            "only archived versions can be deleted."
+                        ),
                     )
                 )
             elif not self.catalog.delete_table_version(
                 current["DatabaseName"], current["Name"], number
             ):
-                errors.append(
-                    BatchError(
-                        version_id,
-                        "EntityNotFoundException",
-                        f"Version {version_id} of table {table} not found.",
-                    )
-                )
+                errors.append(BatchError(version_id, TableVersionNotFound(table, version_id)))
         return errors

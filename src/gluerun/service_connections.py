@@ -11,7 +11,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from gluerun.clock import Clock
-from gluerun.errors import EntityNotFound
+from gluerun.errors import ConnectionNotFound
 from gluerun.model import catalog
 from gluerun.model.catalog import Doc
 from gluerun.paging import decode_token, encode_token, scan
@@ -19,10 +19,6 @@ from gluerun.store.catalog import CatalogStore
 
 #: GetConnections page size when the caller sets none
 DEFAULT_CONNECTION_PAGE = 100
-
-
-def _missing(name: str) -> str:
-    return f"Connection {name} not found."
 
 
 class ConnectionOperations:
@@ -40,7 +36,7 @@ class ConnectionOperations:
     def get_connection(self, name: str, hide_password: bool = False) -> Doc:
         found = self.catalog.get_connection(name)
         if found is None:
-            raise EntityNotFound(_missing(name))
+            raise ConnectionNotFound(name)
         return catalog.hide_password(found) if hide_password else found
 
     def get_connections(
@@ -69,21 +65,20 @@ class ConnectionOperations:
             self.catalog.delete_connection(name)
             return
         if not self.catalog.replace_connection(name, doc):
-            raise EntityNotFound(_missing(name))
+            raise ConnectionNotFound(name)
 
     def delete_connection(self, name: str) -> None:
         if not self.catalog.delete_connection(name):
-            raise EntityNotFound(_missing(name))
+            raise ConnectionNotFound(name)
 
-    def batch_delete_connection(self, names: Sequence[str]) -> tuple[list[str], dict[str, Doc]]:
+    def batch_delete_connection(
+        self, names: Sequence[str]
+    ) -> tuple[list[str], dict[str, ConnectionNotFound]]:
         deleted: list[str] = []
-        errors: dict[str, Doc] = {}
+        errors: dict[str, ConnectionNotFound] = {}
         for name in names:
             if self.catalog.delete_connection(name):
                 deleted.append(name)
             else:
-                errors[name] = {
-                    "ErrorCode": "EntityNotFoundException",
-                    "ErrorMessage": _missing(name),
-                }
+                errors[name] = ConnectionNotFound(name)
         return deleted, errors

@@ -12,7 +12,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from gluerun.clock import Clock
-from gluerun.errors import AlreadyExists, EntityNotFound, InvalidInput
+from gluerun.errors import AlreadyExists, InvalidInput, PartitionNotFound
 from gluerun.model import catalog
 from gluerun.model.catalog import BatchError, Doc
 from gluerun.model.partition_filter import compile_filter
@@ -21,10 +21,6 @@ from gluerun.store.catalog import CatalogStore, StoredPartition
 
 #: GetPartitions page size when the caller sets none
 DEFAULT_PARTITION_PAGE = 1000
-
-
-def _not_found(values: Sequence[str]) -> str:
-    return f"Partition not found: values {list(values)}."
 
 
 class PartitionOperations:
@@ -37,16 +33,10 @@ class PartitionOperations:
     def get_table(self, database: str, name: str) -> Doc:
         raise NotImplementedError
 
-    def _error(self, key: Any, code: str, message: str) -> BatchError:
-        return BatchError(key, code, message)
-
     def create_partition(self, database: str, table: str, given: Mapping[str, Any]) -> None:
         errors = self.batch_create_partition(database, table, [given])
         if errors:
-            error = errors[0]
-            raise (AlreadyExists if error.code == "AlreadyExistsException" else InvalidInput)(
-                error.message
-            )
+            raise errors[0].error
 
     def batch_create_partition(
         self, database: str, table: str, inputs: Sequence[Mapping[str, Any]]
@@ -59,12 +49,12 @@ class PartitionOperations:
             try:
                 doc = catalog.partition_doc(given, current, self.account_id, now)
             except InvalidInput as exc:
-                errors.append(self._error(given.get("Values"), "InvalidInputException", str(exc)))
+                errors.append(BatchError(given.get("Values"), exc))
                 continue
             docs.append((doc["Values"], doc))
         existing = self.catalog.create_partitions(current["DatabaseName"], current["Name"], docs)
         errors.extend(
-            self._error(list(values), "AlreadyExistsException", "Partition already exists.")
+            BatchError(list(values), AlreadyExists("Partition already exists."))
             for values in existing
         )
         return errors
@@ -73,7 +63,7 @@ class PartitionOperations:
         current = self.get_table(database, table)
         found = self.catalog.get_partition(current["DatabaseName"], current["Name"], values)
         if found is None:
-            raise EntityNotFound(_not_found(values))
+            raise PartitionNotFound(values)
         return found
 
     def get_partitions(
@@ -130,9 +120,7 @@ class PartitionOperations:
     ) -> None:
         error = self._update_one(database, table, values, given)
         if error is not None:
-            raise (EntityNotFound if error.code == "EntityNotFoundException" else InvalidInput)(
-                error.message
-            )
+            raise error.error
 
     def batch_update_partition(
         self, database: str, table: str, entries: Sequence[Mapping[str, Any]]
@@ -157,34 +145,32 @@ class PartitionOperations:
         db, name = current["DatabaseName"], current["Name"]
         old = self.catalog.get_partition(db, name, values)
         if old is None:
-            return self._error(list(values), "EntityNotFoundException", _not_found(values))
+            return BatchError(list(values), PartitionNotFound(values))
         if given.get("Values") and list(given["Values"]) != list(values):
             # "The Values property can't be changed": delete and recreate instead
-            return self._error(
+            return BatchError(
                 list(values),
-                "InvalidInputException",
-                "The Values of a partition cannot be changed; delete and recreate it.",
+                InvalidInput(
+                    "The Values of a partition cannot be changed; delete and recreate it."
+                ),
             )
         doc = catalog.partition_doc(
             {**given, "Values": list(values)}, current, self.account_id, old["CreationTime"]
         )
         if not self.catalog.replace_partition(db, name, values, doc):
-            return self._error(list(values), "EntityNotFoundException", _not_found(values))
+            return BatchError(list(values), PartitionNotFound(values))
         return None
 
     def delete_partition(self, database: str, table: str, values: Sequence[str]) -> None:
         if self.batch_delete_partition(database, table, [values]):
-            raise EntityNotFound(_not_found(values))
+            raise PartitionNotFound(values)
 
     def batch_delete_partition(
         self, database: str, table: str, wanted: Sequence[Sequence[str]]
     ) -> list[BatchError]:
         current = self.get_table(database, table)
         missing = self.catalog.delete_partitions(current["DatabaseName"], current["Name"], wanted)
-        return [
-            self._error(list(values), "EntityNotFoundException", _not_found(values))
-            for values in missing
-        ]
+        return [BatchError(list(values), PartitionNotFound(values)) for values in missing]
 
 
 def _segment(segment: Mapping[str, int] | None) -> tuple[int, int] | None:

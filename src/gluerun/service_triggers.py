@@ -6,7 +6,7 @@ import dataclasses
 from collections.abc import Mapping, Sequence
 
 from gluerun.clock import Clock
-from gluerun.errors import EntityNotFound, InvalidInput
+from gluerun.errors import InvalidInput, JobNotFound, TriggerNotFound
 from gluerun.model.runs import Predecessor
 from gluerun.model.triggers import (
     Trigger,
@@ -49,10 +49,10 @@ class TriggerOperations:
             raise InvalidInput(f"A trigger can start at most {MAX_ACTIONS} jobs.")
         for name in trigger.job_names:
             if self.store.get_job(name) is None:
-                raise EntityNotFound(f"Job with name: {name} not found.")
+                raise JobNotFound(name)
         for name in watched_jobs(trigger.predicate):
             if self.store.get_job(name) is None:
-                raise EntityNotFound(f"Job with name: {name} not found.")
+                raise JobNotFound(name)
 
     def _activated(self, trigger: Trigger, now: float) -> Trigger:
         """The trigger ACTIVATED: its next tick, and watermarks so only new runs count."""
@@ -66,7 +66,7 @@ class TriggerOperations:
     def get_trigger(self, name: str) -> Trigger:
         trigger = self.store.get_trigger(name)
         if trigger is None:
-            raise EntityNotFound(f"Trigger with name: {name} not found.")
+            raise TriggerNotFound(name)
         return trigger
 
     def get_triggers(

@@ -13,7 +13,9 @@ from typing import Any
 import pytest
 from starlette.testclient import TestClient
 
+from gluerun import errors
 from gluerun.api.app import build_app
+from gluerun.api.errors import message
 from gluerun.clock import FakeClock
 from gluerun.service import GlueService
 from gluerun.store.sql import SqlStore
@@ -136,3 +138,22 @@ def test_batch_delete_table_errors(client: TestClient) -> None:
             }
         ]
     }
+
+
+def _subclasses(cls: type[errors.GluerunError]) -> Iterator[type[errors.GluerunError]]:
+    for sub in cls.__subclasses__():
+        yield sub
+        yield from _subclasses(sub)
+
+
+def test_every_error_carrying_data_has_its_wire_text() -> None:
+    """An error whose constructor takes data, not text, must get a Message in api/errors.py
+    (else the wire would say its docstring)."""
+    carrying = [
+        cls
+        for cls in _subclasses(errors.GluerunError)
+        if "__init__" in vars(cls) and cls is not errors.IllegalRunTransition
+    ]
+    assert len(carrying) >= 10
+    untold = [cls for cls in carrying if message.dispatch(cls) is message.dispatch(Exception)]
+    assert untold == []

@@ -7,7 +7,15 @@ from typing import Any
 import pytest
 
 from gluerun.clock import FakeClock
-from gluerun.errors import AlreadyExists, ConcurrentModification, EntityNotFound, InvalidInput
+from gluerun.errors import (
+    AlreadyExists,
+    ConcurrentModification,
+    ConnectionNotFound,
+    DatabaseNotFound,
+    EntityNotFound,
+    InvalidInput,
+    PartitionNotFound,
+)
 from gluerun.service_catalog import CatalogService
 from gluerun.store.sql import SqlStore
 
@@ -54,14 +62,16 @@ def test_databases(cat: CatalogService) -> None:
     page, token = cat.get_databases(token, 2)
     assert ([d["Name"] for d in page], token) == (["d", "sales"], None)
     cat.delete_database("sales")
-    with pytest.raises(EntityNotFound, match=r"^Database sales not found\.$"):
+    with pytest.raises(DatabaseNotFound) as missing:
         cat.get_database("sales")
+    assert missing.value.name == "sales"
 
 
 def test_tables_versions_and_optimistic_locking(cat: CatalogService, clock: FakeClock) -> None:
     cat.create_database({"Name": "db"})
-    with pytest.raises(EntityNotFound, match=r"^Database nope not found\.$"):
+    with pytest.raises(DatabaseNotFound) as missing:
         cat.create_table("nope", table_input())
+    assert missing.value.name == "nope"
     cat.create_table("db", table_input("Events"))
     created = cat.get_table("db", "events")
     assert created["VersionId"] == "0"
@@ -115,7 +125,7 @@ def test_partitions(cat: CatalogService) -> None:
     errors = cat.batch_create_partition("db", "events", [partition(*m) for m in months])
     assert errors == []
     again = cat.batch_create_partition("db", "events", [partition("2023", "1"), {"Values": ["x"]}])
-    assert sorted(e.code for e in again) == ["AlreadyExistsException", "InvalidInputException"]
+    assert sorted(type(e.error).__name__ for e in again) == ["AlreadyExists", "InvalidInput"]
     with pytest.raises(AlreadyExists):
         cat.create_partition("db", "events", partition("2023", "1"))
     found, token = cat.get_partitions("db", "events", "year = '2024' AND month > 9")
@@ -145,7 +155,7 @@ def test_partitions(cat: CatalogService) -> None:
         "db", "events", ["2023", "5"], {**partition("2023", "5"), "Parameters": {"a": "b"}}
     )
     assert cat.get_partition("db", "events", ["2023", "5"])["Parameters"] == {"a": "b"}
-    with pytest.raises(EntityNotFound, match="Partition not found"):
+    with pytest.raises(PartitionNotFound):
         cat.update_partition("db", "events", ["1999", "1"], partition("1999", "1"))
     missing = cat.batch_delete_partition("db", "events", [["2023", "5"], ["1999", "1"]])
     assert [e.key for e in missing] == [["1999", "1"]]
@@ -192,6 +202,7 @@ def test_connections(cat: CatalogService) -> None:
     assert cat.get_connection("pg")["ConnectionProperties"]["USERNAME"] == "v"
     deleted, errors = cat.batch_delete_connection(["pg", "ghost"])
     assert deleted == ["pg"]
-    assert errors["ghost"]["ErrorCode"] == "EntityNotFoundException"
-    with pytest.raises(EntityNotFound, match=r"^Connection pg not found\.$"):
+    assert isinstance(errors["ghost"], ConnectionNotFound)
+    with pytest.raises(ConnectionNotFound) as missing:
         cat.get_connection("pg")
+    assert missing.value.name == "pg"

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
+from gluerun.api.errors import error_detail
 from gluerun.model.catalog import BatchError
 from gluerun.service import GlueService
 from gluerun.service_catalog import CatalogService
@@ -25,7 +26,7 @@ def _page(body: dict[str, Any], token: str | None) -> dict[str, Any]:
 
 
 def _detail(error: BatchError) -> dict[str, str]:
-    return {"ErrorCode": error.code, "ErrorMessage": error.message}
+    return error_detail(error.error)
 
 
 def _values(items: Sequence[Mapping[str, Any]]) -> list[list[str]]:
@@ -242,7 +243,10 @@ def delete_connection(c: CatalogService, body: Body) -> dict[str, Any]:
 
 def batch_delete_connection(c: CatalogService, body: Body) -> dict[str, Any]:
     deleted, errors = c.batch_delete_connection(body["ConnectionNameList"])
-    return {"Succeeded": deleted, "Errors": errors}
+    return {
+        "Succeeded": deleted,
+        "Errors": {name: error_detail(error) for name, error in errors.items()},
+    }
 
 
 def _on_catalog(handler: Callable[[CatalogService, Body], dict[str, Any]]) -> Handler:

@@ -1,11 +1,14 @@
 """THE mapping from gluerun's error tree to wire errors, resolved by walking the MRO.
 
-Anything unmapped is an InternalServiceException (500), logged with its traceback.
+Errors that carry data (`JobNotFound(name)`, `RunNotFound(job_name, run_id)`) get their
+wire text here and nowhere else (`message`); the others carry their text. Anything unmapped
+is an InternalServiceException (500), logged with its traceback.
 """
 
 from __future__ import annotations
 
 import logging
+from functools import singledispatch
 
 from gluerun import errors
 
@@ -55,9 +58,15 @@ def wire_error(exc: BaseException) -> tuple[str, int, str]:
     for cls in type(exc).__mro__:
         if cls in WIRE_ERRORS:
             code, status = WIRE_ERRORS[cls]
-            return code, status, str(exc)
+            return code, status, message(exc)
     log.error("internal error", exc_info=exc)
     return INTERNAL[0], INTERNAL[1], "An internal error occurred."
+
+
+def error_detail(exc: BaseException) -> dict[str, str]:
+    """A batch operation's ErrorDetail for one failed item."""
+    code, _, text = wire_error(exc)
+    return {"ErrorCode": code, "ErrorMessage": text}
 
 
 def query_wire_error(exc: BaseException) -> tuple[str, int, str]:
@@ -65,3 +74,63 @@ def query_wire_error(exc: BaseException) -> tuple[str, int, str]:
     code, status, message = wire_error(exc)
     code = QUERY_ERRORS.get(code, code)
     return code, QUERY_STATUSES.get(code, status), message
+
+
+# -- wire text of the errors that carry data (Glue's own wording, pinned by
+# tests/api/test_error_messages.py) ---------------------------------------------------------
+@singledispatch
+def message(exc: BaseException) -> str:
+    """The wire Message of `exc`: its own text unless a function below writes it."""
+    return str(exc)
+
+
+@message.register
+def _job(exc: errors.JobNotFound) -> str:
+    return f"Job with name: {exc.name} not found."
+
+
+@message.register
+def _run(exc: errors.RunNotFound) -> str:
+    return f"Job run {exc.run_id} not found for job {exc.job_name}."
+
+
+@message.register
+def _finished(exc: errors.RunFinished) -> str:
+    return f"Job run {exc.run_id} has already finished."
+
+
+@message.register
+def _trigger(exc: errors.TriggerNotFound) -> str:
+    return f"Trigger with name: {exc.name} not found."
+
+
+@message.register
+def _bookmark(exc: errors.BookmarkNotFound) -> str:
+    if exc.run_id is None:
+        return f"Continuation for job {exc.job_name} not found."
+    return f"No job bookmark entry of job {exc.job_name} for run {exc.run_id}."
+
+
+@message.register
+def _database(exc: errors.DatabaseNotFound) -> str:
+    return f"Database {exc.name} not found."
+
+
+@message.register
+def _table(exc: errors.TableNotFound) -> str:
+    return f"Table {exc.name} not found."
+
+
+@message.register
+def _table_version(exc: errors.TableVersionNotFound) -> str:
+    return f"Version {exc.version_id} of table {exc.table} not found."
+
+
+@message.register
+def _partition(exc: errors.PartitionNotFound) -> str:
+    return f"Partition not found: values {list(exc.values)}."
+
+
+@message.register
+def _connection(exc: errors.ConnectionNotFound) -> str:
+    return f"Connection {exc.name} not found."

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from gluerun.api.errors import error_detail
 from gluerun.api.validation import member_names
 from gluerun.errors import InvalidInput
 from gluerun.model import policies, triggers
@@ -213,7 +214,7 @@ def stop_error_to_wire(job_name: str, error: StopError) -> Wire:
     return {
         "JobName": job_name,
         "JobRunId": error.run_id,
-        "ErrorDetail": {"ErrorCode": error.code, "ErrorMessage": error.message},
+        "ErrorDetail": error_detail(error.error),
     }
 
 

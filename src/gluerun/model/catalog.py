@@ -13,7 +13,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from gluerun.errors import InvalidInput
+from gluerun.errors import GluerunError, InvalidInput
 
 Doc = dict[str, Any]
 
@@ -37,11 +37,11 @@ SECRET_PROPERTIES = frozenset({"PASSWORD", "ENCRYPTED_PASSWORD"})
 
 @dataclass(frozen=True)
 class BatchError:
-    """One item of a batch operation that failed: its key and Glue's ErrorDetail."""
+    """One item of a batch operation that failed: its key and why (api/ writes the
+    ErrorDetail from the error)."""
 
     key: Any
-    code: str
-    message: str
+    error: GluerunError
 
 
 def fold(name: str) -> str:
