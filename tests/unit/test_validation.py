@@ -10,7 +10,7 @@ from typing import Any
 import botocore.loaders
 import pytest
 
-from gluerun.api import _java_patterns, validation
+from gluerun.api import java_patterns, validation, violations
 from gluerun.api.validation import enum_values, operation_names, validate
 from gluerun.errors import ValidationFailed
 
@@ -436,7 +436,7 @@ def test_patterns_compile(service: str, served: list[str], unsupported: set[str]
     model = MODELS[service]
     shapes = model["shapes"]
     patterns = {spec["pattern"] for spec in shapes.values() if "pattern" in spec}
-    failed = {p for p in patterns if _java_patterns._compile_pattern(p) is None}
+    failed = {p for p in patterns if java_patterns.compile_pattern(p) is None}
     compiled = len(patterns) - len(failed)
     print(f"{compiled} of {len(patterns)} distinct {service} patterns compile")
     assert failed <= unsupported
@@ -446,19 +446,19 @@ def test_patterns_compile(service: str, served: list[str], unsupported: set[str]
     for operation in served:
         for spec in _reachable(shapes, model["operations"][operation]["input"]["shape"], seen):
             if "pattern" in spec:
-                assert _java_patterns._compile_pattern(spec["pattern"]) is not None, spec["pattern"]
+                assert java_patterns.compile_pattern(spec["pattern"]) is not None, spec["pattern"]
 
 
 def test_java_pattern_semantics() -> None:
-    single_line = _java_patterns._compile_pattern(SINGLE_LINE)
+    single_line = java_patterns.compile_pattern(SINGLE_LINE)
     assert single_line is not None
     assert single_line.fullmatch("\U0001f600\U0010ffff \t~")
     assert not single_line.fullmatch("\ud800")  # a lone surrogate is no code point
-    dot = _java_patterns._compile_pattern(".*")
+    dot = java_patterns.compile_pattern(".*")
     assert dot is not None
     assert dot.fullmatch("anything")
     assert not dot.fullmatch("a\rb")  # Java's '.' stops at any line terminator
-    word = _java_patterns._compile_pattern("[\\w]*")
+    word = java_patterns.compile_pattern("[\\w]*")
     assert word is not None
     assert not word.fullmatch("é")  # Java's \w is ASCII
 
@@ -474,7 +474,7 @@ def test_every_shape_compiles_and_survives_junk(service: str) -> None:
             check(value, "", "member", found)
             for violation in found:
                 assert re.fullmatch(
-                    r"Value.* failed to satisfy constraint: .+", validation._describe(*violation)
+                    r"Value.* failed to satisfy constraint: .+", violations.describe(*violation)
                 )
 
 

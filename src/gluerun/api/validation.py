@@ -35,28 +35,29 @@ from typing import Any, Final
 import botocore.exceptions
 import botocore.loaders
 
-from gluerun.api._leaf_checks import (
-    _NOT_NULL,
-    _STRING_TYPE,
-    _accept_any,
-    _build_double,
-    _build_integer,
-    _build_scalar,
-    _build_string,
-    _build_string_map,
-    _here,
-    _key_name,
-    _message,
-    _of_type,
-    _size_rules,
-    _Validator,
-    _Violation,
+from gluerun.api.leaf_checks import (
+    accept_any,
+    build_double,
+    build_integer,
+    build_scalar,
+    build_string,
+    build_string_map,
+    size_rules,
 )
-from gluerun.api._leaf_checks import _describe as _describe  # re-exported: tests use it
+from gluerun.api.violations import (
+    NOT_NULL,
+    STRING_TYPE,
+    Validator,
+    Violation,
+    child_path,
+    key_name,
+    message,
+    of_type,
+)
 from gluerun.errors import ValidationFailed
 
 # wire name -> (validator, lowerCamel name); a None validator is a plain string
-_MemberTable = dict[str, tuple[_Validator | None, str]]
+_MemberTable = dict[str, tuple[Validator | None, str]]
 
 _ONE_MEMBER: Final = "Member must have exactly one member set"
 _DEFAULT_SERVICE: Final = "glue"
@@ -80,13 +81,13 @@ def validate(operation: str, params: Mapping[str, Any], *, service: str = _DEFAU
         check = _service(service).compile_operation(operation)
     if not isinstance(params, dict):
         params = dict(params) if isinstance(params, Mapping) else params
-    found: list[_Violation] = []
+    found: list[Violation] = []
     try:
         check(params, "", "", found)
     except RecursionError:
         raise ValidationFailed("The request is nested too deeply to be validated.") from None
     if found:
-        raise ValidationFailed(_message(found))
+        raise ValidationFailed(message(found))
 
 
 def operation_names(*, service: str = _DEFAULT_SERVICE) -> frozenset[str]:
@@ -139,7 +140,7 @@ def _enum_values(service: str, shape_name: str) -> tuple[str, ...]:
 # --------------------------------------------------------------------------- compiling
 #
 # Containers are compiled here and recurse; single values go to the leaf validators of
-# gluerun.api._leaf_checks, whose module comment describes the calling convention.
+# gluerun.api.leaf_checks; gluerun.api.violations describes the calling convention.
 
 
 class _Service:
@@ -164,22 +165,22 @@ class _Service:
         self.shapes: dict[str, dict[str, Any]] = model["shapes"]
         self._specs: dict[str, dict[str, Any]] = model["operations"]
         self.operation_names = frozenset(self._specs)
-        self.operations: dict[str, _Validator] = {}  # operation -> validator of its input
+        self.operations: dict[str, Validator] = {}  # operation -> validator of its input
         # (shape name, sensitive) -> validator
-        self.validators: dict[tuple[str, bool], _Validator] = {}
+        self.validators: dict[tuple[str, bool], Validator] = {}
         self._in_progress: set[tuple[str, bool]] = set()
 
-    def compile_operation(self, operation: str) -> _Validator:
+    def compile_operation(self, operation: str) -> Validator:
         spec = self._specs[operation]  # KeyError for an unknown operation
         with _lock:
             check = self.operations.get(operation)
             if check is None:
                 ref = spec.get("input")
-                check = _accept_any if ref is None else self.shape_validator(ref["shape"], False)
+                check = accept_any if ref is None else self.shape_validator(ref["shape"], False)
                 self.operations[operation] = check
             return check
 
-    def shape_validator(self, name: str, sensitive: bool) -> _Validator:
+    def shape_validator(self, name: str, sensitive: bool) -> Validator:
         key = (name, sensitive)
         check = self.validators.get(key)
         if check is not None:
@@ -198,11 +199,11 @@ class _Service:
             self.validators[key] = check
             return check
 
-    def _build(self, shape: dict[str, Any], sensitive: bool) -> _Validator:
+    def _build(self, shape: dict[str, Any], sensitive: bool) -> Validator:
         sensitive = sensitive or bool(shape.get("sensitive"))
         kind = shape["type"]
         if shape.get("document"):
-            return _accept_any
+            return accept_any
         if kind == "structure":
             return self._build_structure(shape, sensitive)
         if kind == "list":
@@ -210,12 +211,12 @@ class _Service:
         if kind == "map":
             return self._build_map(shape, sensitive)
         if kind == "string":
-            return _build_string(shape, sensitive)
+            return build_string(shape, sensitive)
         if kind in ("integer", "long"):
-            return _build_integer(shape, sensitive, kind)
+            return build_integer(shape, sensitive, kind)
         if kind in ("double", "float"):
-            return _build_double(shape, sensitive, kind)
-        return _build_scalar(kind, sensitive)
+            return build_double(shape, sensitive, kind)
+        return build_scalar(kind, sensitive)
 
     def _is_plain_string(self, name: str, sensitive: bool) -> bool:
         """A string shape with no constraint: checked inline by its parent, without a call."""
@@ -244,9 +245,9 @@ class _Service:
 
     def _lazy(
         self, table: _MemberTable, wire: str, camel: str, shape: str, sensitive: bool
-    ) -> _Validator:
+    ) -> Validator:
         def compile_then_check(
-            value: Any, path: str, name: str | int, found: list[_Violation]
+            value: Any, path: str, name: str | int, found: list[Violation]
         ) -> None:
             check = self.shape_validator(shape, sensitive)
             table[wire] = (check, camel)
@@ -254,15 +255,13 @@ class _Service:
 
         return compile_then_check
 
-    def _build_structure(self, shape: dict[str, Any], sensitive: bool) -> _Validator:
+    def _build_structure(self, shape: dict[str, Any], sensitive: bool) -> Validator:
         table = self._member_table(shape, sensitive)
         required = tuple((wire, _lower_camel(wire)) for wire in shape.get("required", ()))
-        type_rule = _of_type("structure")
+        type_rule = of_type("structure")
         lookup = table.get
 
-        def check_structure(
-            value: Any, path: str, name: str | int, found: list[_Violation]
-        ) -> None:
+        def check_structure(value: Any, path: str, name: str | int, found: list[Violation]) -> None:
             if not isinstance(value, dict):
                 found.append((value, path, name, type_rule, sensitive))
                 return
@@ -272,7 +271,7 @@ class _Service:
                 here = f"{path}.{name}.member"
             for wire, camel in required:
                 if value.get(wire) is None:
-                    found.append((None, here, camel, _NOT_NULL, False))
+                    found.append((None, here, camel, NOT_NULL, False))
             for wire, member in value.items():
                 if member is not None:
                     entry = lookup(wire)
@@ -281,23 +280,23 @@ class _Service:
                         if check is not None:
                             check(member, here, camel, found)
                         elif not isinstance(member, str):
-                            found.append((member, here, camel, _STRING_TYPE, False))
+                            found.append((member, here, camel, STRING_TYPE, False))
 
         if shape.get("union"):
             return _with_one_member(check_structure, table, sensitive)
         return check_structure
 
-    def _build_list(self, shape: dict[str, Any], sensitive: bool) -> _Validator:
+    def _build_list(self, shape: dict[str, Any], sensitive: bool) -> Validator:
         member_shape = shape["member"]["shape"]
         check_member = (
             None
             if self._is_plain_string(member_shape, sensitive)
             else self.shape_validator(member_shape, sensitive)
         )
-        lo, hi, lo_rule, hi_rule = _size_rules(shape)
-        type_rule = _of_type("list")
+        lo, hi, lo_rule, hi_rule = size_rules(shape)
+        type_rule = of_type("list")
 
-        def check_list(value: Any, path: str, name: str | int, found: list[_Violation]) -> None:
+        def check_list(value: Any, path: str, name: str | int, found: list[Violation]) -> None:
             if not isinstance(value, list):
                 found.append((value, path, name, type_rule, sensitive))
                 return
@@ -306,29 +305,29 @@ class _Service:
                 found.append((value, path, name, lo_rule, sensitive))
             if size > hi:
                 found.append((value, path, name, hi_rule, sensitive))
-            here = _here(path, name)
+            here = child_path(path, name)
             for index, item in enumerate(value, 1):
                 if item is None:
-                    found.append((None, here, index, _NOT_NULL, False))
+                    found.append((None, here, index, NOT_NULL, False))
                 elif check_member is not None:
                     check_member(item, here, index, found)
                 elif not isinstance(item, str):
-                    found.append((item, here, index, _STRING_TYPE, False))
+                    found.append((item, here, index, STRING_TYPE, False))
 
         return check_list
 
-    def _build_map(self, shape: dict[str, Any], sensitive: bool) -> _Validator:
+    def _build_map(self, shape: dict[str, Any], sensitive: bool) -> Validator:
         key_shape, value_shape = shape["key"]["shape"], shape["value"]["shape"]
         if self._is_plain_string(key_shape, sensitive) and self._is_plain_string(
             value_shape, sensitive
         ):
-            return _build_string_map(shape)
+            return build_string_map(shape)
         check_key = self.shape_validator(key_shape, sensitive)
         check_value = self.shape_validator(value_shape, sensitive)
-        lo, hi, lo_rule, hi_rule = _size_rules(shape)
-        type_rule = _of_type("map")
+        lo, hi, lo_rule, hi_rule = size_rules(shape)
+        type_rule = of_type("map")
 
-        def check_map(value: Any, path: str, name: str | int, found: list[_Violation]) -> None:
+        def check_map(value: Any, path: str, name: str | int, found: list[Violation]) -> None:
             if not isinstance(value, dict):
                 found.append((value, path, name, type_rule, sensitive))
                 return
@@ -337,7 +336,7 @@ class _Service:
                 found.append((value, path, name, lo_rule, sensitive))
             if size > hi:
                 found.append((value, path, name, hi_rule, sensitive))
-            here = _here(path, name)
+            here = child_path(path, name)
             for key, item in value.items():
                 before = len(found)
                 check_key(key, path, name, found)
@@ -346,17 +345,17 @@ class _Service:
                     del found[before:]
                     rule = f"Map keys must satisfy constraint: [{rules}]"
                     found.append((key, path, name, rule, sensitive))
-                segment = key if key.__class__ is str else _key_name(key)
+                segment = key if key.__class__ is str else key_name(key)
                 if item is None:
-                    found.append((None, here, segment, _NOT_NULL, False))
+                    found.append((None, here, segment, NOT_NULL, False))
                 else:
                     check_value(item, here, segment, found)
 
         return check_map
 
 
-def _forward(validators: dict[tuple[str, bool], _Validator], key: tuple[str, bool]) -> _Validator:
-    def forward(value: Any, path: str, name: str | int, found: list[_Violation]) -> None:
+def _forward(validators: dict[tuple[str, bool], Validator], key: tuple[str, bool]) -> Validator:
+    def forward(value: Any, path: str, name: str | int, found: list[Violation]) -> None:
         validators[key](value, path, name, found)
 
     return forward
@@ -366,10 +365,10 @@ def _lower_camel(name: str) -> str:
     return name[:1].lower() + name[1:]
 
 
-def _with_one_member(check: _Validator, table: _MemberTable, sensitive: bool) -> _Validator:
+def _with_one_member(check: Validator, table: _MemberTable, sensitive: bool) -> Validator:
     """A union: a structure with exactly one member set."""
 
-    def check_union(value: Any, path: str, name: str | int, found: list[_Violation]) -> None:
+    def check_union(value: Any, path: str, name: str | int, found: list[Violation]) -> None:
         check(value, path, name, found)
         if isinstance(value, dict):
             chosen = sum(1 for k, v in value.items() if v is not None and k in table)

@@ -72,7 +72,7 @@ def _translate(pattern: str) -> str:
 
 
 @cache
-def _compile_pattern(pattern: str) -> re.Pattern[str] | None:
+def compile_pattern(pattern: str) -> re.Pattern[str] | None:
     """The model's Java `pattern` compiled for Python, or None if Python cannot express it.
 
     re.ASCII gives `\\w`, `\\d`, `\\s` and `\\b` their Java (ASCII) meaning.
@@ -88,13 +88,13 @@ _PRINTABLE_ASCII: Final = "".join(map(chr, range(0x20, 0x7F)))
 
 
 @cache
-def _printable_ascii_matches(pattern: str) -> bool:
+def printable_ascii_matches(pattern: str) -> bool:
     """Whether every printable-ASCII string matches `pattern`: a fast path past the regex.
 
     True for a starred character class (`[...]*` or `([...])*`, e.g. SingleLine) whose class
     holds all of U+0020..U+007E: then any string of those characters matches.
     """
-    compiled = _compile_pattern(pattern)
+    compiled = compile_pattern(pattern)
     return (
         compiled is not None
         and _CLASS_STAR.fullmatch(pattern) is not None
@@ -103,13 +103,13 @@ def _printable_ascii_matches(pattern: str) -> bool:
 
 
 @cache
-def _matcher(pattern: str) -> Callable[[str], bool] | None:
+def matcher(pattern: str) -> Callable[[str], bool] | None:
     """A full-match test for `pattern` that remembers recent short answers, or None.
 
     Requests repeat the same few values (GlueVersion "4.0", PythonVersion "3"); a dict
     lookup is several times cheaper than a regex run. The memo is bounded.
     """
-    compiled = _compile_pattern(pattern)
+    compiled = compile_pattern(pattern)
     if compiled is None:
         return None
     fullmatch = compiled.fullmatch
