@@ -213,7 +213,8 @@ def build_engine(
     metrics: Any = None,
     run_tokens: Any = None,
 ) -> Any:
-    from gluerun.engine.engine import Engine, EngineConfig
+    from gluerun.engine.config import EngineConfig
+    from gluerun.engine.engine import Engine
 
     config = EngineConfig(
         node_id=settings.node_id or socket.gethostname(),

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from gluerun.clock import FakeClock
-from gluerun.engine._records import launch_request
 from gluerun.engine.engine import Engine, EngineConfig
+from gluerun.engine.launch import launch_request
 from gluerun.executors.base import ExitStatus
 from gluerun.model.jobs import Command, Job
 from gluerun.model.runs import JobRun, RunState

@@ -15,7 +15,9 @@ from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 
 from gluerun.clock import Clock
-from gluerun.engine._records import EngineConfig, Event, Live, launch_request
+from gluerun.engine.config import EngineConfig
+from gluerun.engine.launch import launch_request
+from gluerun.engine.live import Event, Live
 from gluerun.engine.logs import LogCollector
 from gluerun.engine.nodes import Membership
 from gluerun.engine.retention import RunRetention
