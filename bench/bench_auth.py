@@ -29,7 +29,7 @@ from gluerun.api.auth import Guard
 from gluerun.clock import SystemClock
 from gluerun.credentials import Principal
 from gluerun.service import GlueService
-from gluerun.store.sql import SqlStore
+from gluerun.store import open_store
 from gluerun.testing import make_job
 
 HOST = "127.0.0.1:4577"
@@ -77,7 +77,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--calls", type=int, default=3000)
     calls = parser.parse_args().calls
-    store = SqlStore.open("sqlite://")
+    store = open_store("sqlite://")
     clock = SystemClock()
     service = GlueService(store, clock, "us-east-1", "123456789012")
     service.create_job(make_job("bench"), {})

@@ -50,8 +50,8 @@ from bench_core import (
 from sqlalchemy import create_engine, text, update
 
 from gluerun.model.runs import RunState
-from gluerun.store import codec
-from gluerun.store.sql import SqlStore, normalize_url
+from gluerun.store import codec, open_store
+from gluerun.store.database import normalize_url
 from gluerun.store.tables import jobs, runs
 
 JOB = "queued"
@@ -110,15 +110,15 @@ def waiting_count(url: str) -> int:
 
 def fill_waiting(url: str, target: int) -> int:
     """Add WAITING runs of the job straight into the store until `target` wait; returns count."""
-    store = SqlStore.open(url)
+    store = open_store(url)
     try:
-        job = store.get_job(JOB)
+        job = store.runs.get_job(JOB)
         assert job is not None
-        page = store.list_runs(job.job_id, None, 50)
+        page = store.runs.list_runs(job.job_id, None, 50)
         template = next(r for r in page.runs if r.state is RunState.WAITING)
         have = waiting_count(url)
         missing = max(0, target - have)
-        with store.engine.begin() as conn:
+        with store.db.engine.begin() as conn:
             for start in range(0, missing, BATCH):
                 rows = []
                 for _ in range(min(BATCH, missing - start)):

@@ -152,8 +152,8 @@ def main() -> int:
     res["GetJobRun: operations.get_job_run"] = per_call_us(
         lambda: operations.get_job_run(svc, get_body), n
     )
-    res["GetJobRun:   store.get_job"] = per_call_us(lambda: store.get_job("j"), n)
-    res["GetJobRun:   store.get_run"] = per_call_us(lambda: store.get_run(job_id, rid), n)
+    res["GetJobRun:   store.runs.get_job"] = per_call_us(lambda: store.runs.get_job("j"), n)
+    res["GetJobRun:   store.runs.get_run"] = per_call_us(lambda: store.runs.get_run(job_id, rid), n)
     res["GetJobRun:   codec.load_run"] = per_call_us(lambda: codec.load_run(doc), n)
     res["GetJobRun:   shapes.run_to_wire + orjson.dumps"] = per_call_us(
         lambda: orjson.dumps(operations.shapes.run_to_wire(run)), n
@@ -173,7 +173,7 @@ def main() -> int:
         ).fetchone(),
         n,
     )
-    with store.engine.connect() as conn:  # type: ignore[attr-defined]
+    with store.db.engine.connect() as conn:
         from sqlalchemy import select
 
         from gluerun.store.tables import runs as runs_t
@@ -218,8 +218,8 @@ def main() -> int:
 
     # GetJobRuns: one page of 200
     res["GetJobRuns(200): ASGI app"] = asgi_us(app, "GetJobRuns", orjson.dumps(page_body), 20, 3)
-    res["GetJobRuns(200): store.list_runs"] = per_call_us(
-        lambda: store.list_runs(job_id, None, 200), 20, 3
+    res["GetJobRuns(200): store.runs.list_runs"] = per_call_us(
+        lambda: store.runs.list_runs(job_id, None, 200), 20, 3
     )
     res["GetJobRuns(200): plain sqlite3 SELECT + orjson.loads of each doc"] = per_call_us(
         lambda: [

@@ -11,8 +11,7 @@ import pytest
 from sqlalchemy import text
 
 from gluerun.clock import FakeClock
-from gluerun.store import open_store
-from gluerun.store.sql import SqlStore
+from gluerun.store import Stores, open_store
 from gluerun.store.tables import metadata
 
 PG_DSN = os.environ.get("GLUERUN_TEST_PG_DSN", "")
@@ -34,40 +33,40 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def _pg_store() -> Iterator[SqlStore]:
+def _pg_store() -> Iterator[Stores]:
     if not PG_DSN:
         if IN_CI:
             pytest.fail("CI must set GLUERUN_TEST_PG_DSN: PostgreSQL tests may not skip in CI")
         pytest.skip("GLUERUN_TEST_PG_DSN not set")
-    store = SqlStore.open(PG_DSN)
+    store = open_store(PG_DSN)
     yield store
     store.close()
 
 
-def _sqlite_store(template: Path, tmp: Path) -> SqlStore:
+def _sqlite_store(template: Path, tmp: Path) -> Stores:
     path = tmp / "gluerun.db"
     shutil.copy(template, path)
-    return SqlStore.open(f"sqlite:///{path}")
+    return open_store(f"sqlite:///{path}")
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
 def store(
     request: pytest.FixtureRequest, sqlite_template: Path, tmp_path: Path
-) -> Iterator[SqlStore]:
+) -> Iterator[Stores]:
     if request.param == "sqlite":
         sqlite = _sqlite_store(sqlite_template, tmp_path)
         yield sqlite
         sqlite.close()
         return
-    pg: SqlStore = request.getfixturevalue("_pg_store")
-    with pg.engine.begin() as conn:
+    pg: Stores = request.getfixturevalue("_pg_store")
+    with pg.db.engine.begin() as conn:
         tables = ", ".join(t.name for t in metadata.sorted_tables)
         conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY"))
     yield pg
 
 
 @pytest.fixture
-def sqlite_store(sqlite_template: Path, tmp_path: Path) -> Iterator[SqlStore]:
+def sqlite_store(sqlite_template: Path, tmp_path: Path) -> Iterator[Stores]:
     store = _sqlite_store(sqlite_template, tmp_path)
     yield store
     store.close()

@@ -83,7 +83,7 @@ def run_server(settings: Settings, log_level: str = "info") -> None:
     from gluerun.model.tokens import RunTokens
     from gluerun.service import GlueService
     from gluerun.store import open_store
-    from gluerun.store.sql import mask_url
+    from gluerun.store.database import mask_url
 
     logging.basicConfig(
         level=log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
@@ -99,14 +99,14 @@ def run_server(settings: Settings, log_level: str = "info") -> None:
     database_url = settings.resolved_database_url
     store = open_store(database_url)
     service = GlueService(store, clock, settings.region, settings.account_id)
-    metrics = Metrics(store)
+    metrics = Metrics(store.events, store.nodes)
     engine = None
     if settings.engine:
         executors = build_executors(settings, run_as)
         engine = build_engine(settings, store, clock, executors, metrics, RunTokens(key))
         _announce_capabilities(executors)
     webhooks = WebhookSender(
-        store,
+        store.events,
         clock,
         settings.webhook_list(),
         settings.region,
@@ -119,7 +119,7 @@ def run_server(settings: Settings, log_level: str = "info") -> None:
     app = build_app(
         service,
         metrics=metrics,
-        inline_reads=store.inline_reads,
+        inline_reads=store.db.inline_reads,
         max_body=settings.max_request_bytes,
         enable_reset=settings.enable_reset,
         guard=guard,
@@ -384,7 +384,7 @@ def nodes(**overrides: Any) -> None:
         click.echo(f"gluerun: {exc}", err=True)
         sys.exit(1)
     try:
-        for line in format_table(node_rows(store, time.time())):
+        for line in format_table(node_rows(store.nodes, store.runs, time.time())):
             click.echo(line)
     finally:
         store.close()

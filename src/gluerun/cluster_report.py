@@ -4,27 +4,25 @@ from __future__ import annotations
 
 import time
 
-from gluerun.model.runs import RunState
-from gluerun.store.base import Store
+from gluerun.model.runs import SLOT_HOLDING
+from gluerun.store.roles import NodeStore, RunStore
 
 HEADER = ("NODE", "EPOCH", "STATE", "LEASE", "LAST HEARTBEAT (UTC)", "RUNS")
-#: the runs a node is responsible for: claimed and not yet final
-_OWNED = frozenset({RunState.STARTING, RunState.RUNNING, RunState.STOPPING})
 
 
-def node_rows(store: Store, now: float) -> list[tuple[str, ...]]:
+def node_rows(nodes: NodeStore, runs: RunStore, now: float) -> list[tuple[str, ...]]:
     """Each node: epoch, live or lost (or expired, not yet taken over), lease, its runs."""
     rows: list[tuple[str, ...]] = []
-    for lease in store.list_nodes():
+    for lease in nodes.list_nodes():
         left = lease.lease_until - now
         state = lease.state
         if state == "live" and left < 0:
             state = "expired"
         lease_text = f"{left:.1f}s left" if left >= 0 else f"ran out {-left:.1f}s ago"
         beat = time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(lease.heartbeat_on))
-        runs = store.node_runs(lease.fence.node_id, _OWNED)
+        owned = runs.node_runs(lease.fence.node_id, SLOT_HOLDING)
         rows.append(
-            (lease.fence.node_id, str(lease.fence.epoch), state, lease_text, beat, str(len(runs)))
+            (lease.fence.node_id, str(lease.fence.epoch), state, lease_text, beat, str(len(owned)))
         )
     return rows
 

@@ -15,15 +15,17 @@ from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
 from gluerun.model.runs import JobRun
-from gluerun.store.base import NodeLease, Store
+from gluerun.store.base import NodeLease
+from gluerun.store.roles import EventStore, NodeStore
 
 #: Content type of the text exposition format.
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 
 
 class _StoreCollector(Collector):
-    def __init__(self, store: Store) -> None:
-        self.store = store
+    def __init__(self, events: EventStore, nodes: NodeStore) -> None:
+        self.events = events
+        self.nodes = nodes
 
     def collect(self) -> Iterator[Metric]:
         runs = GaugeMetricFamily(
@@ -31,15 +33,15 @@ class _StoreCollector(Collector):
             "Job runs kept in the store, by job and state.",
             labels=["job", "state"],
         )
-        for job, state, count in self.store.run_counts():
+        for job, state, count in self.events.run_counts():
             runs.add_metric([job, state], count)
         yield runs
-        waiting, unclaimed = self.store.queue_depth()
+        waiting, unclaimed = self.events.queue_depth()
         queue = GaugeMetricFamily("gluerun_queue_depth", "Runs not yet executing.", labels=["kind"])
         queue.add_metric(["waiting"], waiting)
         queue.add_metric(["unclaimed"], unclaimed)
         yield queue
-        yield from _node_metrics(self.store.list_nodes(), time.time())
+        yield from _node_metrics(self.nodes.list_nodes(), time.time())
 
 
 def _node_metrics(leases: list[NodeLease], now: float) -> Iterator[Metric]:
@@ -64,7 +66,7 @@ def _node_metrics(leases: list[NodeLease], now: float) -> Iterator[Metric]:
 class Metrics:
     """A registry per process (never the global one, so tests stay independent)."""
 
-    def __init__(self, store: Store) -> None:
+    def __init__(self, events: EventStore, nodes: NodeStore) -> None:
         self.registry = CollectorRegistry()
         self.api_latency = Histogram(
             "gluerun_api_request_duration_seconds",
@@ -80,8 +82,8 @@ class Metrics:
             registry=self.registry,
             buckets=(0.1, 0.5, 1, 5, 15, 60, 300, 900, 3600, 4 * 3600, 24 * 3600),
         )
-        self.registry.register(_StoreCollector(store))
-        self.store = store
+        self.registry.register(_StoreCollector(events, nodes))
+        self.events = events
         self._durations: set[tuple[str, str]] = set()  # label sets of run_duration
         self._lock = threading.Lock()
 
@@ -102,7 +104,7 @@ class Metrics:
         with self._lock:
             if not self._durations:
                 return
-            existing = self.store.job_names()
+            existing = self.events.job_names()
             for labels in [labels for labels in self._durations if labels[0] not in existing]:
                 self.run_duration.remove(*labels)
                 self._durations.discard(labels)

@@ -29,9 +29,9 @@ from gluerun.paging import decode_number_token, decode_token, encode_token, page
 from gluerun.service_bookmarks import BookmarkOperations
 from gluerun.service_catalog import CatalogService
 from gluerun.service_triggers import TriggerOperations
-from gluerun.store import catalog_store
-from gluerun.store.base import StopOutcome, Store
+from gluerun.store.base import StopOutcome
 from gluerun.store.catalog import CatalogStore
+from gluerun.store.roles import Stores
 
 #: the resource kinds of Glue ARNs that GetTags/TagResource/UntagResource accept
 TAGGABLE = ("job", "trigger", "database", "table", "connection")
@@ -63,11 +63,11 @@ def new_job_id() -> str:
 
 
 class GlueService(TriggerOperations, BookmarkOperations):
-    """Glue's jobs, job runs and tags over a Store."""
+    """Glue's jobs, job runs and tags over the store's roles."""
 
     def __init__(
         self,
-        store: Store,
+        store: Stores,
         clock: Clock,
         region: str,
         account_id: str,
@@ -79,7 +79,7 @@ class GlueService(TriggerOperations, BookmarkOperations):
         self.account_id = account_id
         #: the Data Catalog operations (service_catalog.py), on the same database by default
         self.data_catalog = CatalogService(
-            catalog if catalog is not None else catalog_store(store), clock, region, account_id
+            catalog if catalog is not None else store.catalog, clock, region, account_id
         )
 
     # -- jobs ---------------------------------------------------------------------------
@@ -87,11 +87,11 @@ class GlueService(TriggerOperations, BookmarkOperations):
         check_job(job)
         now = self.clock.now()
         job = dataclasses.replace(job, job_id=new_job_id(), created_on=now, last_modified_on=now)
-        self.store.create_job(job, tags)
+        self.store.runs.create_job(job, tags)
         return job.name
 
     def get_job(self, name: str) -> Job:
-        job = self.store.get_job(name)
+        job = self.store.runs.get_job(name)
         if job is None:
             raise JobNotFound(name)
         return job
@@ -111,7 +111,7 @@ class GlueService(TriggerOperations, BookmarkOperations):
         self, token: str | None, max_results: int | None, tags: Mapping[str, str] | None
     ) -> tuple[list[Job], str | None]:
         limit = page_size(max_results)
-        found = self.store.list_jobs(decode_token(token, "job"), limit + 1, tags or None)
+        found = self.store.runs.list_jobs(decode_token(token, "job"), limit + 1, tags or None)
         if len(found) > limit:
             return found[:limit], encode_token("job:" + found[limit - 1].name)
         return found, None
@@ -128,17 +128,17 @@ class GlueService(TriggerOperations, BookmarkOperations):
             glue_version=update.glue_version or current.glue_version,
         )
         check_job(replacement)
-        self.store.replace_job(replacement)
+        self.store.runs.replace_job(replacement)
         return name
 
     def delete_job(self, name: str) -> str:
-        self.store.delete_job(name, self.clock.now())
+        self.store.runs.delete_job(name, self.clock.now())
         return name
 
     def batch_get_jobs(self, names: Sequence[str]) -> tuple[list[Job], list[str]]:
         found, missing = [], []
         for name in dict.fromkeys(names):
-            job = self.store.get_job(name)
+            job = self.store.runs.get_job(name)
             if job is None:
                 missing.append(name)
             else:
@@ -153,15 +153,15 @@ class GlueService(TriggerOperations, BookmarkOperations):
         the wait for that is bounded by `polls` store changes or quarter seconds. Returns how
         many runs were still active when the state was deleted (0 unless an engine is down).
         """
-        active = self.store.node_runs(None, ACTIVE)
+        active = self.store.runs.node_runs(None, ACTIVE)
         for run in active:
-            self.store.request_stop(run.launch.job_id, run.id, self.clock.now())
+            self.store.runs.request_stop(run.launch.job_id, run.id, self.clock.now())
         for _ in range(polls):
             if not active:
                 break
-            self.store.wait_for_change(0.25)
-            active = self.store.node_runs(None, ACTIVE)
-        self.store.reset()
+            self.store.db.wait_for_change(0.25)
+            active = self.store.runs.node_runs(None, ACTIVE)
+        self.store.db.reset()
         return len(active)
 
     # -- tags ---------------------------------------------------------------------------
@@ -187,7 +187,7 @@ class GlueService(TriggerOperations, BookmarkOperations):
                 f"{', '.join(TAGGABLE)}"
             )
         if kind in ("job", "trigger"):
-            exists = self.store.get_job if kind == "job" else self.store.get_trigger
+            exists = self.store.runs.get_job if kind == "job" else self.store.triggers.get_trigger
             if exists(name) is None:
                 raise JobNotFound(name) if kind == "job" else TriggerNotFound(name)
         else:
@@ -195,16 +195,16 @@ class GlueService(TriggerOperations, BookmarkOperations):
         return kind, name
 
     def get_tags(self, arn: str) -> dict[str, str]:
-        return self.store.get_tags(*self._resource(arn))
+        return self.store.runs.get_tags(*self._resource(arn))
 
     def tag_resource(self, arn: str, tags: Mapping[str, str]) -> None:
         kind, name = self._resource(arn)
-        if len(self.store.get_tags(kind, name) | dict(tags)) > 50:
+        if len(self.store.runs.get_tags(kind, name) | dict(tags)) > 50:
             raise InvalidInput("A resource can have at most 50 tags.")
-        self.store.tag_resource(kind, name, tags)
+        self.store.runs.tag_resource(kind, name, tags)
 
     def untag_resource(self, arn: str, keys: Collection[str]) -> None:
-        self.store.untag_resource(*self._resource(arn), keys)
+        self.store.runs.untag_resource(*self._resource(arn), keys)
 
     # -- job runs -----------------------------------------------------------------------
     def start_job_run(self, job_name: str, request: RunRequest) -> str:
@@ -224,11 +224,11 @@ class GlueService(TriggerOperations, BookmarkOperations):
             run = self._retry_of(job, request.job_run_id, run)
         limit = policies.max_concurrent_runs(job)
         queuing = policies.queuing_enabled(request.job_run_queuing_enabled, job)
-        return self.store.start_run(run, limit, queuing).id
+        return self.store.runs.start_run(run, limit, queuing).id
 
     def _retry_of(self, job: Job, previous_id: str, run: JobRun) -> JobRun:
         """StartJobRun with JobRunId: a new attempt of a finished run (see docs/choices.md)."""
-        previous = self.store.get_run(job.job_id, previous_id)
+        previous = self.store.runs.get_run(job.job_id, previous_id)
         if previous is None:
             raise RunNotFound(job.name, previous_id)
         if not previous.state.terminal:
@@ -240,7 +240,7 @@ class GlueService(TriggerOperations, BookmarkOperations):
         latest = previous
         attempt = 1
         while (
-            found := self.store.get_run(job.job_id, policies.attempt_id(root, attempt))
+            found := self.store.runs.get_run(job.job_id, policies.attempt_id(root, attempt))
         ) is not None:
             latest = found
             attempt += 1
@@ -250,18 +250,18 @@ class GlueService(TriggerOperations, BookmarkOperations):
     def _runs_key(self, job_name: str) -> str:
         """The job id a job's runs are kept under. Runs of a deleted job stay reachable when
         a trigger recorded ERROR runs for it."""
-        job = self.store.get_job(job_name)
+        job = self.store.runs.get_job(job_name)
         if job is not None:
             return job.job_id
         orphans = deleted_job_id(job_name)
-        if self.store.list_runs(orphans, None, 1).runs:
+        if self.store.runs.list_runs(orphans, None, 1).runs:
             return orphans
         raise JobNotFound(job_name)
 
     def get_job_run(
         self, job_name: str, run_id: str, predecessors_included: bool = False
     ) -> JobRun:
-        run = self.store.get_run(self._runs_key(job_name), run_id)
+        run = self.store.runs.get_run(self._runs_key(job_name), run_id)
         if run is None:
             raise RunNotFound(job_name, run_id)
         if not predecessors_included and run.predecessors:
@@ -273,19 +273,19 @@ class GlueService(TriggerOperations, BookmarkOperations):
     ) -> tuple[list[JobRun], str | None]:
         key = self._runs_key(job_name)
         seq = decode_number_token(next_token, "run")
-        page = self.store.list_runs(key, seq, page_size(max_results))
+        page = self.store.runs.list_runs(key, seq, page_size(max_results))
         token = encode_token(f"run:{page.next_cursor}") if page.next_cursor is not None else None
         return list(page.runs), token
 
     def batch_stop_job_run(
         self, job_name: str, run_ids: Sequence[str]
     ) -> tuple[list[str], list[StopError]]:
-        job = self.store.get_job(job_name)
+        job = self.store.runs.get_job(job_name)
         stopped: list[str] = []
         errors: list[StopError] = []
         for run_id in run_ids:
             outcome = (
-                self.store.request_stop(job.job_id, run_id, self.clock.now())
+                self.store.runs.request_stop(job.job_id, run_id, self.clock.now())
                 if job is not None
                 else StopOutcome.NOT_FOUND
             )

@@ -14,7 +14,7 @@ from gluerun.model import bookmarks
 from gluerun.model.bookmarks import BookmarkEntry
 from gluerun.model.jobs import Job
 from gluerun.model.runs import RunState
-from gluerun.store.base import Store
+from gluerun.store.roles import Stores
 
 #: GetJobBookmarks page size when the caller sets none.
 DEFAULT_BOOKMARK_PAGE = 100
@@ -23,11 +23,11 @@ DEFAULT_BOOKMARK_PAGE = 100
 class BookmarkOperations:
     """GetJobBookmark, ResetJobBookmark, GetJobBookmarks and gluerun's CommitJobBookmark."""
 
-    store: Store
+    store: Stores
     clock: Clock
 
     def _job(self, name: str) -> Job:
-        job = self.store.get_job(name)
+        job = self.store.runs.get_job(name)
         if job is None:
             raise JobNotFound(name)
         return job
@@ -35,11 +35,11 @@ class BookmarkOperations:
     def get_job_bookmark(self, job_name: str, run_id: str | None) -> BookmarkEntry:
         self._job(job_name)
         if run_id:
-            entry = self.store.bookmark_of_run(job_name, run_id)
+            entry = self.store.bookmarks.bookmark_of_run(job_name, run_id)
             if entry is None:
                 raise BookmarkNotFound(job_name, run_id)
             return entry
-        latest = self.store.latest_bookmark(job_name)
+        latest = self.store.bookmarks.latest_bookmark(job_name)
         if latest is None:
             raise BookmarkNotFound(job_name, None)
         return latest
@@ -48,11 +48,11 @@ class BookmarkOperations:
         """Without RunId the next run starts from nothing; with it, from the state after it."""
         self._job(job_name)
         target = self.get_job_bookmark(job_name, run_id) if run_id else None
-        latest = self.store.latest_bookmark(job_name)
+        latest = self.store.bookmarks.latest_bookmark(job_name)
         if latest is None:
             latest = BookmarkEntry(job_name, 0, 0, 0, None, None, bookmarks.EMPTY)
         entry = bookmarks.reset(latest, target)
-        self.store.put_bookmark(entry)
+        self.store.bookmarks.put_bookmark(entry)
         return entry
 
     def get_job_bookmarks(
@@ -63,7 +63,7 @@ class BookmarkOperations:
         self._job(job_name)
         size = max_results or DEFAULT_BOOKMARK_PAGE
         page = next_token if next_token and next_token > 1 else 1
-        found = self.store.bookmarks(job_name, (page - 1) * size, size + 1)
+        found = self.store.bookmarks.bookmarks(job_name, (page - 1) * size, size + 1)
         if len(found) > size:
             return found[:size], page + 1
         return found, 1
@@ -74,17 +74,17 @@ class BookmarkOperations:
         """A running job's Job.commit(): the next version, if nobody committed since
         `base_version` (the version its Job.init loaded)."""
         job = self._job(job_name)
-        run = self.store.get_run(job.job_id, run_id)
+        run = self.store.runs.get_run(job.job_id, run_id)
         if run is None:
             raise RunNotFound(job_name, run_id)
         if run.state is not RunState.RUNNING:
             raise InvalidInput(f"Job run {run_id} is {run.state.value}; only running runs commit.")
-        previous = self.store.latest_bookmark(job_name)
+        previous = self.store.bookmarks.latest_bookmark(job_name)
         entry = bookmarks.committed(previous, job_name, run_id, run.attempt, bookmark)
         if entry.version != base_version + 1:
             raise ConcurrentModification(
                 f"GLUE_JOB_BOOKMARK_VERSION_MISMATCH_ERROR: job {job_name} bookmark is at "
                 f"version {entry.version - 1}; this run loaded version {base_version}."
             )
-        self.store.put_bookmark(entry)  # checks the version again, atomically
+        self.store.bookmarks.put_bookmark(entry)  # checks the version again, atomically
         return entry

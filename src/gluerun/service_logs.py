@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from gluerun.errors import InvalidParameter, ResourceNotFound
 from gluerun.model.logs import LogEvent, LogGroup, LogStream, compile_filter
 from gluerun.paging import parse_cursor
-from gluerun.store.base import Store
+from gluerun.store.roles import LogStore
 
 #: Largest page CloudWatch returns for event reads: 10,000 events or 1 MB, whichever first.
 MAX_EVENTS = 10_000
@@ -51,13 +51,13 @@ def _offset(token: str | None) -> int:
 class LogsService:
     """DescribeLogGroups, DescribeLogStreams, GetLogEvents, FilterLogEvents."""
 
-    def __init__(self, store: Store, region: str, account_id: str) -> None:
-        self.store = store
+    def __init__(self, logs: LogStore, region: str, account_id: str) -> None:
+        self.logs = logs
         self.region = region
         self.account_id = account_id
 
     def _require_group(self, group: str) -> None:
-        if not self.store.log_streams(group, None, False, False, 0, 1):
+        if not self.logs.log_streams(group, None, False, False, 0, 1):
             raise ResourceNotFound("The specified log group does not exist.")
 
     def describe_log_groups(
@@ -72,7 +72,7 @@ class LogsService:
             raise InvalidParameter("logGroupNamePrefix and logGroupNamePattern are exclusive.")
         size = limit or 50
         after = _seq_name(next_token)
-        groups = self.store.log_groups(prefix, after, 1_000_000 if pattern else size + 1)
+        groups = self.logs.log_groups(prefix, after, 1_000_000 if pattern else size + 1)
         if pattern:
             groups = [g for g in groups if pattern.lower() in g.name.lower()][: size + 1]
         if len(groups) > size:
@@ -94,7 +94,7 @@ class LogsService:
         self._require_group(group)
         size = limit or 50
         offset = _offset(next_token)
-        streams = self.store.log_streams(group, prefix, by_time, descending, offset, size + 1)
+        streams = self.logs.log_streams(group, prefix, by_time, descending, offset, size + 1)
         if len(streams) > size:
             return streams[:size], f"o/{offset + size}"
         return streams, None
@@ -110,7 +110,7 @@ class LogsService:
         start_from_head: bool,
     ) -> EventsPage:
         self._require_group(group)
-        if self.store.log_stream(group, stream) is None:
+        if self.logs.log_stream(group, stream) is None:
             raise ResourceNotFound("The specified log stream does not exist.")
         size = min(limit or MAX_EVENTS, MAX_EVENTS)
         window = _Window(group, stream, start, end, size)
@@ -137,7 +137,7 @@ class LogsService:
         budget = MAX_PAGE_BYTES
         while len(taken) < window.limit:
             want = min(_READ_CHUNK, window.limit - len(taken))
-            chunk = self.store.read_log_events(
+            chunk = self.logs.read_log_events(
                 window.group,
                 window.stream,
                 after=after,
@@ -177,7 +177,7 @@ class LogsService:
         self._require_group(group)
         after = _seq_token(next_token, "e") if next_token else None
         size = min(limit or MAX_EVENTS, MAX_EVENTS)
-        found, scanned = self.store.filter_log_events(
+        found, scanned = self.logs.filter_log_events(
             group,
             streams,
             prefix,

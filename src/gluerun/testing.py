@@ -134,5 +134,5 @@ def settle(engine: Engine, until: Callable[[], bool], rounds: int = 300) -> None
         engine.tick()
         if until():
             return
-        engine.store.wait_for_change(0.02)
+        engine.store.db.wait_for_change(0.02)
     raise AssertionError("engine did not settle")

@@ -12,13 +12,13 @@ from gluerun.api.app import build_app
 from gluerun.api.errors import WIRE_ERRORS
 from gluerun.clock import FakeClock
 from gluerun.service import GlueService
-from gluerun.store.sql import SqlStore
+from gluerun.store import Stores
 
 CT = "application/x-amz-json-1.1"
 
 
 @pytest.fixture
-def client(sqlite_store: SqlStore, clock: FakeClock) -> Iterator[TestClient]:
+def client(sqlite_store: Stores, clock: FakeClock) -> Iterator[TestClient]:
     service = GlueService(sqlite_store, clock, "us-east-1", "123456789012")
     with TestClient(build_app(service)) as test_client:
         yield test_client

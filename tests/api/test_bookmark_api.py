@@ -14,12 +14,12 @@ from gluerun.api.app import build_app
 from gluerun.clock import FakeClock
 from gluerun.model.runs import RunState
 from gluerun.service import GlueService
-from gluerun.store.sql import SqlStore
+from gluerun.store import Stores
 from gluerun.testing import make_job
 
 
 @pytest.fixture
-def service(sqlite_store: SqlStore, clock: FakeClock) -> GlueService:
+def service(sqlite_store: Stores, clock: FakeClock) -> GlueService:
     svc = GlueService(sqlite_store, clock, "us-east-1", "123456789012")
     svc.create_job(make_job("j", max_concurrent_runs=5), {})
     return svc
@@ -36,12 +36,14 @@ def call(client: TestClient, target: str, body: dict[str, Any]) -> Any:
     return response.json()
 
 
-def running_run(service: GlueService, sqlite_store: SqlStore) -> str:
+def running_run(service: GlueService, sqlite_store: Stores) -> str:
     from gluerun.model.starts import RunRequest
 
     run_id = service.start_job_run("j", RunRequest())
     run = service.get_job_run("j", run_id)
-    sqlite_store.update_run(run.with_state(RunState.RUNNING, run.started_on), {RunState.STARTING})
+    sqlite_store.runs.update_run(
+        run.with_state(RunState.RUNNING, run.started_on), {RunState.STARTING}
+    )
     return run_id
 
 
@@ -50,7 +52,7 @@ def commit(client: TestClient, run_id: str, base: int, state: dict[str, Any]) ->
     return call(client, "Gluerun.CommitJobBookmark", body)
 
 
-def test_lifecycle(client: TestClient, service: GlueService, sqlite_store: SqlStore) -> None:
+def test_lifecycle(client: TestClient, service: GlueService, sqlite_store: Stores) -> None:
     missing = call(client, "AWSGlue.GetJobBookmark", {"JobName": "j"})
     assert missing["__type"] == "EntityNotFoundException"
     assert (
@@ -85,7 +87,7 @@ def test_only_running_runs_commit(client: TestClient, service: GlueService) -> N
 
 
 def test_get_job_bookmarks_pages_with_integer_tokens(
-    client: TestClient, service: GlueService, sqlite_store: SqlStore
+    client: TestClient, service: GlueService, sqlite_store: Stores
 ) -> None:
     for base in range(5):
         commit(client, running_run(service, sqlite_store), base, {"v": base})

@@ -15,14 +15,14 @@ from gluerun.clock import FakeClock
 from gluerun.console.routes import fire_times
 from gluerun.errors import InvalidInput
 from gluerun.service import GlueService
-from gluerun.store.sql import SqlStore
+from gluerun.store import Stores
 from gluerun.testing import make_job
 
 HEADERS = {"X-Gluerun-Console": "1"}
 
 
 @pytest.fixture
-def client(sqlite_store: SqlStore, clock: FakeClock) -> Iterator[TestClient]:
+def client(sqlite_store: Stores, clock: FakeClock) -> Iterator[TestClient]:
     service = GlueService(sqlite_store, clock, "us-east-1", "123456789012")
     service.create_job(make_job("j"), {})
     with TestClient(build_app(service), base_url="http://127.0.0.1:4577") as test_client:

@@ -21,14 +21,14 @@ from gluerun.clock import FakeClock
 from gluerun.model.jobs import GLUEETL, Command
 from gluerun.model.logs import OUTPUT_GROUP
 from gluerun.service import GlueService
-from gluerun.store.sql import SqlStore
+from gluerun.store import Stores
 from gluerun.testing import make_job
 
 HUGE = "99999999999999999999"
 
 
 @pytest.fixture
-def client(store: SqlStore, clock: FakeClock) -> Iterator[TestClient]:
+def client(store: Stores, clock: FakeClock) -> Iterator[TestClient]:
     service = GlueService(store, clock, "us-east-1", "123456789012")
     with TestClient(build_app(service)) as test_client:
         yield test_client
@@ -82,10 +82,10 @@ def test_start_job_run_rejects_an_absurd_capacity(client: TestClient, capacity: 
 
 
 def test_a_job_stored_with_an_absurd_capacity_still_reads(
-    client: TestClient, store: SqlStore
+    client: TestClient, store: Stores
 ) -> None:
     spark = Command(GLUEETL, "/s.py", "3")
-    store.create_job(make_job("legacy", command=spark, max_capacity=1e300), {})
+    store.runs.create_job(make_job("legacy", command=spark, max_capacity=1e300), {})
     job = call(client, "GetJob", {"JobName": "legacy"}).json()["Job"]
     assert job["MaxCapacity"] == 1e300 and job["AllocatedCapacity"] == 2**31 - 1
     reads_work(client)
@@ -126,10 +126,10 @@ def test_unknown_members_are_dropped_as_aws_drops_them(client: TestClient) -> No
 
 
 def test_a_job_stored_with_a_deep_unknown_member_still_reads(
-    client: TestClient, store: SqlStore
+    client: TestClient, store: Stores
 ) -> None:
     job = dataclasses.replace(make_job("old"), extras={"Unknown": nested(252), "Description": "d"})
-    store.create_job(job, {})
+    store.runs.create_job(job, {})
     got = call(client, "GetJob", {"JobName": "old"}).json()["Job"]
     assert got["Description"] == "d" and "Unknown" not in got
     reads_work(client)
@@ -173,8 +173,8 @@ def log_call(client: TestClient, op: str, body: dict[str, Any]) -> Any:
 
 
 @pytest.fixture
-def with_logs(store: SqlStore) -> None:
-    store.append_log_events(OUTPUT_GROUP, "jr_1", [(1_000, "hello"), (2_000, "world")], 3_000)
+def with_logs(store: Stores) -> None:
+    store.logs.append_log_events(OUTPUT_GROUP, "jr_1", [(1_000, "hello"), (2_000, "world")], 3_000)
 
 
 @pytest.mark.usefixtures("with_logs")
@@ -239,7 +239,7 @@ def test_nul_in_a_log_stream_name_is_refused(client: TestClient) -> None:
 
 
 # -- request bodies ---------------------------------------------------------------------------
-def test_an_oversized_body_is_413_and_nothing_is_kept(store: SqlStore, clock: FakeClock) -> None:
+def test_an_oversized_body_is_413_and_nothing_is_kept(store: Stores, clock: FakeClock) -> None:
     service = GlueService(store, clock, "us-east-1", "123456789012")
     with TestClient(build_app(service, max_body=1024)) as small:
         response = call(small, "CreateJob", spark_job(Description="d" * 2000))

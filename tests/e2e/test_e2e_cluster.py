@@ -19,7 +19,7 @@ import pytest
 from live_server import BIN, FINAL, Server, kill_strays, pid_alive, wait_state
 from sqlalchemy import create_engine, text
 
-from gluerun.store.sql import normalize_url
+from gluerun.store.database import normalize_url
 from gluerun.store.tables import metadata
 
 pytestmark = pytest.mark.postgres

@@ -15,7 +15,7 @@ from gluerun.model.jobs import Command, Job
 from gluerun.model.runs import JobRun, RunState
 from gluerun.model.starts import RunRequest, build_run
 from gluerun.service import GlueService
-from gluerun.store.sql import SqlStore
+from gluerun.store import Stores
 from gluerun.testing import FakeExecutor, make_job, settle
 
 
@@ -26,7 +26,7 @@ def executor() -> FakeExecutor:
 
 @pytest.fixture
 def engine(
-    store: SqlStore, executor: FakeExecutor, clock: FakeClock, tmp_path: Path
+    store: Stores, executor: FakeExecutor, clock: FakeClock, tmp_path: Path
 ) -> Iterator[Engine]:
     eng = Engine(store, {"pythonshell": executor}, clock, EngineConfig("node-1", tmp_path / "runs"))
     yield eng
@@ -34,7 +34,7 @@ def engine(
 
 
 @pytest.fixture
-def service(store: SqlStore, clock: FakeClock) -> GlueService:
+def service(store: Stores, clock: FakeClock) -> GlueService:
     return GlueService(store, clock, "us-east-1", "123456789012")
 
 
@@ -43,7 +43,7 @@ def run_of(service: GlueService, job: str, run_id: str) -> JobRun:
 
 
 def test_run_succeeds(
-    engine: Engine, service: GlueService, executor: FakeExecutor, store: SqlStore
+    engine: Engine, service: GlueService, executor: FakeExecutor, store: Stores
 ) -> None:
     service.create_job(make_job("a", default_arguments={"--d": "1"}), {})
     run_id = service.start_job_run("a", RunRequest(arguments={"--r": "2"}))
@@ -61,7 +61,7 @@ def test_run_succeeds(
 
 
 def test_failed_run_is_retried_with_attempt_ids(
-    engine: Engine, service: GlueService, executor: FakeExecutor, store: SqlStore
+    engine: Engine, service: GlueService, executor: FakeExecutor, store: Stores
 ) -> None:
     service.create_job(make_job("a", max_retries=2), {})
     root = service.start_job_run("a", RunRequest())
@@ -85,7 +85,7 @@ def test_failed_run_is_retried_with_attempt_ids(
 
 
 def test_launch_failure_fails_the_run(
-    engine: Engine, service: GlueService, executor: FakeExecutor, store: SqlStore
+    engine: Engine, service: GlueService, executor: FakeExecutor, store: Stores
 ) -> None:
     service.create_job(make_job("a"), {})
     executor.fail_with = "Script not found: /nope.py"
@@ -95,7 +95,7 @@ def test_launch_failure_fails_the_run(
 
 
 def test_stop_kills_and_ends_stopped(
-    engine: Engine, service: GlueService, executor: FakeExecutor, store: SqlStore
+    engine: Engine, service: GlueService, executor: FakeExecutor, store: Stores
 ) -> None:
     service.create_job(make_job("a"), {})
     run_id = service.start_job_run("a", RunRequest())
@@ -108,7 +108,7 @@ def test_stop_kills_and_ends_stopped(
 
 
 def test_timeout_kills_and_is_not_retried(
-    engine: Engine, service: GlueService, executor: FakeExecutor, store: SqlStore, clock: FakeClock
+    engine: Engine, service: GlueService, executor: FakeExecutor, store: Stores, clock: FakeClock
 ) -> None:
     service.create_job(make_job("a", max_retries=3, timeout=2), {})
     run_id = service.start_job_run("a", RunRequest())
@@ -127,7 +127,7 @@ def test_timeout_kills_and_is_not_retried(
 
 
 def test_run_timeout_overrides_job_timeout(
-    engine: Engine, service: GlueService, executor: FakeExecutor, store: SqlStore, clock: FakeClock
+    engine: Engine, service: GlueService, executor: FakeExecutor, store: Stores, clock: FakeClock
 ) -> None:
     service.create_job(make_job("a", timeout=100), {})
     run_id = service.start_job_run("a", RunRequest(timeout=1))
@@ -137,7 +137,7 @@ def test_run_timeout_overrides_job_timeout(
 
 
 def test_queued_run_starts_when_slot_frees(
-    engine: Engine, service: GlueService, executor: FakeExecutor, store: SqlStore
+    engine: Engine, service: GlueService, executor: FakeExecutor, store: Stores
 ) -> None:
     service.create_job(make_job("a", job_run_queuing_enabled=True), {})
     first = service.start_job_run("a", RunRequest())
@@ -151,7 +151,7 @@ def test_queued_run_starts_when_slot_frees(
 
 
 def test_restart_reattaches_to_live_process(
-    store: SqlStore, service: GlueService, executor: FakeExecutor, clock: FakeClock, tmp_path: Path
+    store: Stores, service: GlueService, executor: FakeExecutor, clock: FakeClock, tmp_path: Path
 ) -> None:
     config = EngineConfig("node-1", tmp_path / "runs")
     first = Engine(store, {"pythonshell": executor}, clock, config)
@@ -167,7 +167,7 @@ def test_restart_reattaches_to_live_process(
 
 
 def test_restart_fails_lost_runs_and_retries_them(
-    store: SqlStore, service: GlueService, executor: FakeExecutor, clock: FakeClock, tmp_path: Path
+    store: Stores, service: GlueService, executor: FakeExecutor, clock: FakeClock, tmp_path: Path
 ) -> None:
     config = EngineConfig("node-1", tmp_path / "runs")
     first = Engine(store, {"pythonshell": executor}, clock, config)
@@ -187,7 +187,7 @@ def test_restart_fails_lost_runs_and_retries_them(
 
 
 def test_restart_reads_exit_status_of_run_finished_while_down(
-    store: SqlStore, service: GlueService, executor: FakeExecutor, clock: FakeClock, tmp_path: Path
+    store: Stores, service: GlueService, executor: FakeExecutor, clock: FakeClock, tmp_path: Path
 ) -> None:
     config = EngineConfig("node-1", tmp_path / "runs")
     first = Engine(store, {"pythonshell": executor}, clock, config)
@@ -213,7 +213,7 @@ def test_restart_reads_exit_status_of_run_finished_while_down(
     ],
 )
 def test_unsupported_command_fails_clearly(
-    engine: Engine, service: GlueService, store: SqlStore, command: str, message: str
+    engine: Engine, service: GlueService, store: Stores, command: str, message: str
 ) -> None:
     job = make_job("a")
     service.create_job(

@@ -20,12 +20,12 @@ from gluerun.model.events import RUN_STATUS, STATE_CHANGE
 from gluerun.model.runs import JobRun, RunState
 from gluerun.model.starts import RunRequest
 from gluerun.service import GlueService
-from gluerun.store.sql import SqlStore
+from gluerun.store import Stores
 from gluerun.testing import FakeExecutor, make_job, settle
 
 
 def test_delay_notification_once_and_observer(
-    sqlite_store: SqlStore, clock: FakeClock, tmp_path: Path
+    sqlite_store: Stores, clock: FakeClock, tmp_path: Path
 ) -> None:
     ended: list[JobRun] = []
     executor = FakeExecutor()
@@ -37,15 +37,18 @@ def test_delay_notification_once_and_observer(
     settle(engine, lambda: service.get_job_run("a", run_id).state is RunState.RUNNING)
     clock.advance(59)
     engine.tick()
-    assert sqlite_store.events_after(0, 10) == []
+    assert sqlite_store.events.events_after(0, 10) == []
     clock.advance(2)
     engine.tick()
     engine.tick()
-    kinds = [e.detail_type for e in sqlite_store.events_after(0, 10)]
+    kinds = [e.detail_type for e in sqlite_store.events.events_after(0, 10)]
     assert kinds == [RUN_STATUS]
     executor.executions[run_id].finish(0)
     settle(engine, lambda: service.get_job_run("a", run_id).state is RunState.SUCCEEDED)
-    assert [e.detail_type for e in sqlite_store.events_after(0, 10)] == [RUN_STATUS, STATE_CHANGE]
+    assert [e.detail_type for e in sqlite_store.events.events_after(0, 10)] == [
+        RUN_STATUS,
+        STATE_CHANGE,
+    ]
     assert [(r.id, r.state) for r in ended] == [(run_id, RunState.SUCCEEDED)]
     engine.shutdown()
 
@@ -86,14 +89,16 @@ def receiver() -> Iterator[str]:
 
 
 def test_webhooks_deliver_in_order_with_back_off(
-    sqlite_store: SqlStore, clock: FakeClock, receiver: str
+    sqlite_store: Stores, clock: FakeClock, receiver: str
 ) -> None:
     for i in range(3):
-        sqlite_store.record_event(STATE_CHANGE, {"n": i, "state": "SUCCEEDED"}, clock.now())
+        sqlite_store.events.record_event(STATE_CHANGE, {"n": i, "state": "SUCCEEDED"}, clock.now())
     dead = "http://127.0.0.1:9/unreachable"
-    sender = WebhookSender(sqlite_store, clock, [dead, receiver], "us-east-1", "123", timeout=1)
+    sender = WebhookSender(
+        sqlite_store.events, clock, [dead, receiver], "us-east-1", "123", timeout=1
+    )
     sender.deliver()  # the receiver answers 503: nothing acknowledged
-    assert _Receiver.received == [] and sqlite_store.webhook_cursor(receiver) == 0
+    assert _Receiver.received == [] and sqlite_store.events.webhook_cursor(receiver) == 0
     sender.deliver()  # backing off (1 s): not even tried
     assert _Receiver.failures_left == 1
     clock.advance(1)
@@ -105,16 +110,18 @@ def test_webhooks_deliver_in_order_with_back_off(
     sender.deliver()
     assert [e["detail"]["n"] for e in _Receiver.received] == [0, 1, 2]
     assert _Receiver.received[0]["detail-type"] == STATE_CHANGE
-    assert sqlite_store.webhook_cursor(receiver) == 3
-    assert sqlite_store.webhook_cursor(dead) == 0
+    assert sqlite_store.events.webhook_cursor(receiver) == 3
+    assert sqlite_store.events.webhook_cursor(dead) == 0
 
 
 def test_webhooks_carry_an_hmac_of_their_body(
-    sqlite_store: SqlStore, clock: FakeClock, receiver: str
+    sqlite_store: Stores, clock: FakeClock, receiver: str
 ) -> None:
     _Receiver.failures_left = 0
-    sqlite_store.record_event(STATE_CHANGE, {"n": 0, "state": "FAILED"}, clock.now())
-    sender = WebhookSender(sqlite_store, clock, [receiver], "us-east-1", "123", secret="s3cret")
+    sqlite_store.events.record_event(STATE_CHANGE, {"n": 0, "state": "FAILED"}, clock.now())
+    sender = WebhookSender(
+        sqlite_store.events, clock, [receiver], "us-east-1", "123", secret="s3cret"
+    )
     sender.deliver()
     [(header, raw)] = _Receiver.signed
     # What a receiver does: recompute over the raw body, compare in constant time.
@@ -125,9 +132,9 @@ def test_webhooks_carry_an_hmac_of_their_body(
 
 
 def test_webhooks_without_a_secret_are_unsigned(
-    sqlite_store: SqlStore, clock: FakeClock, receiver: str
+    sqlite_store: Stores, clock: FakeClock, receiver: str
 ) -> None:
     _Receiver.failures_left = 0
-    sqlite_store.record_event(STATE_CHANGE, {"n": 0, "state": "FAILED"}, clock.now())
-    WebhookSender(sqlite_store, clock, [receiver], "us-east-1", "123").deliver()
+    sqlite_store.events.record_event(STATE_CHANGE, {"n": 0, "state": "FAILED"}, clock.now())
+    WebhookSender(sqlite_store.events, clock, [receiver], "us-east-1", "123").deliver()
     assert [header for header, _ in _Receiver.signed] == [None]

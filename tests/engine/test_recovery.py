@@ -14,7 +14,7 @@ from gluerun.executors.base import ExitStatus, ProcessHandle
 from gluerun.model.runs import JobRun, RunState
 from gluerun.model.starts import RunRequest
 from gluerun.service import GlueService
-from gluerun.store.sql import SqlStore
+from gluerun.store import Stores
 from gluerun.testing import FakeExecutor, make_job, settle
 
 
@@ -24,7 +24,7 @@ def executor() -> FakeExecutor:
 
 
 @pytest.fixture
-def service(store: SqlStore, clock: FakeClock) -> GlueService:
+def service(store: Stores, clock: FakeClock) -> GlueService:
     return GlueService(store, clock, "us-east-1", "123456789012")
 
 
@@ -35,7 +35,7 @@ def config(tmp_path: Path) -> EngineConfig:
 
 @pytest.fixture
 def restarted(
-    store: SqlStore, executor: FakeExecutor, clock: FakeClock, config: EngineConfig
+    store: Stores, executor: FakeExecutor, clock: FakeClock, config: EngineConfig
 ) -> Iterator[Engine]:
     """The engine of the server after the restart (recover() is up to each test)."""
     engine = Engine(store, {"pythonshell": executor}, clock, config)
@@ -48,7 +48,7 @@ def run_of(service: GlueService, run_id: str) -> JobRun:
 
 
 def launched_not_recorded(
-    store: SqlStore, executor: FakeExecutor, clock: FakeClock, config: EngineConfig, run_id: str
+    store: Stores, executor: FakeExecutor, clock: FakeClock, config: EngineConfig, run_id: str
 ) -> None:
     """An engine claims and spawns the run, then dies before the store learns its pid."""
     first = Engine(store, {"pythonshell": executor}, clock, config)
@@ -58,11 +58,11 @@ def launched_not_recorded(
 
 
 def test_claimed_but_never_spawned_is_launched_once_and_succeeds(
-    store: SqlStore, service: GlueService, executor: FakeExecutor, restarted: Engine
+    store: Stores, service: GlueService, executor: FakeExecutor, restarted: Engine
 ) -> None:
     service.create_job(make_job("a"), {})
     run_id = service.start_job_run("a", RunRequest())
-    assert [r.id for r in store.claim_runs("node-1", 1)] == [run_id]  # then the crash
+    assert [r.id for r in store.runs.claim_runs("node-1", 1)] == [run_id]  # then the crash
     restarted.recover()
     settle(restarted, lambda: run_of(service, run_id).state is RunState.RUNNING)
     executor.executions[run_id].finish(0)
@@ -71,7 +71,7 @@ def test_claimed_but_never_spawned_is_launched_once_and_succeeds(
 
 
 def test_spawned_before_the_pid_was_stored_is_reattached_not_relaunched(
-    store: SqlStore,
+    store: Stores,
     service: GlueService,
     executor: FakeExecutor,
     clock: FakeClock,
@@ -92,7 +92,7 @@ def test_spawned_before_the_pid_was_stored_is_reattached_not_relaunched(
 
 
 def test_spawned_and_succeeded_while_down_ends_succeeded(
-    store: SqlStore,
+    store: Stores,
     service: GlueService,
     executor: FakeExecutor,
     clock: FakeClock,
@@ -111,7 +111,7 @@ def test_spawned_and_succeeded_while_down_ends_succeeded(
 
 
 def test_stopped_in_the_launch_window_kills_the_found_process(
-    store: SqlStore,
+    store: Stores,
     service: GlueService,
     executor: FakeExecutor,
     clock: FakeClock,
@@ -129,11 +129,11 @@ def test_stopped_in_the_launch_window_kills_the_found_process(
 
 
 def test_stopped_and_claimed_but_never_spawned_ends_stopped(
-    store: SqlStore, service: GlueService, executor: FakeExecutor, restarted: Engine
+    store: Stores, service: GlueService, executor: FakeExecutor, restarted: Engine
 ) -> None:
     service.create_job(make_job("a"), {})
     run_id = service.start_job_run("a", RunRequest())
-    store.claim_runs("node-1", 1)
+    store.runs.claim_runs("node-1", 1)
     service.batch_stop_job_run("a", [run_id])
     restarted.recover()
     assert run_of(service, run_id).state is RunState.STOPPED
@@ -141,7 +141,7 @@ def test_stopped_and_claimed_but_never_spawned_ends_stopped(
 
 
 def test_a_stop_before_any_engine_claimed_the_run_ends_it_at_once(
-    store: SqlStore, service: GlueService
+    store: Stores, service: GlueService
 ) -> None:
     """No engine would ever look at an unclaimed STOPPING run: the stop itself ends it."""
     service.create_job(make_job("a", max_concurrent_runs=1), {})
@@ -156,18 +156,20 @@ def test_a_stop_before_any_engine_claimed_the_run_ends_it_at_once(
 
 
 def test_an_unclaimed_stopping_run_left_by_an_older_server_is_settled(
-    store: SqlStore, service: GlueService, clock: FakeClock, restarted: Engine
+    store: Stores, service: GlueService, clock: FakeClock, restarted: Engine
 ) -> None:
     service.create_job(make_job("a"), {})
     run_id = service.start_job_run("a", RunRequest())
     run = run_of(service, run_id)
-    assert store.update_run(run.with_state(RunState.STOPPING, clock.now()), {RunState.STARTING})
+    assert store.runs.update_run(
+        run.with_state(RunState.STOPPING, clock.now()), {RunState.STARTING}
+    )
     restarted.recover()
     assert run_of(service, run_id).state is RunState.STOPPED
 
 
 def test_one_run_failing_to_recover_does_not_stop_the_others(
-    store: SqlStore,
+    store: Stores,
     service: GlueService,
     executor: FakeExecutor,
     restarted: Engine,
@@ -176,7 +178,7 @@ def test_one_run_failing_to_recover_does_not_stop_the_others(
     service.create_job(make_job("a", max_concurrent_runs=2), {})
     broken = service.start_job_run("a", RunRequest())
     fine = service.start_job_run("a", RunRequest())
-    store.claim_runs("node-1", 2)
+    store.runs.claim_runs("node-1", 2)
     real = executor.find_launch
 
     def find_launch(run_dir: Path, not_before: float) -> ProcessHandle | None:

@@ -10,31 +10,31 @@ from gluerun.clock import FakeClock
 from gluerun.engine.engine import Engine, EngineConfig
 from gluerun.engine.retention import DAY, RunRetention
 from gluerun.model.runs import JobRun, RunState
-from gluerun.store.sql import SqlStore
+from gluerun.store import Stores
 from gluerun.testing import FakeExecutor, make_job, make_run, settle
 
 GROUPS = ("/aws-glue/jobs/output", "/aws-glue/jobs/error")
 
 
 def stored_run(
-    store: SqlStore, runs_dir: Path, started: float, state: RunState, node: str | None = "node-1"
+    store: Stores, runs_dir: Path, started: float, state: RunState, node: str | None = "node-1"
 ) -> JobRun:
     """A run of job `a` started at `started`, with a run directory and log streams."""
     run = make_run(make_job("a"), now=started, node_id=node)
     run = dataclasses.replace(run, state=state, completed_on=started + 60)
-    store.insert_run(run)
+    store.runs.insert_run(run)
     (runs_dir / run.id).mkdir(parents=True)
     (runs_dir / run.id / "stdout.log").write_text("hello\n")
     for group in GROUPS:
-        store.append_log_events(group, run.id, [(int(started * 1000), "hello")], 0)
+        store.logs.append_log_events(group, run.id, [(int(started * 1000), "hello")], 0)
     return run
 
 
 def test_sweep_deletes_old_finished_runs_whole(
-    store: SqlStore, clock: FakeClock, tmp_path: Path
+    store: Stores, clock: FakeClock, tmp_path: Path
 ) -> None:
     runs_dir = tmp_path / "runs"
-    store.create_job(make_job("a"), {})
+    store.runs.create_job(make_job("a"), {})
     now = clock.now()
     old = now - 91 * DAY
     gone = [
@@ -47,48 +47,48 @@ def test_sweep_deletes_old_finished_runs_whole(
         stored_run(store, runs_dir, now - 89 * DAY, RunState.SUCCEEDED),
         stored_run(store, runs_dir, old, RunState.STOPPED, node="node-2"),
     ]
-    store.record_event("Test Event", {"old": True}, old)
-    store.record_event("Test Event", {"old": False}, now)
+    store.events.record_event("Test Event", {"old": True}, old)
+    store.events.record_event("Test Event", {"old": False}, now)
 
-    assert RunRetention(store, clock, runs_dir, "node-1", 90).sweep() == len(gone)
+    assert RunRetention(store.retention, clock, runs_dir, "node-1", 90).sweep() == len(gone)
 
     for run in gone:
-        assert store.get_run("j_a", run.id) is None
+        assert store.runs.get_run("j_a", run.id) is None
         assert not (runs_dir / run.id).exists()
-        assert all(store.log_stream(group, run.id) is None for group in GROUPS)
+        assert all(store.logs.log_stream(group, run.id) is None for group in GROUPS)
     for run in kept:
-        assert store.get_run("j_a", run.id) is not None
+        assert store.runs.get_run("j_a", run.id) is not None
         assert (runs_dir / run.id / "stdout.log").exists()
-        assert all(store.log_stream(group, run.id) is not None for group in GROUPS)
-    tests = [e.detail for e in store.events_after(0, 100) if e.detail_type == "Test Event"]
+        assert all(store.logs.log_stream(group, run.id) is not None for group in GROUPS)
+    tests = [e.detail for e in store.events.events_after(0, 100) if e.detail_type == "Test Event"]
     assert tests == [{"old": False}]
 
 
-def test_zero_days_keeps_everything(store: SqlStore, clock: FakeClock, tmp_path: Path) -> None:
+def test_zero_days_keeps_everything(store: Stores, clock: FakeClock, tmp_path: Path) -> None:
     runs_dir = tmp_path / "runs"
-    store.create_job(make_job("a"), {})
+    store.runs.create_job(make_job("a"), {})
     run = stored_run(store, runs_dir, clock.now() - 1000 * DAY, RunState.SUCCEEDED)
     engine = Engine(store, {}, clock, EngineConfig("node-1", runs_dir, run_retention_days=0))
     engine.tick()
     engine.shutdown()
-    assert store.get_run("j_a", run.id) is not None
+    assert store.runs.get_run("j_a", run.id) is not None
 
 
 def test_the_engine_sweeps_hourly_off_its_loop(
-    store: SqlStore, clock: FakeClock, tmp_path: Path
+    store: Stores, clock: FakeClock, tmp_path: Path
 ) -> None:
     runs_dir = tmp_path / "runs"
-    store.create_job(make_job("a"), {})
+    store.runs.create_job(make_job("a"), {})
     config = EngineConfig("node-1", runs_dir, run_retention_days=90)
     engine = Engine(store, {"pythonshell": FakeExecutor()}, clock, config)
     try:
         first = stored_run(store, runs_dir, clock.now() - 100 * DAY, RunState.SUCCEEDED)
-        settle(engine, lambda: store.get_run("j_a", first.id) is None)
+        settle(engine, lambda: store.runs.get_run("j_a", first.id) is None)
         second = stored_run(store, runs_dir, clock.now() - 100 * DAY, RunState.SUCCEEDED)
         engine.tick()
-        assert store.get_run("j_a", second.id) is not None  # the next sweep is an hour away
+        assert store.runs.get_run("j_a", second.id) is not None  # the next sweep is an hour away
         clock.advance(3601)
-        settle(engine, lambda: store.get_run("j_a", second.id) is None)
+        settle(engine, lambda: store.runs.get_run("j_a", second.id) is None)
         assert not (runs_dir / second.id).exists()
     finally:
         engine.shutdown()

@@ -14,19 +14,19 @@ from gluerun.model.runs import JobRun, RunState
 from gluerun.model.starts import RunRequest
 from gluerun.model.triggers import Action, Trigger, TriggerState, TriggerType
 from gluerun.service import GlueService
-from gluerun.store.sql import SqlStore
+from gluerun.store import Stores
 from gluerun.testing import FakeExecutor, make_job, settle
 
 LEASE = 8.0
 
 
 @pytest.fixture
-def service(store: SqlStore, clock: FakeClock) -> GlueService:
+def service(store: Stores, clock: FakeClock) -> GlueService:
     return GlueService(store, clock, "us-east-1", "123456789012")
 
 
 @pytest.fixture
-def nodes(store: SqlStore, clock: FakeClock, tmp_path: Path) -> Iterator[list[Engine]]:
+def nodes(store: Stores, clock: FakeClock, tmp_path: Path) -> Iterator[list[Engine]]:
     made = []
     for name in ("node-a", "node-b"):
         config = EngineConfig(name, tmp_path / name, lease_seconds=LEASE)
@@ -83,7 +83,7 @@ def test_a_silent_node_is_taken_over_and_its_run_retried_elsewhere(
 
 
 def test_a_node_back_from_the_dead_cannot_overwrite_and_kills_its_orphans(
-    service: GlueService, nodes: list[Engine], clock: FakeClock, store: SqlStore
+    service: GlueService, nodes: list[Engine], clock: FakeClock, store: Stores
 ) -> None:
     a, b = nodes
     finished = running_on_a(service, nodes)
@@ -97,7 +97,7 @@ def test_a_node_back_from_the_dead_cannot_overwrite_and_kills_its_orphans(
     a.tick()
     assert run_of(service, finished).state is RunState.FAILED, "the takeover's result stands"
     eventually(lambda: executor_of(a).executions[orphan].killed)
-    [row_a] = [n for n in store.list_nodes() if n.fence.node_id == "node-a"]
+    [row_a] = [n for n in store.nodes.list_nodes() if n.fence.node_id == "node-a"]
     assert row_a.state == "live" and row_a.fence.epoch == 3, "joined again with a new epoch"
     # Rejoined, it claims and runs work as any node.
     again = service.start_job_run("j", RunRequest())

@@ -14,7 +14,7 @@ from gluerun.engine.triggers import TriggerFirer
 from gluerun.model.runs import JobRun, RunState
 from gluerun.model.triggers import Action, Condition, Predicate, Trigger, TriggerState, TriggerType
 from gluerun.service import GlueService
-from gluerun.store.sql import SqlStore
+from gluerun.store import Stores
 from gluerun.testing import FakeExecutor, make_job, settle
 
 T0 = datetime(2024, 1, 31, 22, 30, 30, tzinfo=UTC).timestamp()
@@ -26,7 +26,7 @@ def clock() -> FakeClock:
 
 
 @pytest.fixture
-def service(store: SqlStore, clock: FakeClock) -> GlueService:
+def service(store: Stores, clock: FakeClock) -> GlueService:
     svc = GlueService(store, clock, "us-east-1", "123456789012")
     for name in ("a", "b", "c"):
         svc.create_job(make_job(name, max_concurrent_runs=10), {})
@@ -40,7 +40,7 @@ def executor() -> FakeExecutor:
 
 @pytest.fixture
 def engine(
-    store: SqlStore, executor: FakeExecutor, clock: FakeClock, tmp_path: Path
+    store: Stores, executor: FakeExecutor, clock: FakeClock, tmp_path: Path
 ) -> Iterator[Engine]:
     eng = Engine(store, {"pythonshell": executor}, clock, EngineConfig("n1", tmp_path / "runs"))
     yield eng
@@ -68,12 +68,12 @@ def at(text: str) -> float:
 
 
 def test_schedule_fires_on_its_tick_once_across_day_and_month(
-    service: GlueService, store: SqlStore, clock: FakeClock
+    service: GlueService, store: Stores, clock: FakeClock
 ) -> None:
     service.create_trigger(
         new("s", TriggerType.SCHEDULED, ("a",), schedule="cron(0 0 * * ? *)"), {}, True
     )
-    firer = TriggerFirer(store, clock)
+    firer = TriggerFirer(store.runs, store.triggers, clock)
     clock.advance(at("2024-01-31T23:59:59") - clock.now())
     firer.tick()
     assert runs(service, "a") == []
@@ -85,14 +85,17 @@ def test_schedule_fires_on_its_tick_once_across_day_and_month(
 
 
 def test_missed_ticks_fire_once_and_two_nodes_never_double_fire(
-    service: GlueService, store: SqlStore, clock: FakeClock
+    service: GlueService, store: Stores, clock: FakeClock
 ) -> None:
     service.create_trigger(
         new("s", TriggerType.SCHEDULED, ("a",), schedule="cron(0 * * * ? *)"), {}, True
     )
     clock.advance(5 * 3600)  # five hourly ticks passed while no engine ran
-    node1, node2 = TriggerFirer(store, clock), TriggerFirer(store, clock)
-    due = store.active_triggers(TriggerType.SCHEDULED, due_by=clock.now())
+    node1, node2 = (
+        TriggerFirer(store.runs, store.triggers, clock),
+        TriggerFirer(store.runs, store.triggers, clock),
+    )
+    due = store.triggers.active_triggers(TriggerType.SCHEDULED, due_by=clock.now())
     node1.tick()
     # node2 saw the same due trigger before node1's claim: its claim must lose.
     for trigger in due:
@@ -103,19 +106,19 @@ def test_missed_ticks_fire_once_and_two_nodes_never_double_fire(
 
 
 def test_restart_does_not_lose_a_due_tick(
-    service: GlueService, store: SqlStore, clock: FakeClock
+    service: GlueService, store: Stores, clock: FakeClock
 ) -> None:
     service.create_trigger(
         new("s", TriggerType.SCHEDULED, ("a",), schedule="cron(45 22 * * ? *)"), {}, True
     )
     clock.advance(20 * 60)  # due at 22:45 while "down"; the new process fires it once on start
-    TriggerFirer(store, clock).tick()
-    TriggerFirer(store, clock).tick()
+    TriggerFirer(store.runs, store.triggers, clock).tick()
+    TriggerFirer(store.runs, store.triggers, clock).tick()
     assert len(runs(service, "a")) == 1
 
 
 def test_deactivated_and_created_triggers_do_not_fire(
-    service: GlueService, store: SqlStore, clock: FakeClock
+    service: GlueService, store: Stores, clock: FakeClock
 ) -> None:
     service.create_trigger(
         new("s", TriggerType.SCHEDULED, ("a",), schedule="cron(* * * * ? *)"), {}, True
@@ -125,12 +128,12 @@ def test_deactivated_and_created_triggers_do_not_fire(
     )
     service.stop_trigger("s")
     clock.advance(600)
-    TriggerFirer(store, clock).tick()
+    TriggerFirer(store.runs, store.triggers, clock).tick()
     assert runs(service, "a") == [] and runs(service, "b") == []
     service.start_trigger("s")
     assert service.get_trigger("s").state is TriggerState.ACTIVATED
     clock.advance(60)
-    TriggerFirer(store, clock).tick()
+    TriggerFirer(store.runs, store.triggers, clock).tick()
     assert len(runs(service, "a")) == 1
 
 
@@ -141,7 +144,7 @@ def finish_all(executor: FakeExecutor, code: int = 0) -> None:
 
 
 def test_chain_of_three_jobs_with_predecessors(
-    service: GlueService, store: SqlStore, engine: Engine, executor: FakeExecutor
+    service: GlueService, store: Stores, engine: Engine, executor: FakeExecutor
 ) -> None:
     service.create_trigger(new("go", TriggerType.ON_DEMAND, ("a",)), {}, False)
     cond_ab = Predicate("AND", (Condition("a", RunState.SUCCEEDED),))
@@ -167,7 +170,7 @@ def test_chain_of_three_jobs_with_predecessors(
 
 
 def test_and_waits_for_both_and_runs_not_started_by_triggers_do_not_count(
-    service: GlueService, store: SqlStore, engine: Engine, executor: FakeExecutor
+    service: GlueService, store: Stores, engine: Engine, executor: FakeExecutor
 ) -> None:
     service.create_trigger(new("go", TriggerType.ON_DEMAND, ("a", "b")), {}, False)
     both = Predicate("AND", (Condition("a", RunState.SUCCEEDED), Condition("b", RunState.FAILED)))
@@ -192,7 +195,7 @@ def test_and_waits_for_both_and_runs_not_started_by_triggers_do_not_count(
 
 
 def test_deleted_job_gives_an_error_run_and_a_full_job_a_failed_run(
-    service: GlueService, store: SqlStore, clock: FakeClock
+    service: GlueService, store: Stores, clock: FakeClock
 ) -> None:
     service.create_job(make_job("solo"), {})
     service.create_trigger(new("go", TriggerType.ON_DEMAND, ("solo", "c")), {}, False)

@@ -12,7 +12,7 @@ from fault_support import MakeServer, cleanup, seeded_rng
 from live_server import Server
 from sqlalchemy import create_engine, text
 
-from gluerun.store.sql import normalize_url
+from gluerun.store.database import normalize_url
 from gluerun.store.tables import metadata
 
 PG_DSN = os.environ.get("GLUERUN_TEST_PG_DSN", "")

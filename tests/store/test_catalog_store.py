@@ -17,12 +17,12 @@ from gluerun.errors import (
     PartitionNotFound,
 )
 from gluerun.service_catalog import CatalogService
-from gluerun.store.sql import SqlStore
+from gluerun.store import Stores
 
 
 @pytest.fixture
-def cat(store: SqlStore, clock: FakeClock) -> CatalogService:
-    return CatalogService(store.catalog(), clock, "us-east-1", "123456789012")
+def cat(store: Stores, clock: FakeClock) -> CatalogService:
+    return CatalogService(store.catalog, clock, "us-east-1", "123456789012")
 
 
 def table_input(name: str = "events", **extra: Any) -> dict[str, Any]:

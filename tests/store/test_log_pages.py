@@ -7,17 +7,17 @@ import pytest
 
 from gluerun.model.logs import OUTPUT_GROUP
 from gluerun.service_logs import EVENT_OVERHEAD, MAX_PAGE_BYTES, LogsService
-from gluerun.store.sql import SqlStore
+from gluerun.store import Stores
 
 #: 100 KB messages: ten fit in a page, the eleventh does not.
 BIG = 100 * 1024
 
 
 @pytest.fixture
-def logs(store: SqlStore) -> LogsService:
+def logs(store: Stores) -> LogsService:
     events = [(1_000 + i, f"{i:04d}" + "x" * (BIG - 4)) for i in range(25)]
-    store.append_log_events(OUTPUT_GROUP, "jr", events, 9_000)
-    return LogsService(store, "us-east-1", "123456789012")
+    store.logs.append_log_events(OUTPUT_GROUP, "jr", events, 9_000)
+    return LogsService(store.logs, "us-east-1", "123456789012")
 
 
 def numbers(events: list) -> list[int]:  # type: ignore[type-arg]
@@ -51,9 +51,11 @@ def test_backward_pages_from_the_newest_stop_at_one_megabyte(logs: LogsService) 
     assert numbers(oldest.events) == list(range(5))
 
 
-def test_an_event_larger_than_a_page_still_comes_alone(store: SqlStore) -> None:
-    store.append_log_events(OUTPUT_GROUP, "big", [(1, "a" * (MAX_PAGE_BYTES + 1)), (2, "b")], 3)
-    logs = LogsService(store, "us-east-1", "123456789012")
+def test_an_event_larger_than_a_page_still_comes_alone(store: Stores) -> None:
+    store.logs.append_log_events(
+        OUTPUT_GROUP, "big", [(1, "a" * (MAX_PAGE_BYTES + 1)), (2, "b")], 3
+    )
+    logs = LogsService(store.logs, "us-east-1", "123456789012")
     first = logs.get_log_events(OUTPUT_GROUP, "big", None, None, None, None, True)
     assert [len(e.message) for e in first.events] == [MAX_PAGE_BYTES + 1]
     second = logs.get_log_events(OUTPUT_GROUP, "big", None, None, first.forward, None, True)

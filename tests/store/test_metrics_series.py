@@ -6,7 +6,7 @@ import dataclasses
 
 from gluerun.metrics import Metrics
 from gluerun.model.runs import RunState
-from gluerun.store.sql import SqlStore
+from gluerun.store import Stores
 from gluerun.testing import make_job, make_run
 
 
@@ -15,17 +15,17 @@ def series(metrics: Metrics, job_name: str) -> list[str]:
     return [line for line in text.splitlines() if f'job="{job_name}"' in line]
 
 
-def test_duration_series_of_a_deleted_job_are_dropped(store: SqlStore) -> None:
-    metrics = Metrics(store)
+def test_duration_series_of_a_deleted_job_are_dropped(store: Stores) -> None:
+    metrics = Metrics(store.events, store.nodes)
     for name in ("kept", "gone"):
         job = make_job(name, job_id=f"j_{name}")
-        store.create_job(job, {})
+        store.runs.create_job(job, {})
         run = dataclasses.replace(
             make_run(job), state=RunState.SUCCEEDED, completed_on=1_700_000_005.0
         )
         metrics.observe_run(run)
     assert series(metrics, "gone") and series(metrics, "kept")
-    store.delete_job("gone", 1_700_000_010.0)
+    store.runs.delete_job("gone", 1_700_000_010.0)
     assert series(metrics, "gone") == []
     assert any("gluerun_run_duration_seconds_count" in line for line in series(metrics, "kept"))
     # A run of the deleted job that ends afterwards leaves nothing behind either.

@@ -7,8 +7,8 @@ from typing import Any
 
 from alembic import command
 
+from gluerun.store import Stores
 from gluerun.store.migrate import alembic_config, upgrade
-from gluerun.store.sql import SqlStore
 from gluerun.testing import make_job
 
 
@@ -19,14 +19,14 @@ def nested(depth: int) -> Any:
     return value
 
 
-def test_deep_members_of_stored_jobs_are_dropped(store: SqlStore) -> None:
+def test_deep_members_of_stored_jobs_are_dropped(store: Stores) -> None:
     config = alembic_config()
-    with store.engine.begin() as conn:
+    with store.db.engine.begin() as conn:
         config.attributes["connection"] = conn
         command.downgrade(config, "0009")
     extras = {"Deep": nested(100), "Fine": nested(10), "Description": "d"}
-    store.create_job(dataclasses.replace(make_job("old"), extras=extras), {})
-    store.create_job(make_job("plain"), {})
-    upgrade(store.engine)
-    assert store.get_job("old").extras == {"Fine": nested(10), "Description": "d"}  # type: ignore[union-attr]
-    assert store.get_job("plain") == make_job("plain")
+    store.runs.create_job(dataclasses.replace(make_job("old"), extras=extras), {})
+    store.runs.create_job(make_job("plain"), {})
+    upgrade(store.db.engine)
+    assert store.runs.get_job("old").extras == {"Fine": nested(10), "Description": "d"}  # type: ignore[union-attr]
+    assert store.runs.get_job("plain") == make_job("plain")

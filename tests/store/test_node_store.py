@@ -7,141 +7,141 @@ import time
 
 from gluerun.metrics import Metrics
 from gluerun.model.runs import JobRun, RunState
+from gluerun.store import Stores
 from gluerun.store.base import Fence
-from gluerun.store.sql import SqlStore
 from gluerun.testing import make_job, make_run
 
 LEASE = 10.0
 
 
-def claimed_run(store: SqlStore, node: Fence) -> JobRun:
+def claimed_run(store: Stores, node: Fence) -> JobRun:
     job = make_job("fenced")
-    store.create_job(job, {})
-    store.start_run(make_run(job), 5, False)
-    [run] = store.claim_runs(node.node_id, 1, node)
+    store.runs.create_job(job, {})
+    store.runs.start_run(make_run(job), 5, False)
+    [run] = store.runs.claim_runs(node.node_id, 1, node)
     return run
 
 
-def test_join_starts_a_new_epoch_each_time(store: SqlStore) -> None:
-    first = store.join_node("a", 0.0, LEASE)
-    second = store.join_node("a", 1.0, LEASE)
+def test_join_starts_a_new_epoch_each_time(store: Stores) -> None:
+    first = store.nodes.join_node("a", 0.0, LEASE)
+    second = store.nodes.join_node("a", 1.0, LEASE)
     assert second.epoch == first.epoch + 1
-    assert not store.renew_lease(first, 2.0, LEASE)
-    assert store.renew_lease(second, 2.0, LEASE)
+    assert not store.nodes.renew_lease(first, 2.0, LEASE)
+    assert store.nodes.renew_lease(second, 2.0, LEASE)
 
 
-def test_only_lapsed_leases_are_expired_and_renewal_extends_them(store: SqlStore) -> None:
-    a = store.join_node("a", 0.0, LEASE)
-    store.join_node("b", 0.0, LEASE)
-    assert store.expired_nodes(LEASE - 1) == []
-    assert store.renew_lease(a, LEASE - 1, LEASE)
-    expired = store.expired_nodes(LEASE + 1)
+def test_only_lapsed_leases_are_expired_and_renewal_extends_them(store: Stores) -> None:
+    a = store.nodes.join_node("a", 0.0, LEASE)
+    store.nodes.join_node("b", 0.0, LEASE)
+    assert store.nodes.expired_nodes(LEASE - 1) == []
+    assert store.nodes.renew_lease(a, LEASE - 1, LEASE)
+    expired = store.nodes.expired_nodes(LEASE + 1)
     assert [lease.fence.node_id for lease in expired] == ["b"]
-    assert not store.take_over_node(a, LEASE + 1), "a's lease has not run out"
+    assert not store.nodes.take_over_node(a, LEASE + 1), "a's lease has not run out"
 
 
-def test_a_node_is_taken_over_once(store: SqlStore) -> None:
-    b = store.join_node("b", 0.0, LEASE)
-    [lease] = store.expired_nodes(LEASE + 1)
-    assert store.take_over_node(lease.fence, LEASE + 1)
-    assert not store.take_over_node(lease.fence, LEASE + 1)
-    assert store.expired_nodes(LEASE + 2) == [], "a lost node is not taken over again"
-    assert not store.renew_lease(b, LEASE + 2, LEASE)
-    [row] = store.list_nodes()
+def test_a_node_is_taken_over_once(store: Stores) -> None:
+    b = store.nodes.join_node("b", 0.0, LEASE)
+    [lease] = store.nodes.expired_nodes(LEASE + 1)
+    assert store.nodes.take_over_node(lease.fence, LEASE + 1)
+    assert not store.nodes.take_over_node(lease.fence, LEASE + 1)
+    assert store.nodes.expired_nodes(LEASE + 2) == [], "a lost node is not taken over again"
+    assert not store.nodes.renew_lease(b, LEASE + 2, LEASE)
+    [row] = store.nodes.list_nodes()
     assert row.state == "lost" and row.fence.epoch == b.epoch + 1
 
 
-def test_a_taken_over_epoch_cannot_write_a_run(store: SqlStore) -> None:
-    stale = store.join_node("b", 0.0, LEASE)
-    taker = store.join_node("a", LEASE, LEASE)
+def test_a_taken_over_epoch_cannot_write_a_run(store: Stores) -> None:
+    stale = store.nodes.join_node("b", 0.0, LEASE)
+    taker = store.nodes.join_node("a", LEASE, LEASE)
     run = claimed_run(store, stale)
     running = run.with_state(RunState.RUNNING, 1.0)
-    assert store.update_run(running, {RunState.STARTING}, stale)
-    assert store.take_over_node(stale, LEASE + 1)
+    assert store.runs.update_run(running, {RunState.STARTING}, stale)
+    assert store.nodes.take_over_node(stale, LEASE + 1)
     succeeded = running.with_state(RunState.SUCCEEDED, LEASE + 2)
-    assert not store.update_run(succeeded, {RunState.RUNNING}, stale)
+    assert not store.runs.update_run(succeeded, {RunState.RUNNING}, stale)
     failed = running.with_state(RunState.FAILED, LEASE + 2, error_message="node b was lost")
-    assert store.update_run(failed, {RunState.RUNNING}, taker)
-    assert not store.update_run(succeeded, {RunState.FAILED, RunState.RUNNING}, stale)
-    stored = store.get_run(run.launch.job_id, run.id)
+    assert store.runs.update_run(failed, {RunState.RUNNING}, taker)
+    assert not store.runs.update_run(succeeded, {RunState.FAILED, RunState.RUNNING}, stale)
+    stored = store.runs.get_run(run.launch.job_id, run.id)
     assert stored is not None and stored.state is RunState.FAILED
 
 
-def test_a_rejoined_node_writes_again_but_its_old_epoch_does_not(store: SqlStore) -> None:
-    old = store.join_node("b", 0.0, LEASE)
+def test_a_rejoined_node_writes_again_but_its_old_epoch_does_not(store: Stores) -> None:
+    old = store.nodes.join_node("b", 0.0, LEASE)
     run = claimed_run(store, old)
-    new = store.join_node("b", 1.0, LEASE)
+    new = store.nodes.join_node("b", 1.0, LEASE)
     running = run.with_state(RunState.RUNNING, 2.0)
-    assert not store.update_run(running, {RunState.STARTING}, old)
-    assert store.update_run(running, {RunState.STARTING}, new)
+    assert not store.runs.update_run(running, {RunState.STARTING}, old)
+    assert store.runs.update_run(running, {RunState.STARTING}, new)
 
 
-def test_a_taken_over_epoch_claims_nothing(store: SqlStore) -> None:
-    stale = store.join_node("b", 0.0, LEASE)
+def test_a_taken_over_epoch_claims_nothing(store: Stores) -> None:
+    stale = store.nodes.join_node("b", 0.0, LEASE)
     job = make_job("unclaimed")
-    store.create_job(job, {})
-    store.start_run(make_run(job), 5, False)
-    assert store.take_over_node(stale, LEASE + 1)
-    assert store.claim_runs("b", 1, stale) == []
-    live = store.join_node("b", LEASE + 2, LEASE)
-    assert len(store.claim_runs("b", 1, live)) == 1
+    store.runs.create_job(job, {})
+    store.runs.start_run(make_run(job), 5, False)
+    assert store.nodes.take_over_node(stale, LEASE + 1)
+    assert store.runs.claim_runs("b", 1, stale) == []
+    live = store.nodes.join_node("b", LEASE + 2, LEASE)
+    assert len(store.runs.claim_runs("b", 1, live)) == 1
 
 
-def test_writes_without_a_fence_are_unchanged(store: SqlStore) -> None:
-    stale = store.join_node("b", 0.0, LEASE)
+def test_writes_without_a_fence_are_unchanged(store: Stores) -> None:
+    stale = store.nodes.join_node("b", 0.0, LEASE)
     run = claimed_run(store, stale)
-    assert store.take_over_node(stale, LEASE + 1)
-    assert store.update_run(run.with_state(RunState.RUNNING, 1.0), {RunState.STARTING})
+    assert store.nodes.take_over_node(stale, LEASE + 1)
+    assert store.runs.update_run(run.with_state(RunState.RUNNING, 1.0), {RunState.STARTING})
 
 
-def race_once(store: SqlStore, job_id: str) -> tuple[dict[str, bool], JobRun]:
+def race_once(store: Stores, job_id: str) -> tuple[dict[str, bool], JobRun]:
     """A stale node finishing a run while another takes its node over, at the same time."""
-    stale = store.join_node("b", 0.0, LEASE)
-    taker = store.join_node("a", 100.0, LEASE)
-    [run] = store.claim_runs("b", 1, stale)
+    stale = store.nodes.join_node("b", 0.0, LEASE)
+    taker = store.nodes.join_node("a", 100.0, LEASE)
+    [run] = store.runs.claim_runs("b", 1, stale)
     running = run.with_state(RunState.RUNNING, 1.0)
-    assert store.update_run(running, {RunState.STARTING}, stale)
+    assert store.runs.update_run(running, {RunState.STARTING}, stale)
     wins: dict[str, bool] = {}
 
     def stale_finish() -> None:
         done = running.with_state(RunState.SUCCEEDED, 2.0)
-        wins["stale"] = store.update_run(done, {RunState.RUNNING}, stale)
+        wins["stale"] = store.runs.update_run(done, {RunState.RUNNING}, stale)
 
     def take_over() -> None:
-        if store.take_over_node(stale, LEASE + 1):
+        if store.nodes.take_over_node(stale, LEASE + 1):
             failed = running.with_state(RunState.FAILED, 3.0, error_message="lost")
-            wins["taker"] = store.update_run(failed, {RunState.RUNNING}, taker)
+            wins["taker"] = store.runs.update_run(failed, {RunState.RUNNING}, taker)
 
     threads = [threading.Thread(target=stale_finish), threading.Thread(target=take_over)]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
-    stored = store.get_run(job_id, run.id)
+    stored = store.runs.get_run(job_id, run.id)
     assert stored is not None
     return wins, stored
 
 
 def test_takeover_and_a_stale_write_racing_end_with_exactly_one_result(
-    store: SqlStore,
+    store: Stores,
 ) -> None:
     """Many rounds of the race (truly concurrent on PostgreSQL; SQLite serializes writers):
     never both writes, and the stored state is the winner's."""
     job = make_job("race")
-    store.create_job(job, {})
+    store.runs.create_job(job, {})
     for round_ in range(30):
-        store.start_run(make_run(job), 50, False)
+        store.runs.start_run(make_run(job), 50, False)
         wins, stored = race_once(store, job.job_id)
         assert sum(wins.values()) == 1, (round_, wins)
         assert stored.state is (RunState.SUCCEEDED if wins.get("stale") else RunState.FAILED)
 
 
-def test_metrics_show_each_nodes_lease_and_epoch(store: SqlStore) -> None:
+def test_metrics_show_each_nodes_lease_and_epoch(store: Stores) -> None:
     now = time.time()
-    store.join_node("a", now, 60.0)
-    b = store.join_node("b", now - 100, LEASE)
-    assert store.take_over_node(b, now)
-    text = Metrics(store).render().decode()
+    store.nodes.join_node("a", now, 60.0)
+    b = store.nodes.join_node("b", now - 100, LEASE)
+    assert store.nodes.take_over_node(b, now)
+    text = Metrics(store.events, store.nodes).render().decode()
     assert 'gluerun_node_epoch{node="b"} 2.0' in text
     leases = {
         line.split()[0]: float(line.split()[-1])

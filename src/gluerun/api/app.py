@@ -113,9 +113,9 @@ def build_app(
     cookie is then Secure).
     """
     dispatcher = Dispatcher(
-        service, logs or LogsService(service.store, service.region, service.account_id)
+        service, logs or LogsService(service.store.logs, service.region, service.account_id)
     )
-    meter = metrics or Metrics(service.store)
+    meter = metrics or Metrics(service.store.events, service.store.nodes)
 
     async def health(_: Request) -> Response:
         return JSONResponse({"service": "gluerun", "status": "ok"})
@@ -132,7 +132,7 @@ def build_app(
             code, status, message = wire_error(problem)
             return JSONResponse({"__type": code, "Message": message}, status)
         limit = min(limit, 1000)
-        found = await run_in_threadpool(service.store.events_after, after, limit)
+        found = await run_in_threadpool(service.store.events.events_after, after, limit)
         region, account = service.region, service.account_id
         body = [
             {"seq": e.seq, **envelope(e.event_id, e.detail_type, e.detail, e.time, region, account)}

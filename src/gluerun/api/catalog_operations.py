@@ -42,9 +42,9 @@ def create_database(svc: GlueService, body: Body) -> dict[str, Any]:
 
 def _tag(svc: GlueService, kind: str, name: str, tags: Mapping[str, str] | None) -> None:
     """Tags given at creation, and none left over from a deleted namesake."""
-    svc.store.untag_resource(kind, name, list(svc.store.get_tags(kind, name)))
+    svc.store.runs.untag_resource(kind, name, list(svc.store.runs.get_tags(kind, name)))
     if tags:
-        svc.store.tag_resource(kind, name, tags)
+        svc.store.runs.tag_resource(kind, name, tags)
 
 
 def get_database(c: CatalogService, body: Body) -> dict[str, Any]:

@@ -27,15 +27,15 @@ from gluerun.executors.base import Execution, Executor, ExitStatus, LaunchReques
 from gluerun.executors.launch_marks import recorded_process
 from gluerun.model import events, policies
 from gluerun.model.jobs import unsupported_command
-from gluerun.model.runs import JobRun, RunState
-from gluerun.store.base import Fence, Store
+from gluerun.model.runs import SLOT_HOLDING, JobRun, RunState
+from gluerun.store.base import Fence
+from gluerun.store.roles import Stores
 
 log = logging.getLogger(__name__)
 
-__all__ = ["FINAL_NOTE", "OWNED", "Engine", "EngineConfig"]
+__all__ = ["FINAL_NOTE", "Engine", "EngineConfig"]
 
 #: States of runs an engine owns once it has claimed them.
-OWNED = frozenset({RunState.STARTING, RunState.RUNNING, RunState.STOPPING})
 #: How often the loop looks at the store when nothing wakes it (other nodes' writes).
 POLL_SECONDS = 1.0
 #: How gluerun's last message on a run's error stream starts (`gluerun logs --follow` stops there).
@@ -49,7 +49,7 @@ class Engine:
 
     def __init__(
         self,
-        store: Store,
+        store: Stores,
         executors: Mapping[str, Executor],
         clock: Clock,
         config: EngineConfig,
@@ -64,13 +64,13 @@ class Engine:
         self._stop = threading.Event()
         self._draining = threading.Event()
         self._thread: threading.Thread | None = None
-        self.triggers = TriggerFirer(store, clock)
-        self.logs = LogCollector(store, clock, config.runs_dir)
+        self.triggers = TriggerFirer(store.runs, store.triggers, clock)
+        self.logs = LogCollector(store.logs, clock, config.runs_dir)
         self._next_expiry = 0.0
         self.retention = RunRetention(
-            store, clock, config.runs_dir, config.node_id, config.run_retention_days
+            store.retention, clock, config.runs_dir, config.node_id, config.run_retention_days
         )
-        self.membership = Membership(store, clock, config.node_id, config.lease_seconds)
+        self.membership = Membership(store.nodes, clock, config.node_id, config.lease_seconds)
 
     # -- lifecycle ----------------------------------------------------------------------
     def start(self) -> None:
@@ -87,7 +87,7 @@ class Engine:
     def shutdown(self) -> None:
         """Stop looping. Job processes keep running; a restarted engine reattaches to them."""
         self._stop.set()
-        self.store.notify()
+        self.store.db.notify()
         if self._thread is not None:
             self._thread.join(timeout=10)
         self._pool.shutdown(wait=False, cancel_futures=True)
@@ -97,7 +97,7 @@ class Engine:
         """Stop claiming runs (other nodes take them) and wait up to `timeout` seconds for this
         node's runs to end; True if they all did. The loop keeps recording their results."""
         self._draining.set()
-        self.store.notify()
+        self.store.db.notify()
         deadline = self.clock.now() + timeout
         while self._live and self.clock.now() < deadline:
             self._stop.wait(0.1)
@@ -109,7 +109,7 @@ class Engine:
                 self.tick()
             except Exception:
                 log.exception("engine tick failed")
-            self.store.wait_for_change(self._sleep_seconds())
+            self.store.db.wait_for_change(self._sleep_seconds())
             # Bursts of writes (thousands of StartJobRun a second) coalesce into one pass.
             self._stop.wait(MIN_TICK_SECONDS)
 
@@ -125,7 +125,7 @@ class Engine:
         """One pass: apply reports, stops, timeouts, queue admissions and new claims."""
         self._drain_events()
         self._keep_membership()
-        owned = self.store.node_runs(self.config.node_id, OWNED)
+        owned = self.store.runs.node_runs(self.config.node_id, SLOT_HOLDING)
         for run in owned:
             if run.state is RunState.STOPPING:
                 self._stop_run(run)
@@ -134,15 +134,15 @@ class Engine:
         self.triggers.tick()
         self._expire_logs()
         self.retention.tick(self._pool)
-        self.store.admit_waiting(self.clock.now())
+        self.store.runs.admit_waiting(self.clock.now())
         free = 0 if self._draining.is_set() else self.config.max_parallel_runs - len(self._live)
         fence = self.membership.current()
-        for run in self.store.claim_runs(self.config.node_id, free, fence):
+        for run in self.store.runs.claim_runs(self.config.node_id, free, fence):
             self._launch(run)
 
     def _update(self, run: JobRun, expected: set[RunState] | frozenset[RunState]) -> bool:
         """Every write about a run carries this node's epoch: refused once it was taken over."""
-        return self.store.update_run(run, expected, self.membership.current())
+        return self.store.runs.update_run(run, expected, self.membership.current())
 
     # -- cluster ------------------------------------------------------------------------
     def _keep_membership(self) -> None:
@@ -157,7 +157,7 @@ class Engine:
 
     def _take_over(self, lost: Fence, message: str) -> None:
         """End the runs of a node taken over: their processes cannot be reached from here."""
-        for run in self.store.node_runs(lost.node_id, OWNED):
+        for run in self.store.runs.node_runs(lost.node_id, SLOT_HOLDING):
             self._lost(run, message)
 
     def _rejoin(self) -> None:
@@ -182,7 +182,7 @@ class Engine:
         Their runs were ended (and retried) by the node that took over; left running, they
         would do the job a second time beside the retry.
         """
-        owned = {run.id for run in self.store.node_runs(self.config.node_id, OWNED)}
+        owned = {run.id for run in self.store.runs.node_runs(self.config.node_id, SLOT_HOLDING)}
         runs_dir = self.config.runs_dir
         dirs = [d for d in runs_dir.iterdir() if d.is_dir()] if runs_dir.is_dir() else []
         executors = list({id(e): e for e in self.executors.values()}.values())
@@ -204,7 +204,7 @@ class Engine:
             return
         marked = dataclasses.replace(run, extra={**run.extra, "delay_notified": True})
         if self._update(marked, {run.state}):
-            self.store.record_event(events.RUN_STATUS, events.run_status_detail(run), now)
+            self.store.events.record_event(events.RUN_STATUS, events.run_status_detail(run), now)
             if run.id in self._live:
                 self._live[run.id].run = marked
 
@@ -218,7 +218,7 @@ class Engine:
         if days <= 0 or now < self._next_expiry:
             return
         self._next_expiry = now + 3600
-        self.store.expire_logs(int((now - days * 86400) * 1000))
+        self.store.logs.expire_logs(int((now - days * 86400) * 1000))
 
     def _drain_events(self) -> None:
         while True:
@@ -267,7 +267,7 @@ class Engine:
 
     def _report(self, event: Event) -> None:
         self._events.put(event)
-        self.store.notify()
+        self.store.db.notify()
 
     def _started(self, live: Live, execution: Execution) -> None:
         live.execution = execution
@@ -360,7 +360,7 @@ class Engine:
             self._ended(stopped)
 
     def _retry(self, run: JobRun) -> None:
-        job = self.store.get_job(run.job_name)
+        job = self.store.runs.get_job(run.job_name)
         if job is None or job.job_id != run.launch.job_id:
             return
         decision = policies.retry_decision(run, job.max_retries)
@@ -386,10 +386,10 @@ class Engine:
             pid_started=None,
             running_since=None,
         )
-        self.store.insert_run(retry)
+        self.store.runs.insert_run(retry)
 
     def _current(self, run: JobRun) -> JobRun | None:
-        return self.store.get_run(run.launch.job_id, run.id)
+        return self.store.runs.get_run(run.launch.job_id, run.id)
 
     # -- stopping and timeouts ----------------------------------------------------------
     def _stop_run(self, run: JobRun) -> None:
@@ -430,14 +430,14 @@ class Engine:
     # -- recovery -----------------------------------------------------------------------
     def recover(self) -> None:
         """Reattach to this node's runs after a restart, or settle the ones that were lost."""
-        for run in self.store.node_runs(self.config.node_id, OWNED):
+        for run in self.store.runs.node_runs(self.config.node_id, SLOT_HOLDING):
             try:
                 self._recover_run(run)
             except Exception:
                 # One run's trouble (a broken run directory, say) must not keep the server down.
                 log.exception("recovery of %s failed; a restart retries it", run.id)
         # Stopped before any engine claimed them (older servers left these STOPPING).
-        for run in self.store.node_runs(None, {RunState.STOPPING}):
+        for run in self.store.runs.node_runs(None, {RunState.STOPPING}):
             if run.node_id is None:
                 self._settle_stopped(run)
 

@@ -16,7 +16,7 @@ from pathlib import Path
 from gluerun.clock import Clock
 from gluerun.model.logs import ERROR_GROUP, OUTPUT_GROUP, split_lines, stderr_group
 from gluerun.model.runs import JobRun
-from gluerun.store.base import Store
+from gluerun.store.roles import LogStore
 
 log = logging.getLogger(__name__)
 
@@ -42,8 +42,8 @@ class _Source:
 class LogCollector:
     """Tails the log files of running runs into the store."""
 
-    def __init__(self, store: Store, clock: Clock, runs_dir: Path) -> None:
-        self.store = store
+    def __init__(self, logs: LogStore, clock: Clock, runs_dir: Path) -> None:
+        self.logs = logs
         self.clock = clock
         self.runs_dir = runs_dir
         self._sources: dict[str, list[_Source]] = {}
@@ -85,7 +85,7 @@ class LogCollector:
     def _source(
         self, path: Path, group: str, run: JobRun, offset_group: str | None = None
     ) -> _Source:
-        stream = self.store.log_stream(offset_group or group, run.id)
+        stream = self.logs.log_stream(offset_group or group, run.id)
         offset = stream.source_bytes if stream is not None else 0
         started = int(run.started_on * 1000)
         return _Source(path, group, run.id, started, offset, offset_group=offset_group)
@@ -117,7 +117,7 @@ class LogCollector:
     def note(self, run: JobRun, message: str) -> None:
         """gluerun's own message about a run, on the run's error stream."""
         now = self._now_ms(int(run.started_on * 1000))
-        self.store.append_log_events(ERROR_GROUP, run.id, [(now, f"gluerun: {message}")], now)
+        self.logs.append_log_events(ERROR_GROUP, run.id, [(now, f"gluerun: {message}")], now)
 
     def _now_ms(self, floor: int) -> int:
         return max(int(self.clock.now() * 1000), floor)
@@ -140,7 +140,7 @@ class LogCollector:
                 return
             now = self._now_ms(source.started_ms)
             events = [(now, line) for line in lines]
-            self.store.append_log_events(
+            self.logs.append_log_events(
                 source.group,
                 source.stream,
                 events,

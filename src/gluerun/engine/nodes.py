@@ -12,7 +12,8 @@ from __future__ import annotations
 import logging
 
 from gluerun.clock import Clock
-from gluerun.store.base import Fence, Store
+from gluerun.store.base import Fence
+from gluerun.store.roles import NodeStore
 
 log = logging.getLogger(__name__)
 
@@ -25,8 +26,8 @@ SCAN_SECONDS = 1.0
 class Membership:
     """This node's lease: joins, renews, and reports nodes to take over."""
 
-    def __init__(self, store: Store, clock: Clock, node_id: str, lease_seconds: float) -> None:
-        self.store = store
+    def __init__(self, nodes: NodeStore, clock: Clock, node_id: str, lease_seconds: float) -> None:
+        self.nodes = nodes
         self.clock = clock
         self.node_id = node_id
         self.lease_seconds = lease_seconds
@@ -37,7 +38,7 @@ class Membership:
     def join(self) -> Fence:
         """A new epoch for this node: writes under any earlier epoch are refused from now on."""
         now = self.clock.now()
-        self.fence = self.store.join_node(self.node_id, now, self.lease_seconds)
+        self.fence = self.nodes.join_node(self.node_id, now, self.lease_seconds)
         self._next_beat = now + self.lease_seconds / BEATS_PER_LEASE
         log.info("node %s joined (epoch %d)", self.node_id, self.fence.epoch)
         return self.fence
@@ -46,7 +47,7 @@ class Membership:
         """Whether this node's last epoch was taken over (read before joining again)."""
         return any(
             lease.fence.node_id == self.node_id and lease.state == "lost"
-            for lease in self.store.list_nodes()
+            for lease in self.nodes.list_nodes()
         )
 
     def current(self) -> Fence:
@@ -59,7 +60,7 @@ class Membership:
         if now < self._next_beat:
             return True
         self._next_beat = now + self.lease_seconds / BEATS_PER_LEASE
-        if self.store.renew_lease(fence, now, self.lease_seconds):
+        if self.nodes.renew_lease(fence, now, self.lease_seconds):
             return True
         if self.was_taken_over():
             log.warning(
@@ -85,10 +86,10 @@ class Membership:
             return []
         self._next_scan = now + min(SCAN_SECONDS, self.lease_seconds / BEATS_PER_LEASE)
         won = []
-        for lease in self.store.expired_nodes(now):
+        for lease in self.nodes.expired_nodes(now):
             if lease.fence.node_id == self.node_id:
                 continue  # our own lease: the next renewal tells whether we were taken over
-            if self.store.take_over_node(lease.fence, now):
+            if self.nodes.take_over_node(lease.fence, now):
                 log.warning(
                     "node %s lost (lease expired at %.3f); taking over its runs",
                     lease.fence.node_id,

@@ -16,7 +16,7 @@ from concurrent.futures import Executor
 from pathlib import Path
 
 from gluerun.clock import Clock
-from gluerun.store.base import Store
+from gluerun.store.roles import RetentionStore
 
 log = logging.getLogger(__name__)
 
@@ -30,8 +30,10 @@ DAY = 86400.0
 class RunRetention:
     """Deletes this node's finished runs older than `days` (0: keep them forever)."""
 
-    def __init__(self, store: Store, clock: Clock, runs_dir: Path, node_id: str, days: int) -> None:
-        self.store = store
+    def __init__(
+        self, retention: RetentionStore, clock: Clock, runs_dir: Path, node_id: str, days: int
+    ) -> None:
+        self.retention = retention
         self.clock = clock
         self.runs_dir = runs_dir
         self.node_id = node_id
@@ -59,13 +61,13 @@ class RunRetention:
             before = self.clock.now() - self.days * DAY
             total = 0
             while True:
-                ids = self.store.expired_runs(before, self.node_id, BATCH)
+                ids = self.retention.expired_runs(before, self.node_id, BATCH)
                 for run_id in ids:
                     shutil.rmtree(self.runs_dir / run_id, ignore_errors=True)
-                total += self.store.delete_runs(ids)
+                total += self.retention.delete_runs(ids)
                 if len(ids) < BATCH:
                     break
-            self.store.expire_events(before)
+            self.retention.expire_events(before)
             if total:
                 log.info("run retention: deleted %d runs started before %.0f", total, before)
             return total

@@ -21,7 +21,7 @@ import orjson
 
 from gluerun.clock import Clock
 from gluerun.model.events import StoredEvent, envelope
-from gluerun.store.base import Store
+from gluerun.store.roles import EventStore
 
 log = logging.getLogger(__name__)
 
@@ -38,7 +38,7 @@ def signature(secret: str, body: bytes) -> str:
 class WebhookSender:
     def __init__(
         self,
-        store: Store,
+        events: EventStore,
         clock: Clock,
         urls: Sequence[str],
         region: str,
@@ -46,7 +46,7 @@ class WebhookSender:
         timeout: float = 5.0,
         secret: str = "",
     ) -> None:
-        self.store = store
+        self.events = events
         self.secret = secret
         self.clock = clock
         self.urls = list(urls)
@@ -82,12 +82,12 @@ class WebhookSender:
                 self._deliver_to(url)
 
     def _deliver_to(self, url: str) -> None:
-        cursor = self.store.webhook_cursor(url)
-        for event in self.store.events_after(cursor, BATCH):
+        cursor = self.events.webhook_cursor(url)
+        for event in self.events.events_after(cursor, BATCH):
             if not self._post(url, event):
                 self._back_off(url)
                 return
-            if not self.store.advance_webhook(url, cursor, event.seq):
+            if not self.events.advance_webhook(url, cursor, event.seq):
                 return  # another node delivered it; pick up from its cursor next pass
             cursor = event.seq
             self._failures.pop(url, None)

@@ -1,28 +1,25 @@
-"""The bookmark half of SqlStore: versioned entries, written by compare-and-set on Version."""
+"""SqlBookmarks: job bookmarks (the BookmarkStore role), written by compare-and-set on Version."""
 
 from __future__ import annotations
 
-from contextlib import AbstractContextManager
 from typing import Any
 
 from sqlalchemy import Connection, delete, select
 
 from gluerun.errors import ConcurrentModification
 from gluerun.model.bookmarks import BookmarkEntry
+from gluerun.store.database import Database
 from gluerun.store.tables import job_bookmarks
 
 
-class BookmarkStore:
-    """Mixed into SqlStore; relies on its _read/_write helpers."""
+class SqlBookmarks:
+    """The BookmarkStore (see roles.BookmarkStore for the contract of each method)."""
 
-    def _read(self) -> AbstractContextManager[Connection]:
-        raise NotImplementedError
-
-    def _write(self) -> AbstractContextManager[Connection]:
-        raise NotImplementedError
+    def __init__(self, db: Database) -> None:
+        self._db = db
 
     def latest_bookmark(self, job_name: str) -> BookmarkEntry | None:
-        with self._read() as conn:
+        with self._db.read() as conn:
             return _latest(conn, job_name)
 
     def bookmark_of_run(self, job_name: str, run_id: str) -> BookmarkEntry | None:
@@ -33,7 +30,7 @@ class BookmarkStore:
             .order_by(job_bookmarks.c.version.desc())
             .limit(1)
         )
-        with self._read() as conn:
+        with self._db.read() as conn:
             row = conn.execute(query).first()
         return _entry(row._mapping) if row else None
 
@@ -46,13 +43,13 @@ class BookmarkStore:
             .offset(offset)
             .limit(limit)
         )
-        with self._read() as conn:
+        with self._db.read() as conn:
             return [_entry(row._mapping) for row in conn.execute(query)]
 
     def put_bookmark(self, entry: BookmarkEntry) -> None:
         """Add `entry` if it is exactly one version above the latest; else
         ConcurrentModification (another run committed first). Nothing is half-written."""
-        with self._write() as conn:
+        with self._db.write() as conn:
             latest = _latest(conn, entry.job_name)
             expected = latest.version + 1 if latest else 1
             if entry.version != expected:
@@ -63,9 +60,10 @@ class BookmarkStore:
                 )
             conn.execute(job_bookmarks.insert().values(**_row(entry)))
 
-    def delete_bookmarks(self, job_name: str) -> None:
-        with self._write() as conn:
-            conn.execute(delete(job_bookmarks).where(job_bookmarks.c.job_name == job_name))
+
+def delete_job_bookmarks(conn: Connection, job_name: str) -> None:
+    """In a write transaction: delete every bookmark entry of a job (it is being deleted)."""
+    conn.execute(delete(job_bookmarks).where(job_bookmarks.c.job_name == job_name))
 
 
 def _latest(conn: Connection, job_name: str) -> BookmarkEntry | None:

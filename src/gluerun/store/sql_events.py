@@ -1,10 +1,11 @@
-"""The event half of SqlStore: events recorded in the transaction that changed the run,
-read back in order, and per-webhook delivery cursors."""
+"""SqlEvents: run events and the figures metrics read (the EventStore role).
+
+Events are recorded in the transaction that changed the run (`record_state_change`, called
+by every run write), read back in order, and delivered to webhooks from per-URL cursors."""
 
 from __future__ import annotations
 
 import uuid
-from contextlib import AbstractContextManager
 from typing import Any
 
 import orjson
@@ -12,6 +13,7 @@ from sqlalchemy import Connection, func, select, update
 
 from gluerun.model.events import STATE_CHANGE, STATE_EVENTS, StoredEvent, state_change_detail
 from gluerun.model.runs import JobRun
+from gluerun.store.database import Database
 from gluerun.store.tables import events, jobs, runs, webhook_cursors
 
 
@@ -23,6 +25,7 @@ def record_state_change(conn: Connection, run: JobRun) -> None:
 
 
 def insert_event(conn: Connection, detail_type: str, detail: dict[str, Any], time: float) -> None:
+    """In a write transaction: append one event."""
     conn.execute(
         events.insert().values(
             event_id=str(uuid.uuid4()),
@@ -33,29 +36,26 @@ def insert_event(conn: Connection, detail_type: str, detail: dict[str, Any], tim
     )
 
 
-class EventStore:
-    """Mixed into SqlStore; relies on its _read/_write helpers."""
+class SqlEvents:
+    """The EventStore (see roles.EventStore for the contract of each method)."""
 
-    def _read(self) -> AbstractContextManager[Connection]:
-        raise NotImplementedError
-
-    def _write(self) -> AbstractContextManager[Connection]:
-        raise NotImplementedError
+    def __init__(self, db: Database) -> None:
+        self._db = db
 
     def record_event(self, detail_type: str, detail: dict[str, Any], time: float) -> None:
-        with self._write() as conn:
+        with self._db.write() as conn:
             insert_event(conn, detail_type, detail, time)
 
     def events_after(self, seq: int, limit: int) -> list[StoredEvent]:
         query = select(events).where(events.c.seq > seq).order_by(events.c.seq).limit(limit)
-        with self._read() as conn:
+        with self._db.read() as conn:
             return [
                 StoredEvent(r.seq, r.event_id, r.detail_type, r.time, orjson.loads(r.detail))
                 for r in conn.execute(query)
             ]
 
     def webhook_cursor(self, url: str) -> int:
-        with self._read() as conn:
+        with self._db.read() as conn:
             seq = conn.execute(
                 select(webhook_cursors.c.last_seq).where(webhook_cursors.c.url == url)
             ).scalar()
@@ -63,7 +63,7 @@ class EventStore:
 
     def advance_webhook(self, url: str, old: int, new: int) -> bool:
         """Move a webhook's cursor from `old` to `new`; False if another node moved it."""
-        with self._write() as conn:
+        with self._db.write() as conn:
             current = conn.execute(
                 select(webhook_cursors.c.last_seq).where(webhook_cursors.c.url == url)
             ).scalar()
@@ -77,6 +77,10 @@ class EventStore:
             )
             return result.rowcount == 1
 
+    def job_names(self) -> set[str]:
+        with self._db.read() as conn:
+            return set(conn.execute(select(jobs.c.name)).scalars())
+
     def run_counts(self) -> list[tuple[str, str, int]]:
         """(job name, state, runs) over every job that exists."""
         query = (
@@ -84,14 +88,14 @@ class EventStore:
             .join(jobs, jobs.c.job_id == runs.c.job_id)
             .group_by(jobs.c.name, runs.c.state)
         )
-        with self._read() as conn:
+        with self._db.read() as conn:
             return [(name, state, int(count)) for name, state, count in conn.execute(query)]
 
     def queue_depth(self) -> tuple[int, int]:
         """(runs WAITING in job queues, runs STARTING that no engine has claimed yet)."""
         waiting = select(func.count()).where(runs.c.state == "WAITING")
         unclaimed = select(func.count()).where(runs.c.state == "STARTING", runs.c.node_id.is_(None))
-        with self._read() as conn:
+        with self._db.read() as conn:
             return int(conn.execute(waiting).scalar() or 0), int(
                 conn.execute(unclaimed).scalar() or 0
             )

@@ -1,25 +1,22 @@
-"""The log half of SqlStore: append events to streams, read them back as CloudWatch does."""
+"""SqlLogs: log events in streams (the LogStore role), read back as CloudWatch does."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from contextlib import AbstractContextManager
+from collections.abc import Callable, Collection, Sequence
 from typing import Any
 
 from sqlalchemy import Connection, and_, delete, func, select, update
 
 from gluerun.model.logs import LogEvent, LogGroup, LogStream
+from gluerun.store.database import Database
 from gluerun.store.tables import log_events, log_streams
 
 
-class LogStore:
-    """Mixed into SqlStore; relies on its _read/_write helpers."""
+class SqlLogs:
+    """The LogStore (see roles.LogStore for the contract of each method)."""
 
-    def _read(self) -> AbstractContextManager[Connection]:
-        raise NotImplementedError
-
-    def _write(self) -> AbstractContextManager[Connection]:
-        raise NotImplementedError
+    def __init__(self, db: Database) -> None:
+        self._db = db
 
     def append_log_events(
         self,
@@ -40,7 +37,7 @@ class LogStore:
         if not events and source_bytes is None:
             return
         offsets_here = offset_group is None or offset_group == group
-        with self._write() as conn:
+        with self._db.write() as conn:
             current = _ensure_stream(conn, group, stream, now_ms)
             if not offsets_here and source_bytes is not None:
                 assert offset_group is not None
@@ -66,7 +63,7 @@ class LogStore:
             conn.execute(_stream_update(group, stream, events, now_ms, current, source_bytes))
 
     def log_stream(self, group: str, stream: str) -> LogStream | None:
-        with self._read() as conn:
+        with self._db.read() as conn:
             return _stream_row(conn, group, stream)
 
     def log_groups(self, prefix: str | None, after: str | None, limit: int) -> list[LogGroup]:
@@ -84,7 +81,7 @@ class LogStore:
             query = query.where(log_streams.c.group_name.startswith(prefix, autoescape=True))
         if after is not None:
             query = query.where(log_streams.c.group_name > after)
-        with self._read() as conn:
+        with self._db.read() as conn:
             return [
                 LogGroup(name, int(created), int(size or 0))
                 for name, created, size in conn.execute(query)
@@ -106,7 +103,7 @@ class LogStore:
         if prefix:
             query = query.where(log_streams.c.stream_name.startswith(prefix, autoescape=True))
         query = query.order_by(*order).offset(offset).limit(limit)
-        with self._read() as conn:
+        with self._db.read() as conn:
             return [_to_stream(row._mapping) for row in conn.execute(query)]
 
     def read_log_events(
@@ -128,7 +125,7 @@ class LogStore:
         column = log_events.c.seq
         query = select(log_events).where(and_(*cond)).limit(limit)
         query = query.order_by(column.desc() if newest else column.asc())
-        with self._read() as conn:
+        with self._db.read() as conn:
             found = [_to_event(row._mapping) for row in conn.execute(query)]
         return found[::-1] if newest else found
 
@@ -159,7 +156,7 @@ class LogStore:
         found: list[LogEvent] = []
         last: int | None = None
         budget = max_bytes if max_bytes is not None else -1
-        with self._read() as conn:
+        with self._db.read() as conn:
             for row in conn.execute(query):
                 event = _to_event(row._mapping)
                 if matches(event.message):
@@ -177,7 +174,7 @@ class LogStore:
 
     def expire_logs(self, before_ms: int) -> int:
         """Delete events ingested before `before_ms`, and streams left empty; returns count."""
-        with self._write() as conn:
+        with self._db.write() as conn:
             gone = conn.execute(delete(log_events).where(log_events.c.ingestion_time < before_ms))
             conn.execute(
                 delete(log_streams).where(
@@ -191,6 +188,23 @@ class LogStore:
                 )
             )
         return int(gone.rowcount or 0)
+
+
+def delete_streams(conn: Connection, names: Collection[str]) -> None:
+    """In a write transaction: delete the streams named `names` in every group, with their
+    events (a run's streams are named after the run)."""
+    ids = list(names)
+    groups = conn.execute(
+        select(log_streams.c.group_name).where(log_streams.c.stream_name.in_(ids)).distinct()
+    ).scalars()
+    for group in list(groups):
+        of_runs = (log_events.c.group_name == group, log_events.c.stream_name.in_(ids))
+        conn.execute(delete(log_events).where(*of_runs))
+        conn.execute(
+            delete(log_streams).where(
+                log_streams.c.group_name == group, log_streams.c.stream_name.in_(ids)
+            )
+        )
 
 
 def _window(after: int | None, before: int | None, start: int | None, end: int | None) -> list[Any]:

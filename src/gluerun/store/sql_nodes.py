@@ -1,4 +1,4 @@
-"""The node half of SqlStore: leases of engine nodes, and the fence run writes carry.
+"""SqlNodes: leases of engine nodes, and the fence run writes carry (the NodeStore role).
 
 Each engine node holds a row: an epoch and a lease it renews. A node whose lease ran out is
 taken over by a live one, which bumps its epoch and marks it lost in one compare-and-set.
@@ -9,12 +9,12 @@ pause, a partition) cannot overwrite what the node that took over wrote.
 
 from __future__ import annotations
 
-from contextlib import AbstractContextManager
 from typing import Any
 
 from sqlalchemy import ColumnElement, Connection, exists, select, update
 
 from gluerun.store.base import Fence, NodeLease
+from gluerun.store.database import Database, row_locks
 from gluerun.store.tables import nodes
 
 LIVE = "live"
@@ -35,22 +35,27 @@ def fence_clause(fence: Fence, lock: bool) -> ColumnElement[bool]:
     return exists(query)
 
 
-class NodeStore:
-    """Mixed into SqlStore; relies on its _read/_write helpers."""
+def fence_holds(conn: Connection, fence: Fence) -> bool:
+    """In a write transaction: whether `fence` may still write (share-locks its row)."""
+    query = select(nodes.c.epoch).where(
+        nodes.c.node_id == fence.node_id, nodes.c.epoch == fence.epoch, nodes.c.state == LIVE
+    )
+    if row_locks(conn):
+        query = query.with_for_update(read=True)
+    return conn.execute(query).first() is not None
 
-    _sqlite: bool
 
-    def _read(self) -> AbstractContextManager[Connection]:
-        raise NotImplementedError
+class SqlNodes:
+    """The NodeStore (see roles.NodeStore for the contract of each method)."""
 
-    def _write(self) -> AbstractContextManager[Connection]:
-        raise NotImplementedError
+    def __init__(self, db: Database) -> None:
+        self._db = db
 
     def join_node(self, node_id: str, now: float, lease_seconds: float) -> Fence:
         """Start a new epoch of `node_id` with a fresh lease; its older epochs are fenced out."""
-        with self._write() as conn:
+        with self._db.write() as conn:
             query = select(nodes.c.epoch).where(nodes.c.node_id == node_id)
-            if not self._sqlite:
+            if row_locks(conn):
                 query = query.with_for_update()
             epoch = conn.execute(query).scalar()
             values: dict[str, Any] = {
@@ -71,7 +76,7 @@ class NodeStore:
 
     def renew_lease(self, fence: Fence, now: float, lease_seconds: float) -> bool:
         """Extend the lease of `fence`'s epoch; False once that epoch was taken over."""
-        with self._write() as conn:
+        with self._db.write() as conn:
             result = conn.execute(
                 update(nodes)
                 .where(
@@ -86,12 +91,12 @@ class NodeStore:
     def expired_nodes(self, now: float) -> list[NodeLease]:
         """Live nodes whose lease ran out before `now`."""
         query = select(nodes).where(nodes.c.state == LIVE, nodes.c.lease_until < now)
-        with self._read() as conn:
+        with self._db.read() as conn:
             return [_lease(row._mapping) for row in conn.execute(query)]
 
     def take_over_node(self, lost: Fence, now: float) -> bool:
         """Mark `lost` lost and fence its epoch out, if its lease still ran out; True if won."""
-        with self._write() as conn:
+        with self._db.write() as conn:
             result = conn.execute(
                 update(nodes)
                 .where(
@@ -105,18 +110,9 @@ class NodeStore:
         return bool(result.rowcount == 1)
 
     def list_nodes(self) -> list[NodeLease]:
-        with self._read() as conn:
+        with self._db.read() as conn:
             rows = conn.execute(select(nodes).order_by(nodes.c.node_id))
             return [_lease(row._mapping) for row in rows]
-
-    def fence_holds(self, conn: Connection, fence: Fence) -> bool:
-        """In a write transaction: whether `fence` may still write (share-locks its row)."""
-        query = select(nodes.c.epoch).where(
-            nodes.c.node_id == fence.node_id, nodes.c.epoch == fence.epoch, nodes.c.state == LIVE
-        )
-        if not self._sqlite:
-            query = query.with_for_update(read=True)
-        return conn.execute(query).first() is not None
 
 
 def _lease(row: Any) -> NodeLease:

@@ -1,4 +1,4 @@
-"""The trigger half of SqlStore: definitions, due schedules, and fires claimed exactly once.
+"""SqlTriggers: definitions, due schedules, and fires claimed exactly once (TriggerStore).
 
 A fire is a compare-and-set on the trigger's version in the same transaction that inserts the
 runs it starts, so two engines (or a restart) can never fire one tick twice.
@@ -8,15 +8,16 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Collection, Mapping, Sequence
-from contextlib import AbstractContextManager
 from typing import Any
 
 from sqlalchemy import Connection, delete, func, select, update
 
 from gluerun.errors import AlreadyExists, ConcurrentModification
-from gluerun.model.runs import TERMINAL, JobRun, RunState
+from gluerun.model.runs import TERMINAL, JobRun
 from gluerun.model.triggers import Start, Trigger, TriggerState, TriggerType
 from gluerun.store import codec
+from gluerun.store.database import Database
+from gluerun.store.run_rows import admit_in, delete_tags, put_tags
 from gluerun.store.tables import jobs, runs, triggers
 from gluerun.store.tables import tags as tag_rows
 
@@ -25,37 +26,23 @@ _TERMINAL = [s.value for s in TERMINAL]
 _RECENT = 50
 
 
-class TriggerStore:
-    """Mixed into SqlStore; relies on its _read/_write/_admit_in helpers."""
+class SqlTriggers:
+    """The TriggerStore (see roles.TriggerStore for the contract of each method)."""
 
-    def _read(self) -> AbstractContextManager[Connection]:
-        raise NotImplementedError
-
-    def _write(self) -> AbstractContextManager[Connection]:
-        raise NotImplementedError
-
-    def _admit_in(self, conn: Connection, start: Start, strict: bool) -> JobRun:
-        raise NotImplementedError
-
-    def notify(self) -> None:
-        raise NotImplementedError
+    def __init__(self, db: Database) -> None:
+        self._db = db
 
     def create_trigger(self, trigger: Trigger, tags: Mapping[str, str]) -> None:
         try:
-            with self._write() as conn:
+            with self._db.write() as conn:
                 conn.execute(triggers.insert().values(**_row(trigger)))
-                for key, value in tags.items():
-                    conn.execute(
-                        tag_rows.insert().values(
-                            kind="trigger", name=trigger.name, key=key, value=value
-                        )
-                    )
+                put_tags(conn, "trigger", trigger.name, tags)
         except AlreadyExists:
             raise AlreadyExists(f"Trigger with name {trigger.name} already exists.") from None
-        self.notify()
+        self._db.notify()
 
     def get_trigger(self, name: str) -> Trigger | None:
-        with self._read() as conn:
+        with self._db.read() as conn:
             doc = conn.execute(select(triggers.c.doc).where(triggers.c.name == name)).scalar()
         return codec.load_trigger(doc) if doc else None
 
@@ -72,24 +59,22 @@ class TriggerStore:
                 .where(tag_rows.c.key == key, tag_rows.c.value == value)
                 .exists()
             )
-        with self._read() as conn:
+        with self._db.read() as conn:
             return [codec.load_trigger(doc) for doc in conn.execute(query).scalars()]
 
     def replace_trigger(self, trigger: Trigger, expected_version: int) -> Trigger:
         """Write `trigger` if nobody changed it since `expected_version`; returns it, bumped."""
         bumped = dataclasses.replace(trigger, version=expected_version + 1)
-        with self._write() as conn:
+        with self._db.write() as conn:
             if not _swap(conn, bumped, expected_version):
                 raise ConcurrentModification(f"Trigger {trigger.name} was changed concurrently.")
-        self.notify()
+        self._db.notify()
         return bumped
 
     def delete_trigger(self, name: str) -> bool:
-        with self._write() as conn:
+        with self._db.write() as conn:
             gone = conn.execute(delete(triggers).where(triggers.c.name == name)).rowcount
-            conn.execute(
-                delete(tag_rows).where(tag_rows.c.kind == "trigger", tag_rows.c.name == name)
-            )
+            delete_tags(conn, "trigger", name)
         return bool(gone)
 
     def active_triggers(self, kind: TriggerType, due_by: float | None = None) -> list[Trigger]:
@@ -99,13 +84,13 @@ class TriggerStore:
         )
         if due_by is not None:
             query = query.where(triggers.c.next_fire <= due_by)
-        with self._read() as conn:
+        with self._db.read() as conn:
             return [codec.load_trigger(doc) for doc in conn.execute(query).scalars()]
 
     def newest_trigger_runs(self, job_names: Collection[str]) -> dict[str, tuple[int, JobRun]]:
         """Per job: its newest finished run that a trigger started, with its sequence."""
         out: dict[str, tuple[int, JobRun]] = {}
-        with self._read() as conn:
+        with self._db.read() as conn:
             for name, job_id in _job_ids(conn, job_names).items():
                 found = _newest_triggered(conn, job_id)
                 if found is not None:
@@ -114,7 +99,7 @@ class TriggerStore:
 
     def run_watermarks(self, job_names: Collection[str]) -> dict[str, int]:
         """Per job: the sequence of its newest run, so older runs never fire a new trigger."""
-        with self._read() as conn:
+        with self._db.read() as conn:
             ids = _job_ids(conn, job_names)
             marks = {}
             for name, job_id in ids.items():
@@ -133,11 +118,11 @@ class TriggerStore:
         or None when the fire was already claimed by someone else.
         """
         bumped = dataclasses.replace(after, version=before.version + 1)
-        with self._write() as conn:
+        with self._db.write() as conn:
             if not _swap(conn, bumped, before.version):
                 return None
-            inserted = [self._admit_in(conn, start, False) for start in starts]
-        self.notify()
+            inserted = [admit_in(conn, start, strict=False) for start in starts]
+        self._db.notify()
         return inserted
 
 
@@ -178,14 +163,3 @@ def _newest_triggered(conn: Connection, job_id: str) -> tuple[int, JobRun] | Non
         if run.trigger_name is not None:
             return int(seq), run
     return None
-
-
-def admission_refused(run: JobRun, now: float) -> JobRun:
-    """What a trigger's start becomes when the job has no free slot: a FAILED run."""
-    return dataclasses.replace(
-        run,
-        state=RunState.FAILED,
-        completed_on=now,
-        last_modified_on=now,
-        error_message=f"Max concurrent runs exceeded for {run.job_name}",
-    )

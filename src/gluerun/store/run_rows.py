@@ -1,27 +1,33 @@
-"""Statements and row writes that SqlStore's transactions share.
+"""Row writes of jobs, runs and tags, inside a transaction some store family opened.
 
-Every write of a run goes through the helpers here, so that the events table
-and the per-job admission counters move in the same transaction as the run itself.
+Every write of a run goes through the functions here (SqlRuns' and SqlTriggers' alike), so
+that the events table and the per-job admission counters move in the same transaction as the
+run itself.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, bindparam, delete, or_, select, update
+from sqlalchemy import ColumnElement, Connection, bindparam, delete, select, update
 
+from gluerun.errors import ConcurrentRunsExceeded, EntityNotFound
 from gluerun.model import policies
 from gluerun.model.jobs import Job
 from gluerun.model.runs import SLOT_HOLDING, JobRun, RunState
+from gluerun.model.starts import RunRequest, error_run
+from gluerun.model.triggers import Start
 from gluerun.store import codec
 from gluerun.store.base import StopOutcome
+from gluerun.store.database import row_locks
 from gluerun.store.sql_events import record_state_change
 from gluerun.store.tables import jobs, runs
 from gluerun.store.tables import tags as tag_rows
 
 
-def _job_row(job: Job) -> dict[str, Any]:
+def job_row(job: Job) -> dict[str, Any]:
     return {
         "name": job.name,
         "job_id": job.job_id,
@@ -31,7 +37,7 @@ def _job_row(job: Job) -> dict[str, Any]:
     }
 
 
-def _put_tags(conn: Connection, kind: str, name: str, tags: Mapping[str, str]) -> None:
+def put_tags(conn: Connection, kind: str, name: str, tags: Mapping[str, str]) -> None:
     for key, value in tags.items():
         conn.execute(
             delete(tag_rows).where(
@@ -41,9 +47,9 @@ def _put_tags(conn: Connection, kind: str, name: str, tags: Mapping[str, str]) -
         conn.execute(tag_rows.insert().values(kind=kind, name=name, key=key, value=value))
 
 
-def _insert_run(conn: Connection, run: JobRun) -> None:
+def insert_run(conn: Connection, run: JobRun) -> None:
     record_state_change(conn, run)
-    _count_move(conn, run.launch.job_id, None, run.state)
+    count_move(conn, run.launch.job_id, None, run.state)
     conn.execute(
         _INSERT_RUN,
         {
@@ -57,9 +63,9 @@ def _insert_run(conn: Connection, run: JobRun) -> None:
     )
 
 
-def _write_run(conn: Connection, run: JobRun, old: RunState) -> None:
+def write_run(conn: Connection, run: JobRun, old: RunState) -> None:
     record_state_change(conn, run)
-    _count_move(conn, run.launch.job_id, old, run.state)
+    count_move(conn, run.launch.job_id, old, run.state)
     conn.execute(
         update(runs)
         .where(runs.c.id == run.id)
@@ -67,7 +73,7 @@ def _write_run(conn: Connection, run: JobRun, old: RunState) -> None:
     )
 
 
-def _runs_where(conn: Connection, *cond: Any, lock: bool = False) -> list[JobRun]:
+def runs_where(conn: Connection, *cond: Any, lock: bool = False) -> list[JobRun]:
     query = select(runs.c.doc).where(*cond).order_by(runs.c.seq)
     if lock:
         query = query.with_for_update()
@@ -78,44 +84,11 @@ def _runs_where(conn: Connection, *cond: Any, lock: bool = False) -> list[JobRun
 _JOB_SLOTS = select(
     jobs.c.job_id, jobs.c.max_concurrent_runs, jobs.c.slot_runs, jobs.c.waiting_runs
 ).where(jobs.c.job_id == bindparam("job_id"))
-_RUN_STATE = select(runs.c.state).where(runs.c.id == bindparam("run_id"))
 _JOB_SLOTS_FOR_UPDATE = _JOB_SLOTS.with_for_update()
 _INSERT_RUN = runs.insert()
-_GET_JOB = select(jobs.c.doc).where(jobs.c.name == bindparam("name"))
-_GET_RUN = select(runs.c.doc).where(
-    runs.c.id == bindparam("run_id"), runs.c.job_id == bindparam("job_id")
-)
-_LIST_RUNS = (
-    select(runs.c.seq, runs.c.doc)
-    .where(runs.c.job_id == bindparam("job_id"), runs.c.seq <= bindparam("cursor"))
-    .order_by(runs.c.seq.desc())
-    .limit(bindparam("limit"))
-)
-_ANY_UNCLAIMED = (
-    select(runs.c.seq)
-    .where(runs.c.state == RunState.STARTING.value, runs.c.node_id.is_(None))
-    .limit(1)
-)
-_ANY_ADMISSIBLE = (
-    select(jobs.c.job_id)
-    .where(jobs.c.waiting_runs > 0, jobs.c.slot_runs < jobs.c.max_concurrent_runs)
-    .limit(1)
-)
-_OWNED = frozenset({RunState.STARTING, RunState.RUNNING, RunState.STOPPING})
-_NODE_RUNS = (
-    select(runs.c.doc)
-    .where(
-        runs.c.node_id == bindparam("node_id"),
-        # OR of equalities, not IN: an IN list is expanded per call, which Prepared can't.
-        or_(*(runs.c.state == state.value for state in sorted(_OWNED))),
-    )
-    .order_by(runs.c.seq)
-)
-#: Larger than any run sequence: the cursor of a first page.
-_MAX_SEQ = 2**62
 
 
-def _swap_run(
+def swap_run(
     conn: Connection, run: JobRun, old: RunState | None, guard: ColumnElement[bool] | None = None
 ) -> bool:
     """Write `run` if its row is still in state `old` (and `guard` holds: a node's fence)."""
@@ -130,7 +103,7 @@ def _swap_run(
     return result.rowcount == 1
 
 
-def _count_move(conn: Connection, job_id: str, old: RunState | None, new: RunState | None) -> None:
+def count_move(conn: Connection, job_id: str, old: RunState | None, new: RunState | None) -> None:
     """Keep the job's counts of slot-holding and waiting runs, which admission reads."""
     slots = (new in SLOT_HOLDING) - (old in SLOT_HOLDING)
     waiting = (new is RunState.WAITING) - (old is RunState.WAITING)
@@ -148,25 +121,25 @@ _MOVE_COUNTS = (
 )
 
 
-def _stop(conn: Connection, run: JobRun, now: float, reason: str | None) -> str:
+def stop(conn: Connection, run: JobRun, now: float, reason: str | None) -> str:
     """Queued runs stop at once; started ones go to STOPPING for their engine to end."""
     if run.state is RunState.WAITING:
         message = reason or "Job run stopped before it left the queue."
-        _write_run(conn, run.with_state(RunState.STOPPED, now, error_message=message), run.state)
+        write_run(conn, run.with_state(RunState.STOPPED, now, error_message=message), run.state)
         return StopOutcome.STOPPED_WAITING
     changes = {"error_message": reason} if reason else {}
     stopping = run.with_state(RunState.STOPPING, now, **changes)
-    _write_run(conn, stopping, run.state)
+    write_run(conn, stopping, run.state)
     if run.node_id is None:
         # No engine claimed it, so it has no process, and no engine would ever look at a
         # STOPPING run it does not own: it ends here (else it stays STOPPING, holding a slot).
         message = reason or "Job run stopped by BatchStopJobRun."
         stopped = stopping.with_state(RunState.STOPPED, now, error_message=message)
-        _write_run(conn, stopped, RunState.STOPPING)
+        write_run(conn, stopped, RunState.STOPPING)
     return StopOutcome.ACCEPTED
 
 
-def _admit_job(
+def admit_job(
     conn: Connection, job: Mapping[str, Any] | None, job_id: str, now: float
 ) -> list[JobRun]:
     """Start the oldest WAITING runs of the job that fit its free slots: reads only those."""
@@ -179,7 +152,7 @@ def _admit_job(
     for doc in conn.execute(_OLDEST_WAITING, {"job_id": job_id, "limit": free}).scalars():
         run = codec.load_run(doc)
         started = run.with_state(RunState.STARTING, now, admitted_on=now, state_detail=None)
-        _write_run(conn, started, RunState.WAITING)
+        write_run(conn, started, RunState.WAITING)
         admitted.append(started)
     return admitted
 
@@ -190,7 +163,64 @@ _OLDEST_WAITING = (
     .order_by(runs.c.seq)
     .limit(bindparam("limit"))
 )
-#: Jobs with runs waiting and a slot free: the only ones admission has anything to do for.
-_ADMISSIBLE_JOBS = select(jobs.c.job_id).where(
-    jobs.c.waiting_runs > 0, jobs.c.slot_runs < jobs.c.max_concurrent_runs
-)
+
+
+def lock_job(conn: Connection, job_id: str) -> Mapping[str, Any] | None:
+    """The job's admission counters, row-locked where the database has row locks."""
+    query = _JOB_SLOTS_FOR_UPDATE if row_locks(conn) else _JOB_SLOTS
+    row = conn.execute(query, {"job_id": job_id}).first()
+    return dict(row._mapping) if row else None
+
+
+def admit_in(conn: Connection, start: Start, strict: bool) -> JobRun:
+    """Admit one new run against its job's others and insert it, in `conn`'s transaction.
+
+    strict (StartJobRun): a missing job or a full job raises. Otherwise (triggers): the
+    run is inserted ERROR or FAILED instead, as Glue records them.
+    """
+    run = start.run
+    job = None if run.state is RunState.ERROR else lock_job(conn, run.launch.job_id)
+    if run.state is not RunState.ERROR and job is None:
+        if strict:
+            raise EntityNotFound(f"Job with name: {run.job_name} not found.")
+        run = error_run(
+            run.job_name,
+            RunRequest(trigger_name=run.trigger_name),
+            run.started_on,
+            "The job no longer exists.",
+        )
+    if run.state is RunState.ERROR:
+        insert_run(conn, run)
+        return run
+    counts = job or {"slot_runs": 0, "waiting_runs": 0}
+    active, waiting = counts["slot_runs"], counts["waiting_runs"]
+    decision = policies.admit(active, waiting, start.limit, start.queuing)
+    if decision is policies.Admission.REJECT:
+        if strict:
+            raise ConcurrentRunsExceeded(f"Concurrent runs exceeded for {run.job_name}")
+        run = admission_refused(run, run.started_on)
+    elif decision is policies.Admission.QUEUE:
+        run = dataclasses.replace(
+            run,
+            state=RunState.WAITING,
+            admitted_on=None,
+            state_detail="Waiting for a concurrency slot: MaxConcurrentRuns reached.",
+        )
+    insert_run(conn, run)
+    return run
+
+
+def admission_refused(run: JobRun, now: float) -> JobRun:
+    """What a trigger's start becomes when the job has no free slot: a FAILED run."""
+    return dataclasses.replace(
+        run,
+        state=RunState.FAILED,
+        completed_on=now,
+        last_modified_on=now,
+        error_message=f"Max concurrent runs exceeded for {run.job_name}",
+    )
+
+
+def delete_tags(conn: Connection, kind: str, name: str) -> None:
+    """Delete every tag of one resource (it is being deleted)."""
+    conn.execute(delete(tag_rows).where(tag_rows.c.kind == kind, tag_rows.c.name == name))

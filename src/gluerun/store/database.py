@@ -1,0 +1,188 @@
+"""Database: the one owner of the SQLAlchemy engine that every store family shares.
+
+It opens (and migrates) the database, hands out read and write transactions, runs the hot
+prepared reads (fastread.py), translates every driver error into the errors tree (the prepared
+reads too), and wakes `wait_for_change` waiters after writes the engine must react to.
+
+SQLite: WAL, one writer at a time (a lock plus BEGIN IMMEDIATE, so several processes on one
+file also serialise), readers in parallel. PostgreSQL: a connection pool; the families take
+row locks where they need them (`row_locks`).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager, nullcontext
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, DBAPIError, IntegrityError
+from sqlalchemy.pool import StaticPool
+from sqlalchemy.sql import Select
+
+from gluerun.errors import AlreadyExists, StoreError
+from gluerun.store.fastread import FastReader, Prepared
+from gluerun.store.migrate import upgrade
+from gluerun.store.tables import metadata
+
+
+def normalize_url(url: str) -> str:
+    """Let users write postgresql:// and get the psycopg 3 driver."""
+    for prefix in ("postgresql://", "postgres://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+def mask_url(url: str) -> str:
+    """`url` with its password, if any, shown as ***: fit for logs and error messages."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except ArgumentError:
+        return "<a database URL that is not valid>"
+
+
+def row_locks(conn: Connection) -> bool:
+    """Whether statements in `conn` take row locks (PostgreSQL). SQLite needs none: its
+    write transactions are serialised whole (BEGIN IMMEDIATE)."""
+    return conn.dialect.name != "sqlite"
+
+
+class Database:
+    """The engine, its transactions, prepared reads, and change notification."""
+
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+        self._fast = FastReader(engine)
+        self._sqlite = engine.dialect.name == "sqlite"
+        self._write_lock = threading.Lock() if self._sqlite else None
+        self._changed = threading.Event()
+        dbapi = engine.dialect.dbapi
+        #: what the prepared reads' raw DBAPI cursors raise (sqlite3 is used directly on files)
+        self._driver_errors: tuple[type[BaseException], ...] = (
+            sqlite3.Error,
+            DBAPIError,
+            *([dbapi.Error] if dbapi is not None else []),
+        )
+
+    @classmethod
+    def open(cls, url: str) -> Database:
+        """Open the database at SQLAlchemy `url` (sqlite:///... or postgresql://...) and
+        migrate it to the current schema. Raises StoreError if that fails."""
+        url = normalize_url(url)
+        try:
+            if url.startswith("sqlite"):
+                engine = _sqlite_engine(url)
+            else:
+                engine = create_engine(url, pool_size=10, max_overflow=20, pool_pre_ping=True)
+            upgrade(engine)
+        except DBAPIError as exc:
+            raise StoreError(f"cannot open store {mask_url(url)}: {exc.orig}") from exc
+        return cls(engine)
+
+    @property
+    def engine(self) -> Engine:
+        return self._engine
+
+    @property
+    def inline_reads(self) -> bool:
+        """Reads are local and take microseconds (SQLite): callers may skip a thread hop."""
+        return self._sqlite
+
+    # -- transactions -------------------------------------------------------------------
+    @contextmanager
+    def read(self) -> Iterator[Connection]:
+        """A connection for reads; on SQLite each statement reads its own snapshot."""
+        try:
+            with self._engine.connect() as conn:
+                conn.execution_options(gluerun_read=True)
+                yield conn
+        except DBAPIError as exc:
+            raise StoreError(str(exc.orig)) from exc
+
+    @contextmanager
+    def write(self) -> Iterator[Connection]:
+        """The write transaction: every write of every family enters here.
+
+        Committed when the block ends; a unique-key violation raises AlreadyExists, any other
+        driver error StoreError (both with the driver's error as cause).
+        """
+        lock = self._write_lock or nullcontext()
+        try:
+            with lock, self._engine.connect() as conn:
+                conn.execution_options(gluerun_write=True)
+                with conn.begin():
+                    yield conn
+        except IntegrityError as exc:
+            raise AlreadyExists() from exc
+        except DBAPIError as exc:
+            raise StoreError(str(exc.orig)) from exc
+
+    # -- prepared reads ------------------------------------------------------------------
+    def prepare(self, statement: Select[Any]) -> Prepared:
+        """Compile `statement` once for this database, for `rows`."""
+        return self._fast.prepare(statement)
+
+    def rows(self, prepared: Prepared, values: Mapping[str, Any]) -> list[tuple[Any, ...]]:
+        """Run a prepared read on a plain DBAPI cursor; driver errors become StoreError."""
+        try:
+            return self._fast.rows(prepared, values)
+        except self._driver_errors as exc:
+            raise StoreError(str(getattr(exc, "orig", None) or exc)) from exc
+
+    # -- change notification --------------------------------------------------------------
+    def wait_for_change(self, timeout: float) -> bool:
+        """Block until `notify` is called here or `timeout` seconds pass; True if it was."""
+        fired = self._changed.wait(timeout)
+        self._changed.clear()
+        return fired
+
+    def notify(self) -> None:
+        """Wake `wait_for_change` waiters (after a write the engine must react to)."""
+        self._changed.set()
+
+    # -- lifecycle -------------------------------------------------------------------------
+    def reset(self) -> None:
+        """Delete every row of every table: the test-suite reset. Callers stop runs first."""
+        with self.write() as conn:
+            for table in reversed(metadata.sorted_tables):
+                conn.execute(table.delete())
+        self.notify()
+
+    def close(self) -> None:
+        self._engine.dispose()
+
+
+def _sqlite_engine(url: str) -> Engine:
+    memory = url in {"sqlite://", "sqlite:///:memory:"}
+    if not memory:
+        Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+    engine = create_engine(
+        url,
+        connect_args={"check_same_thread": False, "timeout": 30},
+        poolclass=StaticPool if memory else None,
+    )
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn: Any, _record: Any) -> None:
+        # The driver must not open transactions itself: we issue BEGIN (IMMEDIATE) below.
+        dbapi_conn.isolation_level = None
+        cur = dbapi_conn.cursor()
+        if not memory:
+            cur.execute("PRAGMA journal_mode=WAL")
+        cur.execute("PRAGMA synchronous=NORMAL")
+        cur.execute("PRAGMA foreign_keys=ON")
+        cur.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Connection) -> None:
+        options = conn.get_execution_options()
+        if options.get("gluerun_read"):
+            return  # one statement, its own snapshot: no transaction to pay for
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if options.get("gluerun_write") else "BEGIN")
+
+    return engine
