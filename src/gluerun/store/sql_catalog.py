@@ -1,4 +1,4 @@
-"""SqlCatalogStore: the CatalogStore on SQLAlchemy Core, sharing SqlStore's engine and writer.
+"""SqlCatalogStore: the CatalogStore on SQLAlchemy Core, sharing the Database's transactions.
 
 Documents are JSON text; partitions are keyed by the sha256 of their values' JSON list, so
 lookups by values use one unique index whatever the values' length.
