@@ -136,7 +136,9 @@ class TriggerOperations:
         if trigger.type is TriggerType.ON_DEMAND:
             self._fire_now(trigger, ())
         elif trigger.state is not TriggerState.ACTIVATED:
-            self.store.triggers.replace_trigger(self._activated(trigger, self.clock.now()), trigger.version)
+            self.store.triggers.replace_trigger(
+                self._activated(trigger, self.clock.now()), trigger.version
+            )
         return name
 
     def _fire_now(self, trigger: Trigger, predecessors: tuple[Predecessor, ...]) -> None:

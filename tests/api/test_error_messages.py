@@ -18,14 +18,14 @@ from gluerun.api.app import build_app
 from gluerun.api.errors import message
 from gluerun.clock import FakeClock
 from gluerun.service import GlueService
-from gluerun.store.sql import SqlStore
+from gluerun.store import Stores
 
 CT = "application/x-amz-json-1.1"
 ARN = "arn:aws:glue:us-east-1:123456789012"
 
 
 @pytest.fixture
-def client(sqlite_store: SqlStore, clock: FakeClock) -> Iterator[TestClient]:
+def client(sqlite_store: Stores, clock: FakeClock) -> Iterator[TestClient]:
     service = GlueService(sqlite_store, clock, "us-east-1", "123456789012")
     with TestClient(build_app(service)) as test_client:
         call(test_client, "CreateJob", {"Name": "j", "Role": "r", "Command": _COMMAND})
