@@ -65,7 +65,8 @@ ACTIVE: frozenset[RunState] = frozenset(
     {RunState.WAITING, RunState.STARTING, RunState.RUNNING, RunState.STOPPING}
 )
 
-#: States that hold a slot against ExecutionProperty.MaxConcurrentRuns (queued runs do not).
+#: States that hold a slot against ExecutionProperty.MaxConcurrentRuns (queued runs do not):
+#: once claimed, the runs an engine node owns (it has, or is starting, their process).
 SLOT_HOLDING: frozenset[RunState] = frozenset(
     {RunState.STARTING, RunState.RUNNING, RunState.STOPPING}
 )
