@@ -33,16 +33,10 @@ from gluerun.executors import _lake_conf
 from gluerun.executors import _spark_conf as sc
 from gluerun.executors.base import LaunchRequest, RunAs
 from gluerun.executors.capabilities import Capability, spark_capability
+from gluerun.executors.executions import LiveExecution, make_run_dir, note
 from gluerun.executors.packages import S3A, Jars, PackageCache, PackageSet, datalake_sets
 from gluerun.executors.scripts import parse_location
-from gluerun.executors.subprocess import (
-    EXTRA_PY_DIR,
-    EXTRA_PY_FILES,
-    SubprocessExecutor,
-    _LiveExecution,
-    _make_run_dir,
-    _note,
-)
+from gluerun.executors.subprocess import EXTRA_PY_DIR, EXTRA_PY_FILES, SubprocessExecutor
 from gluerun.executors.warm_pool import COLD_LINE, DriverSpec, WarmPool
 from gluerun.runtimes.cache import RuntimeCache
 
@@ -155,10 +149,10 @@ class SparkExecutor(SubprocessExecutor):
         """Whether runs use local mode (no master given, or a ``local`` one)."""
         return not self._master or sc.is_local(self._master)
 
-    def launch(self, request: LaunchRequest) -> _LiveExecution:
+    def launch(self, request: LaunchRequest) -> LiveExecution:
         """Stage the script and Glue's extra files, then start the driver (see base.py)."""
         _check_language(request.arguments)
-        run_dir = _make_run_dir(request.run_dir)
+        run_dir = make_run_dir(request.run_dir)
         spark_home = self.spark_home()
         script = self._files.fetch(parse_location(request.script_location), run_dir)
         python = self._job_python(request, run_dir)
@@ -177,7 +171,7 @@ class SparkExecutor(SubprocessExecutor):
             return warm
         command = [python, "-u", str(script), *request.argv]
         if self._warm_pool is not None:
-            _note(run_dir, COLD_LINE)
+            note(run_dir, COLD_LINE)
         return self._start(command, run_dir, env)
 
     def _launch_warm(
@@ -187,7 +181,7 @@ class SparkExecutor(SubprocessExecutor):
         argv: Sequence[str],
         run_dir: Path,
         env: Mapping[str, str],
-    ) -> _LiveExecution | None:
+    ) -> LiveExecution | None:
         """Hand the run to a warm driver of its configuration, if the pool has one."""
         if self._warm_pool is None:
             return None

@@ -15,19 +15,24 @@ import shlex
 import shutil
 import subprocess
 import tempfile
-import threading
-import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-import psutil
-
 from gluerun.errors import ExecutorError
 from gluerun.executors import launch_marks
-from gluerun.executors._process import KILL_TIMEOUT, ProcessTree, find_process, is_alive, start_time
+from gluerun.executors._process import find_process, start_time
 from gluerun.executors.base import ExitStatus, LaunchRequest, ProcessHandle, RunAs
 from gluerun.executors.capabilities import Capability, python_capability
+from gluerun.executors.executions import (
+    EXIT_CODE,
+    STDERR_LOG,
+    STDOUT_LOG,
+    LiveExecution,
+    ReattachedExecution,
+    make_run_dir,
+    note,
+)
 from gluerun.executors.failure import describe_exit, read_exit_code
 from gluerun.executors.pymodules import ModuleCache, parse_specs
 from gluerun.executors.scripts import FileFetcher, parse_location
@@ -36,10 +41,6 @@ from gluerun.runtimes.cache import Plan, RuntimeCache
 
 log = logging.getLogger(__name__)
 
-#: files in a run directory
-STDOUT_LOG = "stdout.log"
-STDERR_LOG = "stderr.log"
-EXIT_CODE = "exit_code"
 EXTRA_PY_DIR = "extra-py"
 
 EXTRA_PY_FILES = "--extra-py-files"
@@ -49,8 +50,6 @@ INSTALLER_OPTION = "--python-modules-installer-option"
 _SHELL = "/bin/sh"
 #: PATH after the job interpreter's own directory, unless base_env or the run sets PATH
 _DEFAULT_PATH = ("/usr/local/bin", "/usr/bin", "/bin")
-#: how often a reattached (not our child) process is checked
-_REATTACH_POLL = 0.05
 #: job processes create files as a login shell would (the server itself keeps 077)
 _JOB_UMASK = 0o022
 #: claims the run directory (launch_marks), runs "$@", then records its status atomically
@@ -117,9 +116,9 @@ class SubprocessExecutor:
 
     # -- launching ---------------------------------------------------------------------
 
-    def launch(self, request: LaunchRequest) -> _LiveExecution:
+    def launch(self, request: LaunchRequest) -> LiveExecution:
         """Fetch the script and extra files, install modules, start the process (see base.py)."""
-        run_dir = _make_run_dir(request.run_dir)
+        run_dir = make_run_dir(request.run_dir)
         script = self._files.fetch(parse_location(request.script_location), run_dir)
         python = self._job_python(request, run_dir)
         pythonpath = [str(self._runtime_path)]
@@ -144,7 +143,7 @@ class SubprocessExecutor:
         if plan is None:
             return self._python
         assert self._runtimes is not None
-        self._runtimes.ensure(plan, lambda line: _note(run_dir, line))
+        self._runtimes.ensure(plan, lambda line: note(run_dir, line))
         return str(plan.python)
 
     def _runtime_plan(self, request: LaunchRequest, run_dir: Path) -> Plan | None:
@@ -156,10 +155,10 @@ class SubprocessExecutor:
         )
         plan = self._runtimes.plan(selection.spec)
         if selection.note:
-            _note(run_dir, selection.note)
+            note(run_dir, selection.note)
         if plan.substituted:
             wanted = ".".join(map(str, plan.spec.python))
-            _note(
+            note(
                 run_dir,
                 f"this node has no Python {wanted}: runtime {plan.spec.name} runs on Python "
                 f"{plan.interpreter.version_text}, the closest one it has.",
@@ -177,7 +176,7 @@ class SubprocessExecutor:
         pip_env.setdefault("PIP_CACHE_DIR", str(self._cache_dir / "pip-cache"))
         return self._modules.install(python, specs, options, pip_env, run_dir)
 
-    def _start(self, job: list[str], run_dir: Path, env: dict[str, str]) -> _LiveExecution:
+    def _start(self, job: list[str], run_dir: Path, env: dict[str, str]) -> LiveExecution:
         """Start `job` (argv) behind the exit-status wrapper shell, logging to run_dir."""
         command = [_SHELL, "-c", self._wrapper, "sh", *job]
         try:
@@ -206,7 +205,7 @@ class SubprocessExecutor:
         started = start_time(popen.pid)
         handle = ProcessHandle(popen.pid, started if started is not None else 0.0, run_dir)
         launch_marks.record_process(run_dir, handle.pid, handle.started)
-        return _LiveExecution(popen, handle, self._tail_bytes, self._run_as)
+        return LiveExecution(popen, handle, self._tail_bytes, self._run_as)
 
     def _stage_extra_py(self, value: str, run_dir: Path) -> list[str]:
         """Copy .py files into run_dir/extra-py; return the PYTHONPATH entries to add."""
@@ -275,11 +274,11 @@ class SubprocessExecutor:
 
     # -- after a restart -----------------------------------------------------------------
 
-    def reattach(self, handle: ProcessHandle) -> _ReattachedExecution | None:
+    def reattach(self, handle: ProcessHandle) -> ReattachedExecution | None:
         """The execution of `handle` if its wrapper process still runs, else None."""
         if find_process(handle.pid, handle.started) is None:
             return None
-        return _ReattachedExecution(handle, self._tail_bytes, self._run_as)
+        return ReattachedExecution(handle, self._tail_bytes, self._run_as)
 
     def find_launch(self, run_dir: Path, not_before: float) -> ProcessHandle | None:
         """The process an interrupted launch into `run_dir` started, or None (see base.py)."""
@@ -293,149 +292,8 @@ class SubprocessExecutor:
         return describe_exit(code, handle.run_dir / STDERR_LOG, self._tail_bytes)
 
 
-def _note(run_dir: Path, line: str) -> None:
-    """Append gluerun's own line about preparing the run to its stderr.log."""
-    try:
-        with (run_dir / STDERR_LOG).open("a", encoding="utf-8") as err:
-            err.write(f"gluerun: {line}\n")
-    except OSError as exc:
-        raise ExecutorError(f"Cannot write the run's log in {run_dir}: {exc}") from exc
-
-
 def _identity(run_as: RunAs | None) -> dict[str, Any]:
     """Popen's arguments that switch a child to `run_as` (no supplementary groups)."""
     if run_as is None:
         return {}
     return {"user": run_as.uid, "group": run_as.gid, "extra_groups": []}
-
-
-def _take_back(run_as: RunAs | None, run_dir: Path) -> None:
-    if run_as is not None:
-        try:
-            run_as.take_back(run_dir)
-        except OSError as exc:  # the run's status matters more than its directory's owner
-            log.warning("cannot take back run directory %s: %s", run_dir, exc)
-
-
-def _make_run_dir(path: Path) -> Path:
-    """Create the run directory (absolute) or fail the launch."""
-    run_dir = path.resolve()
-    try:
-        run_dir.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise ExecutorError(f"Cannot create the run directory {run_dir}: {exc}") from exc
-    return run_dir
-
-
-def _status_after_exit(
-    run_dir: Path, returncode: int | None, killed_by: int, tail_bytes: int
-) -> ExitStatus:
-    """How a job ended, once its wrapper shell is gone."""
-    code = read_exit_code(run_dir / EXIT_CODE)
-    if code is None:
-        # The shell died before recording (it was signalled along with the script).
-        if returncode is not None and returncode != 0:
-            code = returncode
-        elif killed_by:
-            code = -killed_by
-        else:
-            return ExitStatus(None, "The job process ended without recording its exit code")
-    return describe_exit(code, run_dir / STDERR_LOG, tail_bytes)
-
-
-class _LiveExecution:
-    """A job process this server started: a reaper thread waits for it without polling."""
-
-    def __init__(
-        self,
-        popen: subprocess.Popen[bytes],
-        handle: ProcessHandle,
-        tail: int,
-        run_as: RunAs | None = None,
-    ) -> None:
-        self._popen = popen
-        self._handle = handle
-        self._tail_bytes = tail
-        self._run_as = run_as
-        self._tree = ProcessTree(handle.pid, handle.started)
-        self._kill_lock = threading.Lock()
-        self._killed_by = 0
-        self._done = threading.Event()
-        self._status: ExitStatus | None = None
-        self._reaper = threading.Thread(
-            target=self._reap, name=f"gluerun-reaper-{handle.pid}", daemon=True
-        )
-        self._reaper.start()
-
-    @property
-    def handle(self) -> ProcessHandle:
-        return self._handle
-
-    def _reap(self) -> None:
-        status = ExitStatus(None, "The job process could not be watched")
-        try:
-            returncode = self._popen.wait()
-            status = _status_after_exit(
-                self._handle.run_dir, returncode, self._killed_by, self._tail_bytes
-            )
-            _take_back(self._run_as, self._handle.run_dir)
-        finally:
-            self._status = status
-            self._done.set()
-
-    def wait(self, timeout: float | None = None) -> ExitStatus | None:
-        """The exit status once the script ended, or None after `timeout` seconds."""
-        if not self._done.wait(timeout):
-            return None
-        return self._status
-
-    def kill(self, grace: float = 5.0) -> None:
-        """End the whole tree: SIGTERM, SIGKILL after `grace` s. Idempotent; blocks until gone."""
-        with self._kill_lock:
-            signum = self._tree.kill(grace)
-            if signum and not self._killed_by:
-                self._killed_by = signum
-            # The reaper reaps the wrapper shell at once; waiting for it keeps kill() honest.
-            self._done.wait(KILL_TIMEOUT)
-
-
-class _ReattachedExecution:
-    """A job process started before this server (re)started: polled, as it is not our child."""
-
-    def __init__(self, handle: ProcessHandle, tail: int, run_as: RunAs | None = None) -> None:
-        self._handle = handle
-        self._tail_bytes = tail
-        self._run_as = run_as
-        self._tree = ProcessTree(handle.pid, handle.started)
-        self._proc: psutil.Process | None = find_process(handle.pid, handle.started)
-        self._kill_lock = threading.Lock()
-        self._killed_by = 0
-
-    @property
-    def handle(self) -> ProcessHandle:
-        return self._handle
-
-    def _running(self) -> bool:
-        return self._proc is not None and is_alive(self._proc)
-
-    def wait(self, timeout: float | None = None) -> ExitStatus | None:
-        """Poll every 50 ms until the wrapper is gone, then read its recorded exit code."""
-        deadline = None if timeout is None else time.monotonic() + timeout
-        while self._running():
-            if deadline is not None:
-                remaining = deadline - time.monotonic()
-                if remaining <= 0:
-                    return None
-                time.sleep(min(_REATTACH_POLL, remaining))
-            else:
-                time.sleep(_REATTACH_POLL)
-        status = _status_after_exit(self._handle.run_dir, None, self._killed_by, self._tail_bytes)
-        _take_back(self._run_as, self._handle.run_dir)
-        return status
-
-    def kill(self, grace: float = 5.0) -> None:
-        """End the whole tree: SIGTERM, SIGKILL after `grace` s. Idempotent; blocks until gone."""
-        with self._kill_lock:
-            signum = self._tree.kill(grace)
-            if signum and not self._killed_by:
-                self._killed_by = signum

@@ -36,7 +36,7 @@ import psutil
 from gluerun.executors import launch_marks
 from gluerun.executors._process import KILL_TIMEOUT, ProcessTree, start_time
 from gluerun.executors.base import ProcessHandle
-from gluerun.executors.subprocess import _LiveExecution
+from gluerun.executors.executions import LiveExecution
 
 #: the driver program, run by path by the job interpreter
 DRIVER_MAIN = Path(__file__).with_name("_warm_main.py")
@@ -238,7 +238,7 @@ class WarmPool:
         run_dir: Path,
         env: Mapping[str, str],
         tail_bytes: int,
-    ) -> _LiveExecution | None:
+    ) -> LiveExecution | None:
         """Hand the run to a matching warm driver; None when it must start cold."""
         if spec is None or not self.enabled:
             return None
@@ -262,7 +262,7 @@ class WarmPool:
             return None
         handle = ProcessHandle(driver.popen.pid, driver.started, run_dir)
         launch_marks.record_process(run_dir, handle.pid, handle.started)
-        return _LiveExecution(driver.popen, handle, tail_bytes)
+        return LiveExecution(driver.popen, handle, tail_bytes)
 
     def _take(self, spec: DriverSpec) -> WarmDriver | None:
         """A ready driver for `spec`, removed from the pool; `spec` becomes the one kept warm."""
