@@ -21,7 +21,7 @@ from pyspark.sql import Column, DataFrame, DataFrameReader
 from pyspark.sql import functions as F
 from pyspark.sql import types as T
 
-from ._frame_ops import _MOVED, _drop, _quote, _set, resolve
+from ._frame_ops import MOVED_COLUMN, drop_field, quote_path, resolve, set_field
 
 __all__ = ["CHOICE_KEY", "is_choice", "json_with_choices", "resolve_spec"]
 
@@ -165,7 +165,7 @@ def _rebuild(
     full = F.from_json(
         F.col("value"), T.StructType(json_fields), {"columnNameOfCorruptRecord": CORRUPT}
     )
-    keep = [F.col(_quote([c])) for c in partition_columns]
+    keep = [F.col(quote_path([c])) for c in partition_columns]
     # The full parse reads the mixed fields as strings already: three more parses suffice.
     row = "__gluerun_row__"
     frame, parsed = _parsed(text, list(mixed), full.alias(row), *keep, kinds=_KINDS[:3])
@@ -175,7 +175,7 @@ def _rebuild(
         if field.name in mixed:
             columns.append(_choice_column(parsed, field.name, mixed[field.name]))
         elif field.name in partition_columns:  # from the folder names
-            columns.append(F.col(_quote([field.name])))
+            columns.append(F.col(quote_path([field.name])))
         else:
             columns.append(F.col(row)[field.name].alias(field.name))
     return frame.select(*columns)
@@ -235,7 +235,7 @@ def resolve_spec(
 def _resolve_choice(
     frame: DataFrame, names: list[str], field: T.StructField, kind: str, type_name: str
 ) -> DataFrame:
-    value = F.col(_quote(names))
+    value = F.col(quote_path(names))
     branches = [f.name for f in field.dataType.fields]  # type: ignore[attr-defined]
     if kind == "cast":
         cast = F.coalesce(*[value[b].cast(type_name) for b in branches])
@@ -247,27 +247,27 @@ def _resolve_choice(
     if kind == "make_struct":
         return _replace(frame, names, value)
     if kind == "make_cols":
-        moved = _drop(frame.withColumn(_MOVED, value), names)
+        moved = drop_field(frame.withColumn(MOVED_COLUMN, value), names)
         for branch in branches:
             target = [*names[:-1], f"{names[-1]}_{branch}"]
-            moved = _set(moved, target, F.col(_MOVED)[branch])
-        return moved.drop(_MOVED)
+            moved = set_field(moved, target, F.col(MOVED_COLUMN)[branch])
+        return moved.drop(MOVED_COLUMN)
     raise ValueError(f"Unknown resolveChoice action {kind!r}")
 
 
 def _resolve_plain(
     frame: DataFrame, names: list[str], field: T.StructField, kind: str, type_name: str
 ) -> DataFrame:
-    value = F.col(_quote(names))
+    value = F.col(quote_path(names))
     type_label = _glue_name(field.dataType.simpleString())
     if kind in ("cast", "project"):
-        return _set(frame, names, value.cast(type_name))
+        return set_field(frame, names, value.cast(type_name))
     if kind == "make_cols":
-        moved = _drop(frame.withColumn(_MOVED, value), names)
+        moved = drop_field(frame.withColumn(MOVED_COLUMN, value), names)
         renamed = [*names[:-1], f"{names[-1]}_{type_label}"]
-        return _set(moved, renamed, F.col(_MOVED)).drop(_MOVED)
+        return set_field(moved, renamed, F.col(MOVED_COLUMN)).drop(MOVED_COLUMN)
     if kind == "make_struct":
-        return _set(frame, names, F.struct(value.alias(type_label)))
+        return set_field(frame, names, F.struct(value.alias(type_label)))
     raise ValueError(f"Unknown resolveChoice action {kind!r}")
 
 
@@ -275,7 +275,7 @@ def _replace(frame: DataFrame, names: list[str], value: Column) -> DataFrame:
     """Set the field, unmarking the choice (empty metadata would keep the old mark)."""
     if len(names) == 1:
         return frame.withColumn(names[0], value).withMetadata(names[0], {CHOICE_KEY: False})
-    return _set(frame, names, value)
+    return set_field(frame, names, value)
 
 
 def _glue_name(spark_name: str) -> str:
@@ -287,4 +287,4 @@ def _glue_name(spark_name: str) -> str:
 
 def choice_paths(schema: T.StructType) -> list[str]:
     """The top-level choice fields of `schema` (``choice=`` resolves them all)."""
-    return [_quote([f.name]) for f in schema.fields if is_choice(f)]
+    return [quote_path([f.name]) for f in schema.fields if is_choice(f)]

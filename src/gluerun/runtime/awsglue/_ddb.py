@@ -17,7 +17,7 @@ from pyspark.sql import functions as F
 from pyspark.sql import types as T
 
 from ._choice import CHOICE_KEY
-from ._frame_ops import _quote
+from ._frame_ops import quote_path
 
 __all__ = ["simplify", "unnest"]
 
@@ -64,11 +64,11 @@ def _value(column: Column, descriptor: T.StructType) -> tuple[Column, bool]:
 
 def _columns(frame: DataFrame, names: Sequence[str] = ()) -> list[Column]:
     schema = frame.schema
-    source = F.col(_quote(names)) if names else None
+    source = F.col(quote_path(names)) if names else None
     fields = schema[names[0]].dataType.fields if names else schema.fields  # type: ignore[attr-defined]
     columns = []
     for field in fields:
-        column = source[field.name] if source is not None else F.col(_quote([field.name]))
+        column = source[field.name] if source is not None else F.col(quote_path([field.name]))
         value, choice = _plain(column, field.dataType)
         columns.append(value.alias(field.name, metadata={CHOICE_KEY: choice}))
     return columns

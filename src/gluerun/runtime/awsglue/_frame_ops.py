@@ -2,7 +2,7 @@
 
 Field paths (dots for nesting, backticks around names that contain dots) are parsed and
 resolved against a schema here; ApplyMapping and select_fields build their output through
-``_Tree``; rename_field, drop_fields and resolveChoice (``_choice``) set and drop nested
+``ColumnTree``; rename_field, drop_fields and resolveChoice (``_choice``) set and drop nested
 fields in place.
 """
 
@@ -18,7 +18,7 @@ from pyspark.sql.types import StructField, StructType
 #: ApplyMapping types that name a shape, not a cast target
 _SHAPE_TYPES = frozenset({"struct", "array", "map", "choice", "object"})
 #: a scratch column name for moving a field
-_MOVED = "__gluerun_moved__"
+MOVED_COLUMN = "__gluerun_moved__"
 
 
 def split_path(path: str) -> list[str]:
@@ -38,7 +38,8 @@ def split_path(path: str) -> list[str]:
     return parts
 
 
-def _quote(parts: Sequence[str]) -> str:
+def quote_path(parts: Sequence[str]) -> str:
+    """Real field names as one Spark column path, each part backticked."""
     return ".".join("`" + part.replace("`", "``") + "`" for part in parts)
 
 
@@ -64,18 +65,18 @@ def resolve(schema: StructType, path: str, case_sensitive: bool = False) -> list
     return names
 
 
-class _Tree:
+class ColumnTree:
     """Output columns by nested name, in first-mention order; leaves are Columns."""
 
     def __init__(self) -> None:
-        self.children: dict[str, _Tree | Column] = {}
+        self.children: dict[str, ColumnTree | Column] = {}
 
     def put(self, parts: Sequence[str], column: Column) -> None:
         node = self
         for part in parts[:-1]:
             child = node.children.get(part)
-            if not isinstance(child, _Tree):
-                child = _Tree()
+            if not isinstance(child, ColumnTree):
+                child = ColumnTree()
                 node.children[part] = child
             node = child
         node.children[parts[-1]] = column
@@ -83,14 +84,14 @@ class _Tree:
     def columns(self) -> list[Column]:
         out: list[Column] = []
         for name, child in self.children.items():
-            if isinstance(child, _Tree):
+            if isinstance(child, ColumnTree):
                 out.append(F.struct(*child.columns()).alias(name))
             else:
                 out.append(child.alias(name))
         return out
 
 
-def _mapping(spec: Sequence[str]) -> tuple[str, str, str | None]:
+def parse_mapping(spec: Sequence[str]) -> tuple[str, str, str | None]:
     """(source, target, target type) of an ApplyMapping tuple of 2, 3 or 4 items."""
     if not isinstance(spec, tuple):
         raise TypeError(f"Mapping must be specified as a tuple. Got {spec!r}")
@@ -103,27 +104,32 @@ def _mapping(spec: Sequence[str]) -> tuple[str, str, str | None]:
     raise ValueError(f"Mapping tuple must be of length 2, 3, or 4. Got tuple of length {len(spec)}")
 
 
-def _cast(column: Column, type_name: str | None) -> Column:
+def cast_to(column: Column, type_name: str | None) -> Column:
+    """`column` cast to an ApplyMapping type (shape types and no type leave it as it is)."""
     if not type_name or type_name.strip().lower() in _SHAPE_TYPES:
         return column
     return column.cast(type_name.strip().lower())
 
 
-def _set(frame: DataFrame, names: Sequence[str], value: Column, create: bool = False) -> DataFrame:
+def set_field(
+    frame: DataFrame, names: Sequence[str], value: Column, create: bool = False
+) -> DataFrame:
     """`frame` with the field at `names` set to `value` (top-level or nested).
 
     With `create`, a missing top-level parent struct is made.
     """
     if len(names) == 1:
         return frame.withColumn(names[0], value)
-    parent = F.col(_quote(names[:1]))
+    parent = F.col(quote_path(names[:1]))
     if create and names[0] not in frame.columns:
         parent = F.struct()
-    return frame.withColumn(names[0], parent.withField(_quote(names[1:]), value))
+    return frame.withColumn(names[0], parent.withField(quote_path(names[1:]), value))
 
 
-def _drop(frame: DataFrame, names: Sequence[str]) -> DataFrame:
+def drop_field(frame: DataFrame, names: Sequence[str]) -> DataFrame:
     """`frame` without the field at `names` (real names, as `resolve` gives them)."""
     if len(names) == 1:
         return frame.drop(names[0])
-    return frame.withColumn(names[0], F.col(_quote(names[:1])).dropFields(_quote(names[1:])))
+    return frame.withColumn(
+        names[0], F.col(quote_path(names[:1])).dropFields(quote_path(names[1:]))
+    )

@@ -18,7 +18,7 @@ from pyspark.sql import functions as F
 from pyspark.sql import types as T
 
 from ._choice import is_choice
-from ._frame_ops import _quote, _set
+from ._frame_ops import quote_path, set_field
 
 __all__ = ["relationalize", "unbox", "unnest"]
 
@@ -40,7 +40,7 @@ def _leaves(schema: T.StructType, prefix: Sequence[str] = ()) -> list[list[str]]
 
 def unnest(frame: DataFrame) -> DataFrame:
     """`frame` with nested struct fields as top-level fields named by their dotted path."""
-    return frame.select(*[F.col(_quote(p)).alias(".".join(p)) for p in _leaves(frame.schema)])
+    return frame.select(*[F.col(quote_path(p)).alias(".".join(p)) for p in _leaves(frame.schema)])
 
 
 def relationalize(frame: DataFrame, root: str) -> dict[str, DataFrame]:
@@ -59,7 +59,7 @@ def _pivot(flat: DataFrame, name: str, tables: dict[str, DataFrame]) -> None:
     keyed = flat.withColumn(_KEY, F.monotonically_increasing_id()).persist()
     parent = keyed
     for array in arrays:
-        column = F.col(_quote([array]))
+        column = F.col(quote_path([array]))
         parent = parent.withColumn(array, F.when(column.isNotNull(), F.col(_KEY)))
     tables[name] = parent.drop(_KEY)
     for array in arrays:
@@ -68,13 +68,13 @@ def _pivot(flat: DataFrame, name: str, tables: dict[str, DataFrame]) -> None:
 
 def _child(keyed: DataFrame, array: str) -> DataFrame:
     exploded = keyed.select(
-        F.col(_KEY).alias("id"), F.posexplode(F.col(_quote([array]))).alias("index", "val")
+        F.col(_KEY).alias("id"), F.posexplode(F.col(quote_path([array]))).alias("index", "val")
     )
     val = exploded.schema["val"]
     label = f"{array}.val"
     if isinstance(val.dataType, T.StructType):
         leaves = _leaves(val.dataType, ["val"])
-        elements = [F.col(_quote(p)).alias(f"{array}.{'.'.join(p)}") for p in leaves]
+        elements = [F.col(quote_path(p)).alias(f"{array}.{'.'.join(p)}") for p in leaves]
         return exploded.select("id", "index", *elements)
     return exploded.select("id", "index", F.col("val").alias(label))
 
@@ -83,13 +83,13 @@ def unbox(
     frame: DataFrame, names: Sequence[str], fmt: str, options: Mapping[str, Any]
 ) -> DataFrame:
     """`frame` with the string field at `names` parsed as `fmt` (json or csv) into a struct."""
-    value = F.col(_quote(names))
+    value = F.col(quote_path(names))
     kind = fmt.strip().lower()
     if kind == "json":
-        return _set(frame, names, F.from_json(value, _json_schema(frame, value)))
+        return set_field(frame, names, F.from_json(value, _json_schema(frame, value)))
     if kind == "csv":
         schema = _csv_schema(frame, value, options)
-        return _set(frame, names, F.from_csv(value, _ddl(schema), _csv_options(options)))
+        return set_field(frame, names, F.from_csv(value, _ddl(schema), _csv_options(options)))
     raise ValueError(f"gluerun's unbox supports the formats json and csv; not {fmt!r}")
 
 
@@ -120,4 +120,4 @@ def _csv_schema(frame: DataFrame, value: Column, options: Mapping[str, Any]) -> 
 
 
 def _ddl(schema: T.StructType) -> str:
-    return ", ".join(f"{_quote([f.name])} {f.dataType.simpleString()}" for f in schema.fields)
+    return ", ".join(f"{quote_path([f.name])} {f.dataType.simpleString()}" for f in schema.fields)

@@ -22,7 +22,15 @@ from ._catalog_api import catalog
 from ._catalog_read import CatalogTable
 from ._collection import DynamicFrameCollection
 from ._errors import ErrorRecords, split_malformed
-from ._frame_ops import _MOVED, _cast, _drop, _mapping, _quote, _set, _Tree
+from ._frame_ops import (
+    MOVED_COLUMN,
+    ColumnTree,
+    cast_to,
+    drop_field,
+    parse_mapping,
+    quote_path,
+    set_field,
+)
 
 # Path helpers were public here first; scripts and tests import them from this module.
 from ._frame_ops import resolve as resolve
@@ -180,13 +188,13 @@ class DynamicFrame:
         nested structs.
         """
         specs = [mappings] if isinstance(mappings, tuple) else list(mappings)
-        tree = _Tree()
+        tree = ColumnTree()
         for spec in specs:
-            source, target, target_type = _mapping(spec)
+            source, target, target_type = parse_mapping(spec)
             names = resolve(self._df.schema, source, case_sensitive)
             if names is None:
                 continue
-            tree.put(split_path(target), _cast(F.col(_quote(names)), target_type))
+            tree.put(split_path(target), cast_to(F.col(quote_path(names)), target_type))
         return self._with(self._df.select(*tree.columns()))
 
     def applyMapping(self, *args: Any, **kwargs: Any) -> DynamicFrame:
@@ -199,11 +207,11 @@ class DynamicFrame:
         self, paths: Sequence[str] | str, transformation_ctx: str = "", **kwargs: Any
     ) -> DynamicFrame:
         """Keep only the fields at `paths` (nested ones in their parents); ignore unknown ones."""
-        tree = _Tree()
+        tree = ColumnTree()
         for path in [paths] if isinstance(paths, str) else paths:
             names = resolve(self._df.schema, path)
             if names is not None:
-                tree.put(names, F.col(_quote(names)))
+                tree.put(names, F.col(quote_path(names)))
         return self._with(self._df.select(*tree.columns()))
 
     def drop_fields(
@@ -214,7 +222,7 @@ class DynamicFrame:
         for path in [paths] if isinstance(paths, str) else paths:
             names = resolve(frame.schema, path)
             if names is not None:
-                frame = _drop(frame, names)
+                frame = drop_field(frame, names)
         return self._with(frame)
 
     def rename_field(
@@ -227,12 +235,12 @@ class DynamicFrame:
         target = split_path(newName)
         if len(names) == 1 and len(target) == 1:
             return self._with(self._df.withColumnRenamed(names[0], target[0]))
-        value = F.col(_quote(names))
-        frame = _drop(self._df.withColumn(_MOVED, value), names)
-        value = F.col(_MOVED)
+        value = F.col(quote_path(names))
+        frame = drop_field(self._df.withColumn(MOVED_COLUMN, value), names)
+        value = F.col(MOVED_COLUMN)
         if len(target) == 1:
-            return self._with(frame.withColumn(target[0], value).drop(_MOVED))
-        return self._with(_set(frame, target, value, create=True).drop(_MOVED))
+            return self._with(frame.withColumn(target[0], value).drop(MOVED_COLUMN))
+        return self._with(set_field(frame, target, value, create=True).drop(MOVED_COLUMN))
 
     # -- record transforms --------------------------------------------------------------
 
@@ -408,7 +416,7 @@ class DynamicFrame:
             for op, value in comparisons.items():
                 if op not in _COMPARATORS:
                     raise ValueError(f"split_rows: unknown comparator {op!r}")
-                tests.append(_COMPARATORS[op](F.col(_quote(names)), value))
+                tests.append(_COMPARATORS[op](F.col(quote_path(names)), value))
         return functools.reduce(operator.and_, tests, F.lit(True))
 
     def _named(self, name: str) -> DynamicFrame:
@@ -459,16 +467,18 @@ class DynamicFrame:
             lambda acc, pair: (
                 acc
                 & (
-                    F.col("l." + _quote(split_path(pair[0])))
-                    == F.col("r." + _quote(split_path(pair[1])))
+                    F.col("l." + quote_path(split_path(pair[0])))
+                    == F.col("r." + quote_path(split_path(pair[1])))
                 )
             ),
             zip(keys1[1:], keys2[1:], strict=True),
-            F.col("l." + _quote(split_path(keys1[0])))
-            == F.col("r." + _quote(split_path(keys2[0]))),
+            F.col("l." + quote_path(split_path(keys1[0])))
+            == F.col("r." + quote_path(split_path(keys2[0]))),
         )
         seen = {name.lower() for name in self._df.columns}
-        extra = [F.col("r." + _quote([c])) for c in frame2.toDF().columns if c.lower() not in seen]
+        extra = [
+            F.col("r." + quote_path([c])) for c in frame2.toDF().columns if c.lower() not in seen
+        ]
         joined = left.join(right, condition, "inner").select(F.col("l.*"), *extra)
         return DynamicFrame(joined, self.glue_ctx, self.name + frame2.name)
 
@@ -515,7 +525,7 @@ class DynamicFrame:
         if not self._df.columns:
             return self
         counts = self._df.select(
-            *[F.count(F.col(_quote([c]))).alias(c) for c in self._df.columns]
+            *[F.count(F.col(quote_path([c]))).alias(c) for c in self._df.columns]
         ).first()
         empty = [c for c in self._df.columns if counts is None or counts[c] == 0]
         return self._with(self._df.drop(*empty)) if empty else self
