@@ -10,13 +10,26 @@ import sys
 import threading
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
 from gluerun import __version__
 from gluerun.config import SETTINGS, Settings, load_settings
 from gluerun.errors import GluerunError
+
+if TYPE_CHECKING:  # the pieces are imported where they are built: `gluerun --help` stays quick
+    from gluerun.clock import Clock
+    from gluerun.engine.engine import Engine
+    from gluerun.executors.base import RunAs
+    from gluerun.executors.packages import PackageCache
+    from gluerun.executors.spark import SparkExecutor
+    from gluerun.executors.subprocess import SubprocessExecutor
+    from gluerun.executors.warm_pool import WarmPool
+    from gluerun.metrics import Metrics
+    from gluerun.model.tokens import RunTokens
+    from gluerun.runtimes.cache import RuntimeCache
+    from gluerun.store.roles import Stores
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -178,13 +191,15 @@ def _draining_server(uvicorn: Any, config: Any, engine: Any, drain_seconds: floa
     return DrainingServer(config)
 
 
-def _access_line(settings: Settings, anonymous: bool, run_as: Any) -> str:
+def _access_line(settings: Settings, anonymous: bool, run_as: RunAs | None) -> str:
     who = "anonymous (no credentials file)" if anonymous else "SigV4-signed requests only"
     jobs = f"; jobs run as {run_as.name}" if run_as is not None else ""
     return f"access: {who}{jobs}"
 
 
-def build_executors(settings: Settings, run_as: Any = None) -> dict[str, Any]:
+def build_executors(
+    settings: Settings, run_as: RunAs | None = None
+) -> dict[str, SubprocessExecutor]:
     """The executor of each job kind this node runs, by Command.Name."""
     from gluerun.executors.subprocess import SubprocessExecutor
 
@@ -207,12 +222,13 @@ def build_executors(settings: Settings, run_as: Any = None) -> dict[str, Any]:
 
 def build_engine(
     settings: Settings,
-    store: Any,
-    clock: Any,
-    executors: dict[str, Any],
-    metrics: Any = None,
-    run_tokens: Any = None,
-) -> Any:
+    store: Stores,
+    clock: Clock,
+    executors: dict[str, SubprocessExecutor],
+    metrics: Metrics | None = None,
+    run_tokens: RunTokens | None = None,
+) -> Engine:
+    """This node's engine over `store`, running jobs with `executors` (by Command.Name)."""
     from gluerun.engine.config import EngineConfig
     from gluerun.engine.engine import Engine
 
@@ -231,7 +247,7 @@ def build_engine(
     return Engine(store, executors, clock, config)
 
 
-def _close_executors(executors: dict[str, Any]) -> None:
+def _close_executors(executors: dict[str, SubprocessExecutor]) -> None:
     """Let executors end what they keep between runs (warm Spark drivers); runs go on."""
     for executor in {id(executor): executor for executor in executors.values()}.values():
         close = getattr(executor, "close", None)
@@ -239,7 +255,7 @@ def _close_executors(executors: dict[str, Any]) -> None:
             close()
 
 
-def _announce_capabilities(executors: dict[str, Any]) -> None:
+def _announce_capabilities(executors: dict[str, SubprocessExecutor]) -> None:
     """Say in one line what this node runs (probing Java and Spark takes a moment: off-thread)."""
     from gluerun.executors.capabilities import summary
 
@@ -250,7 +266,9 @@ def _announce_capabilities(executors: dict[str, Any]) -> None:
     threading.Thread(target=announce, name="gluerun-capabilities", daemon=True).start()
 
 
-def spark_executor(settings: Settings, runtimes: Any = None, run_as: Any = None) -> Any:
+def spark_executor(
+    settings: Settings, runtimes: RuntimeCache | None = None, run_as: RunAs | None = None
+) -> SparkExecutor:
     """The glueetl executor of this node, as `settings` describe it (runs get `runtimes`)."""
     from gluerun.executors.spark import SparkExecutor
 
@@ -273,7 +291,7 @@ def spark_executor(settings: Settings, runtimes: Any = None, run_as: Any = None)
     )
 
 
-def warm_pool(settings: Settings) -> Any:
+def warm_pool(settings: Settings) -> WarmPool:
     """The node's pool of warm Spark drivers (see executors/warm_pool.py)."""
     from gluerun.executors.warm_pool import WarmPool
 
@@ -286,7 +304,7 @@ def warm_pool(settings: Settings) -> Any:
     )
 
 
-def spark_packages(settings: Settings) -> Any:
+def spark_packages(settings: Settings) -> PackageCache:
     """The node's cache of the JVM packages glueetl runs need (see executors/packages.py)."""
     from gluerun.executors.packages import PackageCache
 
@@ -299,7 +317,7 @@ def spark_packages(settings: Settings) -> Any:
     )
 
 
-def _runtime_cache(settings: Settings) -> Any:
+def _runtime_cache(settings: Settings) -> RuntimeCache:
     from gluerun.runtimes.cache import RuntimeCache
 
     return RuntimeCache(settings.resolved_runtimes_dir, settings.runtime_python_list())
