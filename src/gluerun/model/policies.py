@@ -20,7 +20,8 @@ DEFAULT_TIMEOUT_LEGACY = 2880
 DEFAULT_TIMEOUT_GLUE5 = 480
 #: A Timeout must stay below seven days.
 MAX_TIMEOUT = 10080
-#: GlueVersion gluerun reports for jobs created without one (see docs/choices.md).
+#: GlueVersion gluerun reports for jobs created without one (docs/behaviour.md: "Defaults
+#: reported by GetJob").
 DEFAULT_GLUE_VERSION = {PYTHONSHELL: "3.0"}
 DEFAULT_GLUE_VERSION_SPARK = "5.0"
 #: MaxCapacity of a pythonshell job created without one.
