@@ -53,7 +53,10 @@ class ContextApi(CatalogExtras):
         push_down_predicate: str = "",
         **options: Any,
     ) -> DataSource:
-        """A source over `connection_type` with connection `options` (``paths``, ``url``...)."""
+        """A source over `connection_type` with connection `options` (``paths``, ``url``...).
+
+        `push_down_predicate` filters nothing here, as in create_dynamic_frame_from_options.
+        """
         return DataSource(self._context, connection_type, format, transformation_ctx, options)
 
     @unsupported(_STREAMING)

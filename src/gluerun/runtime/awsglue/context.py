@@ -167,7 +167,12 @@ class GlueContext(ContextApi, CatalogMethods, SQLContext):
         push_down_predicate: str = "",
         **kwargs: Any,
     ) -> DynamicFrame:
-        """A DynamicFrame of the files at ``connection_options["paths"]`` in `format`."""
+        """A DynamicFrame of the files at ``connection_options["paths"]`` in `format`.
+
+        `push_down_predicate` is accepted, as awsglue's signature has it, and filters nothing:
+        Glue documents it only against a catalog table's partitions (from_catalog), which a
+        read by paths does not have.
+        """
         frame = self._read(
             connection_type, connection_options, format, format_options, transformation_ctx, True
         )
