@@ -218,16 +218,15 @@ class GlueService(TriggerOperations, BookmarkOperations):
             job.allocated_capacity,
         )
         check_capacity_range(capacity, job.command.name)
-        now = self.clock.now()
-        run = build_run(job, request, now)
-        if request.job_run_id:
-            run = self._retry_of(job, request.job_run_id, run)
+        after = self._latest_attempt(job, request.job_run_id) if request.job_run_id else None
+        run = build_run(job, request, self.clock.now(), after)
         limit = policies.max_concurrent_runs(job)
         queuing = policies.queuing_enabled(request.job_run_queuing_enabled, job)
         return self.store.runs.start_run(run, limit, queuing).id
 
-    def _retry_of(self, job: Job, previous_id: str, run: JobRun) -> JobRun:
-        """StartJobRun with JobRunId: a new attempt of a finished run (see docs/choices.md)."""
+    def _latest_attempt(self, job: Job, previous_id: str) -> JobRun:
+        """StartJobRun with JobRunId: the newest attempt of the finished run's chain, which the
+        new run follows (see docs/choices.md)."""
         previous = self.store.runs.get_run(job.job_id, previous_id)
         if previous is None:
             raise RunNotFound(job.name, previous_id)
@@ -236,16 +235,12 @@ class GlueService(TriggerOperations, BookmarkOperations):
                 f"Job run {previous_id} is {previous.state.value}; "
                 "only finished runs can be retried."
             )
-        root = previous.root_id
         latest = previous
-        attempt = 1
         while (
-            found := self.store.runs.get_run(job.job_id, policies.attempt_id(root, attempt))
+            found := self.store.runs.get_run(job.job_id, policies.next_attempt(latest).run_id)
         ) is not None:
             latest = found
-            attempt += 1
-        new_id = policies.attempt_id(root, attempt)
-        return dataclasses.replace(run, id=new_id, attempt=attempt, previous_run_id=latest.id)
+        return latest
 
     def _runs_key(self, job_name: str) -> str:
         """The job id a job's runs are kept under. Runs of a deleted job stay reachable when

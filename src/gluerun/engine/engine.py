@@ -25,7 +25,7 @@ from gluerun.engine.triggers import TriggerFirer
 from gluerun.errors import ExecutorError
 from gluerun.executors.base import Execution, Executor, ExitStatus, LaunchRequest, ProcessHandle
 from gluerun.executors.launch_marks import recorded_process
-from gluerun.model import events, policies
+from gluerun.model import events, policies, starts
 from gluerun.model.jobs import unsupported_command
 from gluerun.model.runs import SLOT_HOLDING, JobRun, RunState
 from gluerun.store.base import Fence
@@ -367,25 +367,7 @@ class Engine:
         if decision is None:
             return
         self.logs.note(run, f"retrying as {decision.run_id} (attempt {decision.attempt}).")
-        now = self.clock.now()
-        retry = dataclasses.replace(
-            run,
-            id=decision.run_id,
-            attempt=decision.attempt,
-            previous_run_id=decision.previous_run_id,
-            state=RunState.STARTING,
-            started_on=now,
-            last_modified_on=now,
-            admitted_on=now,
-            completed_on=None,
-            error_message=None,
-            execution_time=0,
-            arguments=None,
-            node_id=None,
-            pid=None,
-            pid_started=None,
-            running_since=None,
-        )
+        retry = starts.retry_run(run, self.clock.now())
         self.store.runs.insert_run(retry)
 
     def _current(self, run: JobRun) -> JobRun | None:

@@ -107,11 +107,19 @@ def attempt_id(root_id: str, attempt: int) -> str:
 
 @dataclass(frozen=True)
 class RetryDecision:
-    """A FAILED run is to be retried as `run_id`, attempt `attempt`."""
+    """A run is to be followed by attempt `attempt`, `run_id`, after `previous_run_id`."""
 
     run_id: str
     attempt: int
     previous_run_id: str
+
+
+def next_attempt(latest: JobRun) -> RetryDecision:
+    """THE numbering rule of attempts, for the engine's retries and StartJobRun's JobRunId
+    alike: the attempt after `latest` (the newest of its root's runs) is `latest.attempt + 1`,
+    `<root>_attempt_<n>`, with `latest` as its PreviousRunId."""
+    nxt = latest.attempt + 1
+    return RetryDecision(attempt_id(latest.root_id, nxt), nxt, latest.id)
 
 
 def retry_decision(run: JobRun, max_retries: int | None) -> RetryDecision | None:
@@ -120,8 +128,7 @@ def retry_decision(run: JobRun, max_retries: int | None) -> RetryDecision | None
         return None
     if run.attempt >= (max_retries or 0):
         return None
-    nxt = run.attempt + 1
-    return RetryDecision(attempt_id(run.root_id, nxt), nxt, run.id)
+    return next_attempt(run)
 
 
 def deadline(run: JobRun) -> float | None:

@@ -1,10 +1,22 @@
-"""How a new run is built from its job and the start request: shared by StartJobRun and triggers."""
+"""Every run outcome, built here by one function each, for the service, triggers, the engine
+and the store alike:
+
+- `build_run`: a first attempt (StartJobRun, a trigger), or with `after` the attempt after an
+  earlier run (StartJobRun with JobRunId);
+- `retry_run`: the engine's retry of a FAILED run;
+- `admitted`: what admission makes of a new run: as built, `queued` (WAITING) or `refused`
+  (FAILED, for a trigger's start when the job is full);
+- `error_run` and `job_vanished`: a run that ended ERROR at once.
+
+Attempts are numbered by one rule, `policies.next_attempt`. The store only decides admission
+(`policies.admit`) and applies its outcome atomically.
+"""
 
 from __future__ import annotations
 
 import secrets
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from gluerun.model import policies
 from gluerun.model.jobs import Job
@@ -35,8 +47,10 @@ def new_run_id() -> str:
     return "jr_" + secrets.token_hex(32)
 
 
-def build_run(job: Job, request: RunRequest, now: float) -> JobRun:
-    """A new STARTING run of `job` (admission may still queue or refuse it)."""
+def build_run(job: Job, request: RunRequest, now: float, after: JobRun | None = None) -> JobRun:
+    """A new STARTING run of `job` (admission may still queue or refuse it): a first attempt,
+    or the attempt after `after` (the newest run of the chain a JobRunId names)."""
+    number = policies.next_attempt(after) if after is not None else None
     arguments = policies.effective_arguments(
         job.default_arguments, request.arguments, job.non_overridable_arguments
     )
@@ -57,7 +71,9 @@ def build_run(job: Job, request: RunRequest, now: float) -> JobRun:
         sized_capacity=_explicit_capacity(job, request, cap.worker_type),
     )
     return JobRun(
-        id=new_run_id(),
+        id=number.run_id if number is not None else new_run_id(),
+        attempt=number.attempt if number is not None else 0,
+        previous_run_id=number.previous_run_id if number is not None else None,
         job_name=job.name,
         state=RunState.STARTING,
         started_on=now,
@@ -94,6 +110,66 @@ def _explicit_capacity(job: Job, request: RunRequest, worker_type: str | None) -
         if value is not None:
             return float(value)
     return None
+
+
+def retry_run(failed: JobRun, now: float) -> JobRun:
+    """The engine's retry of a FAILED run: its launch again as the next attempt, STARTING at
+    `now`. Its outcome and the engine's bookkeeping do not carry over, nor its own Arguments
+    (the launch holds them merged)."""
+    number = policies.next_attempt(failed)
+    return replace(
+        failed,
+        id=number.run_id,
+        attempt=number.attempt,
+        previous_run_id=number.previous_run_id,
+        state=RunState.STARTING,
+        started_on=now,
+        last_modified_on=now,
+        admitted_on=now,
+        completed_on=None,
+        error_message=None,
+        execution_time=0,
+        arguments=None,
+        node_id=None,
+        pid=None,
+        pid_started=None,
+        running_since=None,
+    )
+
+
+#: StateDetail of a run queued by job-run queuing.
+QUEUED_DETAIL = "Waiting for a concurrency slot: MaxConcurrentRuns reached."
+
+
+def admitted(run: JobRun, decision: policies.Admission) -> JobRun:
+    """A new run as admission inserts it: as built (START), queued (QUEUE), or refused
+    (REJECT; StartJobRun raises ConcurrentRunsExceeded instead, a trigger records it)."""
+    if decision is policies.Admission.QUEUE:
+        return queued(run)
+    if decision is policies.Admission.REJECT:
+        return refused(run, run.started_on)
+    return run
+
+
+def queued(run: JobRun) -> JobRun:
+    """A new run born WAITING for a concurrency slot; its Timeout counts from admission.
+
+    Not `with_state`: a new run is not a stored run moving, and STARTING → WAITING is no edge
+    of TRANSITIONS (a stored run never goes back to the queue)."""
+    return replace(run, state=RunState.WAITING, admitted_on=None, state_detail=QUEUED_DETAIL)
+
+
+def refused(run: JobRun, now: float) -> JobRun:
+    """What a trigger's start becomes when the job has no free slot: a FAILED run."""
+    return run.with_state(
+        RunState.FAILED, now, error_message=f"Max concurrent runs exceeded for {run.job_name}"
+    )
+
+
+def job_vanished(run: JobRun) -> JobRun:
+    """What a trigger's start becomes when its job was deleted before admission."""
+    request = RunRequest(trigger_name=run.trigger_name)
+    return error_run(run.job_name, request, run.started_on, "The job no longer exists.")
 
 
 def error_run(job_name: str, request: RunRequest, now: float, message: str) -> JobRun:
