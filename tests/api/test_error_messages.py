@@ -157,3 +157,12 @@ def test_every_error_carrying_data_has_its_wire_text() -> None:
     assert len(carrying) >= 10
     untold = [cls for cls in carrying if message.dispatch(cls) is message.dispatch(Exception)]
     assert untold == []
+
+
+def test_concurrent_runs_exceeded(client: TestClient) -> None:
+    call(client, "StartJobRun", {"JobName": "j"})
+    refused = call(client, "StartJobRun", {"JobName": "j"})
+    assert refused.json() == {
+        "__type": "ConcurrentRunsExceededException",
+        "Message": "Concurrent runs exceeded for j",
+    }
