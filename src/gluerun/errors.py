@@ -138,6 +138,10 @@ class AlreadyExists(GluerunError):
 class ConcurrentRunsExceeded(GluerunError):
     """The job already has its maximum number of concurrent runs."""
 
+    def __init__(self, job_name: str) -> None:
+        super().__init__()
+        self.job_name = job_name
+
 
 class ResourceNumberLimitExceeded(GluerunError):
     """A resource limit was reached."""

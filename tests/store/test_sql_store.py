@@ -62,8 +62,9 @@ def test_start_run_admits_up_to_the_limit(store: Stores) -> None:
     store.runs.create_job(job, {})
     first = store.runs.start_run(make_run(job), limit=1, queuing=False)
     assert first.state is RunState.STARTING
-    with pytest.raises(ConcurrentRunsExceeded, match="Concurrent runs exceeded for a"):
+    with pytest.raises(ConcurrentRunsExceeded) as refused:
         store.runs.start_run(make_run(job), limit=1, queuing=False)
+    assert refused.value.job_name == "a"
     queued = store.runs.start_run(make_run(job), limit=1, queuing=True)
     assert queued.state is RunState.WAITING
     assert store.runs.get_run(job.job_id, queued.id) == queued

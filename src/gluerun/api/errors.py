@@ -100,6 +100,11 @@ def _finished(exc: errors.RunFinished) -> str:
 
 
 @message.register
+def _concurrent(exc: errors.ConcurrentRunsExceeded) -> str:
+    return f"Concurrent runs exceeded for {exc.job_name}"
+
+
+@message.register
 def _trigger(exc: errors.TriggerNotFound) -> str:
     return f"Trigger with name: {exc.name} not found."
 

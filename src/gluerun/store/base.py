@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import enum
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -35,12 +36,15 @@ class NodeLease:
     joined_on: float
 
 
-class StopOutcome:
-    """What a stop request found (values are the ErrorDetail codes where it failed)."""
+class StopOutcome(enum.Enum):
+    """What a stop request found. The service turns the refusals into errors (RunNotFound,
+    RunFinished), which api/errors.py alone maps to wire codes."""
 
     #: the run is stopping (or already was)
     ACCEPTED = "accepted"
     #: the run was queued and is now STOPPED
     STOPPED_WAITING = "stopped-waiting"
-    NOT_FOUND = "EntityNotFoundException"
-    FINISHED = "InvalidInputException"
+    #: the job has no run with that id
+    NOT_FOUND = "not-found"
+    #: the run had already finished
+    FINISHED = "finished"

@@ -19,7 +19,7 @@ from gluerun.model.jobs import Job
 from gluerun.model.logs import LogEvent, LogGroup, LogStream
 from gluerun.model.runs import JobRun, RunState
 from gluerun.model.triggers import Start, Trigger, TriggerType
-from gluerun.store.base import Fence, NodeLease, RunPage
+from gluerun.store.base import Fence, NodeLease, RunPage, StopOutcome
 from gluerun.store.catalog import CatalogStore
 
 if TYPE_CHECKING:
@@ -85,8 +85,8 @@ class RunStore(Protocol):
         """A job's runs newest first, starting at `cursor` (from a previous page)."""
         ...
 
-    def request_stop(self, job_id: str, run_id: str, now: float) -> str:
-        """Ask a run to stop; returns a StopOutcome value. A queued run, or one no engine
+    def request_stop(self, job_id: str, run_id: str, now: float) -> StopOutcome:
+        """Ask a run to stop; returns what it found. A queued run, or one no engine
         claimed, ends STOPPED at once; a claimed one goes STOPPING for its engine to end."""
         ...
 

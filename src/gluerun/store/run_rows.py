@@ -7,17 +7,15 @@ run itself.
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Mapping
 from typing import Any
 
 from sqlalchemy import ColumnElement, Connection, bindparam, delete, select, update
 
-from gluerun.errors import ConcurrentRunsExceeded, EntityNotFound
-from gluerun.model import policies
+from gluerun.errors import ConcurrentRunsExceeded, JobNotFound
+from gluerun.model import policies, starts
 from gluerun.model.jobs import Job
 from gluerun.model.runs import SLOT_HOLDING, JobRun, RunState
-from gluerun.model.starts import RunRequest, error_run
 from gluerun.model.triggers import Start
 from gluerun.store import codec
 from gluerun.store.base import StopOutcome
@@ -121,7 +119,7 @@ _MOVE_COUNTS = (
 )
 
 
-def stop(conn: Connection, run: JobRun, now: float, reason: str | None) -> str:
+def stop(conn: Connection, run: JobRun, now: float, reason: str | None) -> StopOutcome:
     """Queued runs stop at once; started ones go to STOPPING for their engine to end."""
     if run.state is RunState.WAITING:
         message = reason or "Job run stopped before it left the queue."
@@ -182,43 +180,19 @@ def admit_in(conn: Connection, start: Start, strict: bool) -> JobRun:
     job = None if run.state is RunState.ERROR else lock_job(conn, run.launch.job_id)
     if run.state is not RunState.ERROR and job is None:
         if strict:
-            raise EntityNotFound(f"Job with name: {run.job_name} not found.")
-        run = error_run(
-            run.job_name,
-            RunRequest(trigger_name=run.trigger_name),
-            run.started_on,
-            "The job no longer exists.",
-        )
+            raise JobNotFound(run.job_name)
+        run = starts.job_vanished(run)
     if run.state is RunState.ERROR:
         insert_run(conn, run)
         return run
     counts = job or {"slot_runs": 0, "waiting_runs": 0}
     active, waiting = counts["slot_runs"], counts["waiting_runs"]
     decision = policies.admit(active, waiting, start.limit, start.queuing)
-    if decision is policies.Admission.REJECT:
-        if strict:
-            raise ConcurrentRunsExceeded(f"Concurrent runs exceeded for {run.job_name}")
-        run = admission_refused(run, run.started_on)
-    elif decision is policies.Admission.QUEUE:
-        run = dataclasses.replace(
-            run,
-            state=RunState.WAITING,
-            admitted_on=None,
-            state_detail="Waiting for a concurrency slot: MaxConcurrentRuns reached.",
-        )
+    if decision is policies.Admission.REJECT and strict:
+        raise ConcurrentRunsExceeded(run.job_name)
+    run = starts.admitted(run, decision)
     insert_run(conn, run)
     return run
-
-
-def admission_refused(run: JobRun, now: float) -> JobRun:
-    """What a trigger's start becomes when the job has no free slot: a FAILED run."""
-    return dataclasses.replace(
-        run,
-        state=RunState.FAILED,
-        completed_on=now,
-        last_modified_on=now,
-        error_message=f"Max concurrent runs exceeded for {run.job_name}",
-    )
 
 
 def delete_tags(conn: Connection, kind: str, name: str) -> None:

@@ -15,7 +15,7 @@ from typing import Any
 import orjson
 from sqlalchemy import Connection, delete, select, update
 
-from gluerun.errors import AlreadyExists, ConcurrentModification, EntityNotFound
+from gluerun.errors import AlreadyExists, ConcurrentModification, TableNotFound
 from gluerun.store.catalog import Doc, StoredPartition
 from gluerun.store.tables import (
     catalog_connections,
@@ -135,7 +135,7 @@ class SqlCatalogStore:
         with self._write() as conn:
             current = conn.execute(select(catalog_tables.c.version).where(*where)).scalar()
             if current is None:
-                raise EntityNotFound(f"Table {name} not found.")
+                raise TableNotFound(name)
             if expected is not None and expected != current:
                 raise ConcurrentModification("Update table failed due to concurrent modifications.")
             text, version = _dump(doc), int(current) + 1

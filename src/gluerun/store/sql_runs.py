@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import bindparam, delete, or_, select, update
 from sqlalchemy.sql import Select
 
-from gluerun.errors import AlreadyExists, EntityNotFound
+from gluerun.errors import AlreadyExists, JobNotFound
 from gluerun.model.jobs import Job
 from gluerun.model.runs import ACTIVE, JobRun, RunState
 from gluerun.model.triggers import Start
@@ -131,7 +131,7 @@ class SqlRuns:
                 update(jobs).where(jobs.c.name == job.name).values(**job_row(job))
             )
             if result.rowcount != 1:
-                raise EntityNotFound(f"Job with name: {job.name} not found.")
+                raise JobNotFound(job.name)
         self._db.notify()
 
     def delete_job(self, name: str, now: float) -> bool:
@@ -184,7 +184,7 @@ class SqlRuns:
         nxt = rows[limit][0] if len(rows) > limit else None
         return RunPage([codec.load_run(doc) for _, doc in rows[:limit]], nxt)
 
-    def request_stop(self, job_id: str, run_id: str, now: float) -> str:
+    def request_stop(self, job_id: str, run_id: str, now: float) -> StopOutcome:
         with self._db.write() as conn:
             # Locked on PostgreSQL: a claim committing in between must not be overwritten.
             found = runs_where(
