@@ -16,7 +16,7 @@ from gluerun.errors import (
     InvalidInput,
     PartitionNotFound,
 )
-from gluerun.service_catalog import CatalogService
+from gluerun.service.catalog import CatalogService
 from gluerun.store import Stores
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from gluerun.model.logs import OUTPUT_GROUP
-from gluerun.service_logs import EVENT_OVERHEAD, MAX_PAGE_BYTES, LogsService
+from gluerun.service.logs import EVENT_OVERHEAD, MAX_PAGE_BYTES, LogsService
 from gluerun.store import Stores
 
 #: 100 KB messages: ten fit in a page, the eleventh does not.

@@ -25,7 +25,7 @@ from gluerun.metrics import Metrics
 from gluerun.model.events import envelope
 from gluerun.paging import parse_cursor
 from gluerun.service import GlueService
-from gluerun.service_logs import LogsService
+from gluerun.service.logs import LogsService
 
 
 class Dispatcher:

@@ -13,7 +13,7 @@ from typing import Any
 from gluerun.api.errors import error_detail
 from gluerun.model.catalog import BatchError
 from gluerun.service import GlueService
-from gluerun.service_catalog import CatalogService
+from gluerun.service.catalog import CatalogService
 
 Body = Mapping[str, Any]
 Handler = Callable[[GlueService, Body], dict[str, Any]]

@@ -9,7 +9,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from gluerun.model.logs import LogEvent, LogGroup, LogStream
-from gluerun.service_logs import LogsService
+from gluerun.service.logs import LogsService
 
 Body = Mapping[str, Any]
 LogsHandler = Callable[[LogsService, Body], dict[str, Any]]

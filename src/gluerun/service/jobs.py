@@ -26,9 +26,9 @@ from gluerun.model.jobs import PYTHONSHELL, Job
 from gluerun.model.runs import ACTIVE, JobRun
 from gluerun.model.starts import RunRequest, build_run, deleted_job_id
 from gluerun.paging import decode_number_token, decode_token, encode_token, page_size
-from gluerun.service_bookmarks import BookmarkOperations
-from gluerun.service_catalog import CatalogService
-from gluerun.service_triggers import TriggerOperations
+from gluerun.service.bookmarks import BookmarkOperations
+from gluerun.service.catalog import CatalogService
+from gluerun.service.triggers import TriggerOperations
 from gluerun.store.base import StopOutcome
 from gluerun.store.catalog import CatalogStore
 from gluerun.store.roles import Stores
@@ -77,7 +77,7 @@ class GlueService(TriggerOperations, BookmarkOperations):
         self.clock = clock
         self.region = region
         self.account_id = account_id
-        #: the Data Catalog operations (service_catalog.py), on the same database by default
+        #: the Data Catalog operations (catalog.py), on the same database by default
         self.data_catalog = CatalogService(
             catalog if catalog is not None else store.catalog, clock, region, account_id
         )

@@ -1,6 +1,6 @@
 """CatalogService: the Data Catalog's databases, tables and table versions over a CatalogStore.
 
-Partitions and connections are mixed in from service_partitions and service_connections.
+Partitions and connections are mixed in from partitions.py and connections.py.
 Names are folded to lower case on the way in and on lookup (Glue stores them folded; Hive
 clients look them up folded). Any CatalogId is accepted: gluerun holds one catalog, the
 account's, and returns its id.
@@ -16,8 +16,8 @@ from gluerun.errors import DatabaseNotFound, InvalidInput, TableNotFound, TableV
 from gluerun.model import catalog
 from gluerun.model.catalog import BatchError, Doc, fold
 from gluerun.paging import decode_token, encode_token, page_size, scan
-from gluerun.service_connections import ConnectionOperations
-from gluerun.service_partitions import PartitionOperations
+from gluerun.service.connections import ConnectionOperations
+from gluerun.service.partitions import PartitionOperations
 from gluerun.store.catalog import CatalogStore
 
 #: where a table's document keeps its partition indexes (not a member of Glue's Table)
