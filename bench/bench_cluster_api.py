@@ -24,7 +24,7 @@ import threading
 from pathlib import Path
 from typing import Any
 
-from bench_core import Raw, create_job, enc, gluerun_server, run_load, start_bodies
+from _common import Raw, create_job, enc, gluerun_server, run_load, start_bodies
 from bench_queue import drop_schema, pg_schema_url
 
 JOB = "bench-cluster"

@@ -34,7 +34,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests" / "faults"))
 
-from bench_core import RESULTS, log  # noqa: E402
+from _common import RESULTS, log  # noqa: E402
 from bench_queue import drop_schema, pg_schema_url  # noqa: E402
 from fault_support import (  # noqa: E402
     Ledger,

@@ -32,7 +32,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from bench_core import (
+from _common import (
     HOST,
     RESULTS,
     VENV_BIN,

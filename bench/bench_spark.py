@@ -37,7 +37,7 @@ from typing import Any
 
 import boto3
 import psutil
-from bench_core import prepared_runtimes
+from _common import prepared_runtimes
 from botocore.config import Config
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -25,7 +25,7 @@ from collections import Counter
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import bench_core as bc
+import _common as bc
 
 FRAME = re.compile(r"^(.*) \((.*?)(?::\d+)?\)$")
 

@@ -92,7 +92,7 @@ def run_server(settings: Settings, log_level: str = "info") -> None:
     from gluerun.api.connections import guarded_protocol
     from gluerun.clock import SystemClock
     from gluerun.engine.webhooks import WebhookSender
-    from gluerun.metrics import Metrics
+    from gluerun.metrics import LoopLagMonitor, Metrics
     from gluerun.model.tokens import RunTokens
     from gluerun.service import GlueService
     from gluerun.store import open_store
@@ -149,7 +149,8 @@ def run_server(settings: Settings, log_level: str = "info") -> None:
         ssl_certfile=settings.tls_cert or None,
         ssl_keyfile=settings.tls_key or None,
     )
-    server = _draining_server(uvicorn, config, engine, settings.drain_seconds)
+    lag = LoopLagMonitor(metrics.loop_lag.observe)
+    server = _draining_server(uvicorn, config, engine, settings.drain_seconds, lag.start)
     click.echo(f"gluerun {__version__} serving the Glue API at {settings.endpoint_url}")
     click.echo(f"data directory: {settings.data_dir}; store: {mask_url(database_url)}")
     click.echo(_access_line(settings, guard.open, run_as))
@@ -167,12 +168,23 @@ def run_server(settings: Settings, log_level: str = "info") -> None:
         store.close()
 
 
-def _draining_server(uvicorn: Any, config: Any, engine: Any, drain_seconds: float) -> Any:
+def _draining_server(
+    uvicorn: Any,
+    config: Any,
+    engine: Any,
+    drain_seconds: float,
+    on_startup: Callable[[], None],
+) -> Any:
     """uvicorn's server; with an engine and a drain time, the first SIGTERM/SIGINT drains the
-    engine (serving the API meanwhile) before the server stops. A second signal stops it now."""
+    engine (serving the API meanwhile) before the server stops. A second signal stops it now.
+    `on_startup` runs on the server's event loop once it listens."""
 
     class DrainingServer(uvicorn.Server):  # type: ignore[misc]
         draining = False
+
+        async def startup(self, sockets: Any = None) -> None:
+            await super().startup(sockets=sockets)
+            on_startup()
 
         def handle_exit(self, sig: int, frame: Any) -> None:
             if engine is None or drain_seconds <= 0 or self.draining:

@@ -1,14 +1,16 @@
-"""Prometheus metrics of one gluerun process: API latency, run durations, and store gauges.
+"""Prometheus metrics of one gluerun process: API latency, event-loop lag, run durations, and
+store gauges.
 
 Counts of runs by job and state and the queue depth are read from the store at scrape time,
-so every node reports the whole cluster's; latencies and durations are this process's own.
+so every node reports the whole cluster's; latencies, lag and durations are this process's own.
 """
 
 from __future__ import annotations
 
+import asyncio
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 from prometheus_client import CollectorRegistry, Histogram, generate_latest
 from prometheus_client.core import GaugeMetricFamily, Metric
@@ -63,6 +65,36 @@ def _node_metrics(leases: list[NodeLease], now: float) -> Iterator[Metric]:
     yield epoch
 
 
+#: Fine below 10 ms, where a healthy loop's lag lives, coarse above.
+LAG_BUCKETS = (0.0005, 0.001, 0.002, 0.003, 0.005, 0.0075, 0.01, 0.02, 0.05, 0.1, 0.25, 1, 5)
+
+
+class LoopLagMonitor:
+    """Sleeps `interval` seconds at a time on the event loop and observes how late each wake-up
+    is: a blocking call or a long computation on the loop shows up as lag, whatever it was."""
+
+    def __init__(self, observe: Callable[[float], None], interval: float = 0.02) -> None:
+        self.observe = observe
+        self.interval = interval
+        self._task: asyncio.Task[None] | None = None
+
+    def start(self) -> None:
+        """Start watching the running loop (once: the task is kept so it is not collected)."""
+        if self._task is None or self._task.done():
+            self._task = asyncio.get_running_loop().create_task(self._watch())
+
+    def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+
+    async def _watch(self) -> None:
+        loop = asyncio.get_running_loop()
+        while True:
+            due = loop.time() + self.interval
+            await asyncio.sleep(self.interval)
+            self.observe(max(0.0, loop.time() - due))
+
+
 class Metrics:
     """A registry per process (never the global one, so tests stay independent)."""
 
@@ -74,6 +106,13 @@ class Metrics:
             ["operation", "status"],
             registry=self.registry,
             buckets=(0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5),
+        )
+        self.loop_lag = Histogram(
+            "gluerun_event_loop_lag_seconds",
+            "How late the API's event loop woke from a short periodic sleep: how long any "
+            "request could have waited behind work holding the loop.",
+            registry=self.registry,
+            buckets=LAG_BUCKETS,
         )
         self.run_duration = Histogram(
             "gluerun_run_duration_seconds",
