@@ -83,3 +83,7 @@ def test_metrics(hooked: Server, script: Callable[..., str], tmp_path: Path) -> 
     assert (
         'gluerun_api_request_duration_seconds_count{operation="StartJobRun",status="200"}' in text
     )
+    # The server watches its own event loop from the start (a wake-up every 20 ms).
+    lag = next(line for line in text.splitlines() if line.startswith("gluerun_event_loop_lag_s"))
+    assert lag.startswith("gluerun_event_loop_lag_seconds_bucket")
+    assert "gluerun_event_loop_lag_seconds_count 0.0" not in text
