@@ -6,7 +6,7 @@ import asyncio
 import time
 
 from gluerun.metrics import LoopLagMonitor, Metrics
-from gluerun.store.sql import SqlStore
+from gluerun.store import open_store
 
 
 async def _hold_the_loop(monitor: LoopLagMonitor, seconds: float) -> None:
@@ -26,7 +26,7 @@ def test_a_blocked_loop_is_observed_as_late_wake_ups() -> None:
 
 
 def test_lag_is_exported_as_a_histogram() -> None:
-    store = SqlStore.open("sqlite://")
+    store = open_store("sqlite://")
     metrics = Metrics(store)
     asyncio.run(_hold_the_loop(LoopLagMonitor(metrics.loop_lag.observe, interval=0.01), 0.1))
     text = metrics.render().decode()
