@@ -27,7 +27,7 @@ def test_a_blocked_loop_is_observed_as_late_wake_ups() -> None:
 
 def test_lag_is_exported_as_a_histogram() -> None:
     store = open_store("sqlite://")
-    metrics = Metrics(store)
+    metrics = Metrics(store.events, store.nodes)
     asyncio.run(_hold_the_loop(LoopLagMonitor(metrics.loop_lag.observe, interval=0.01), 0.1))
     text = metrics.render().decode()
     store.close()
