@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import stat
+import subprocess
 import sys
 from pathlib import Path
 from typing import Any
@@ -275,6 +277,88 @@ def test_a_cluster_master_ships_the_runtime_to_executors(spark_home: Path, tmp_p
 
     assert "awsglue/dynamicframe.py" in zipfile.ZipFile(shipped).namelist()
     assert "SPARK_LOCAL_IP" not in got["env"]
+
+
+CLUSTER_ENV = {
+    "AWS_ACCESS_KEY_ID": "AKIDCLUSTER",
+    "AWS_SECRET_ACCESS_KEY": "s3cr3t/+key",
+    "AWS_SESSION_TOKEN": "t0ken==",
+    "AWS_REGION": "eu-west-1",
+}
+
+
+def test_a_clusters_executors_get_the_credentials_off_the_command_line(
+    spark_home: Path, tmp_path: Path
+) -> None:
+    (spark_home / "conf").mkdir()
+    (spark_home / "conf" / "spark-defaults.conf").write_text("spark.node.setting  kept\n")
+    ex = executor(spark_home, tmp_path, master="spark://127.0.0.1:7077")
+    got = submit(ex, tmp_path, {}, env=CLUSTER_ENV)
+    argv = got["submit"]
+    for secret in ("s3cr3t/+key", "t0ken=="):
+        assert not any(secret in arg for arg in argv)
+    private = Path(option(argv, "--properties-file") or "")
+    assert private.parent == tmp_path / "run"
+    assert stat.S_IMODE(private.stat().st_mode) == 0o600
+    text = private.read_text()
+    assert text.startswith("spark.node.setting  kept\n")  # spark-submit reads only this file
+    for name, value in CLUSTER_ENV.items():
+        assert f"spark.executorEnv.{name}={value}" in text.splitlines()
+    assert got["env"]["AWS_SECRET_ACCESS_KEY"] == "s3cr3t/+key"  # the driver's own
+
+
+def test_local_runs_need_no_private_properties(spark_home: Path, tmp_path: Path) -> None:
+    argv = submit(executor(spark_home, tmp_path), tmp_path, {}, env=CLUSTER_ENV)["submit"]
+    assert "--properties-file" not in argv
+    assert not (tmp_path / "run" / "spark-private.conf").exists()
+
+
+def test_the_private_properties_read_back_in_java(tmp_path: Path) -> None:
+    """Keys and values that need escaping come back as written through java.util.Properties."""
+    if shutil.which("java") is None:
+        pytest.fail("the Spark tier needs java")
+    confs_in = {"a key=x:y": " lead\\back\nline#!", "spark.executorEnv.K": "v=w"}
+    path = tmp_path / "p.conf"
+    path.write_text(sc.properties_file("spark.x 1\\\n", confs_in), encoding="utf-8")
+    reader = tmp_path / "Dump.java"
+    reader.write_text(JAVA_DUMP)
+    done = subprocess.run(
+        ["java", str(reader), str(path)], capture_output=True, text=True, check=True, timeout=120
+    )
+    assert json.loads(done.stdout) == {**confs_in, "spark.x": "1"}
+
+
+#: prints a properties file as JSON, read as spark-submit reads it (UTF-8 java.util.Properties)
+JAVA_DUMP = r"""
+import java.io.*;
+import java.nio.charset.StandardCharsets;
+import java.util.*;
+
+public class Dump {
+    public static void main(String[] args) throws IOException {
+        Properties props = new Properties();
+        try (InputStream file = new FileInputStream(args[0])) {
+            props.load(new InputStreamReader(file, StandardCharsets.UTF_8));
+        }
+        StringBuilder out = new StringBuilder("{");
+        for (String key : new TreeSet<>(props.stringPropertyNames())) {
+            if (out.length() > 1) out.append(",");
+            out.append(quote(key)).append(":").append(quote(props.getProperty(key)));
+        }
+        System.out.println(out.append("}"));
+    }
+
+    static String quote(String s) {
+        StringBuilder b = new StringBuilder("\"");
+        for (char c : s.toCharArray()) {
+            if (c == '"' || c == '\\') b.append('\\').append(c);
+            else if (c < 0x20) b.append(String.format("\\u%04x", (int) c));
+            else b.append(c);
+        }
+        return b.append("\"").toString();
+    }
+}
+"""
 
 
 @pytest.mark.parametrize(

@@ -44,7 +44,19 @@ DEBIAN_JDBC_DRIVERS = (
     "/usr/share/java/mysql-connector-j.jar",
 )
 
+#: the run's environment its executors on a cluster get too, as Glue's role reaches every worker
+#: (Iceberg's S3FileIO and boto3 in tasks read credentials there, not in Hadoop's configuration)
+EXECUTOR_ENV = (
+    "AWS_ACCESS_KEY_ID",
+    "AWS_SECRET_ACCESS_KEY",
+    "AWS_SESSION_TOKEN",
+    "AWS_REGION",
+    "AWS_DEFAULT_REGION",
+)
+
 _CONF_SEPARATOR = re.compile(r"\s+--conf\s+")
+#: what a Java properties file escapes (in keys; values only their leading blanks)
+_PROPERTY_SPECIAL = re.compile(r"([\\=:#! ])")
 
 
 @dataclass(frozen=True)
@@ -239,3 +251,29 @@ def user_jars_first(arguments: Mapping[str, str]) -> dict[str, str]:
     if arguments.get(USER_JARS_FIRST, "").strip().lower() != "true":
         return {}
     return {"spark.driver.userClassPathFirst": "true", "spark.executor.userClassPathFirst": "true"}
+
+
+def executor_env_confs(env: Mapping[str, str]) -> dict[str, str]:
+    """``spark.executorEnv.*`` giving a cluster's executors the run's `EXECUTOR_ENV`."""
+    return {f"spark.executorEnv.{name}": env[name] for name in EXECUTOR_ENV if env.get(name)}
+
+
+def properties_file(defaults: str, confs: Mapping[str, str]) -> str:
+    """A Java properties file: the node's spark-defaults.conf text `defaults`, then `confs`.
+
+    spark-submit reads a ``--properties-file`` instead of spark-defaults.conf, so its text
+    comes first; a key repeated later wins (Java's Properties.load), and ``--conf`` wins over
+    the file.
+    """
+    # the blank line ends a continuation (a trailing backslash) the defaults may leave open
+    lines = [defaults.rstrip("\n"), ""] if defaults.strip() else []
+    for key, value in confs.items():
+        lines.append(f"{_escape_property(key, key=True)}={_escape_property(value)}")
+    return "\n".join([*lines, ""])
+
+
+def _escape_property(text: str, key: bool = False) -> str:
+    escaped = _PROPERTY_SPECIAL.sub(r"\\\1", text) if key else text.replace("\\", "\\\\")
+    if not key and escaped.startswith((" ", "\t")):
+        escaped = "\\" + escaped
+    return escaped.replace("\n", "\\n").replace("\r", "\\r")

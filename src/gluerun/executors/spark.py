@@ -43,6 +43,8 @@ from gluerun.runtimes.cache import RuntimeCache
 #: where in a run directory fetched jars go, and event logs when no usable path is given
 JARS_DIR = "jars"
 EVENT_LOG_DIR = "spark-events"
+#: the run's spark-submit properties no other user may read (mode 0600, in the run directory)
+PRIVATE_CONF_FILE = "spark-private.conf"
 #: environment variable through which the awsglue runtime learns the S3 endpoint
 S3_ENDPOINT_ENV = "GLUERUN_S3_ENDPOINT_URL"
 #: how PySpark is told the spark-submit options of the driver JVM it starts
@@ -163,8 +165,9 @@ class SparkExecutor(SubprocessExecutor):
         master = self._master or sc.local_master(found, self._machine_cores)
         confs = self._confs(request, run_dir, staged, found)
         self._add_packages(request, staged, confs, spark_home)
-        submit = _submit_args(master, request.job_name, confs, staged)
         env = self._environment(run_dir, staged.pythonpath, staged.extra_path, request.env, python)
+        submit = _submit_args(master, request.job_name, confs, staged)
+        submit += self._private_confs(run_dir, env, spark_home)
         env.update(self._spark_env(spark_home, env, submit, python))
         warm = self._launch_warm(python, script, request.argv, run_dir, env)
         if warm is not None:
@@ -382,6 +385,30 @@ class SparkExecutor(SubprocessExecutor):
         else:
             staged.jars += jars
             staged.py_files += [str(jar) for jar in found.python]
+
+    def _private_confs(self, run_dir: Path, env: Mapping[str, str], spark_home: Path) -> list[str]:
+        """``--properties-file`` with the confs no other user may read (see `_spark_conf`).
+
+        On a cluster, executors get the run's credentials as ``spark.executorEnv.*``. A
+        ``--conf`` would put them on the driver's command lines, which every user of the node
+        can read: they go into a file only the job's user reads (Spark's UI and event logs
+        redact them by name). Local runs need none: their executors are the driver's JVM.
+        """
+        private = {} if self.local else sc.executor_env_confs(env)
+        if not private:
+            return []
+        conf_dir = Path(env.get("SPARK_CONF_DIR") or spark_home / "conf")
+        defaults = conf_dir / "spark-defaults.conf"
+        path = run_dir / PRIVATE_CONF_FILE
+        try:
+            text = defaults.read_text(encoding="utf-8") if defaults.is_file() else ""
+            path.unlink(missing_ok=True)
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(fd, "w", encoding="utf-8") as out:
+                out.write(sc.properties_file(text, private))
+        except OSError as exc:
+            raise ExecutorError(f"Cannot write the run's Spark properties {path}: {exc}") from exc
+        return ["--properties-file", str(path)]
 
     def _spark_env(
         self, spark_home: Path, env: Mapping[str, str], submit: list[str], python: str
