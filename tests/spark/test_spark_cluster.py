@@ -20,6 +20,7 @@ from spark_support import (
     Server,
     free_port,
     job_env,
+    run_script,
     stop_process,
     wait_for_port,
     wait_state,
@@ -286,3 +287,80 @@ def test_a_catalog_job_runs_on_the_cluster(cluster_server: Server, tmp_path: Pat
 
     make_sales(cluster_server.client(), "cluster_shop", tmp_path / "sales")
     run_catalog_job(cluster_server, tmp_path, "cluster_shop")
+
+
+#: the lake tests' bucket here (the local lake tests use their own: moto is the tier's)
+CLUSTER_LAKE = "cluster-lake"
+#: printed by each lake script: the executors that joined (the driver runs no tasks here)
+EXECUTORS_LINE = """
+print("EXECUTORS", spark.sparkContext._jsc.sc().getExecutorMemoryStatus().size() - 1)
+"""
+
+
+def _on_cluster_lake(script: str) -> str:
+    return script.replace("lake-bucket", CLUSTER_LAKE) + EXECUTORS_LINE
+
+
+def _lake_args(formats: str, conf: str) -> dict[str, str]:
+    return {"--datalake-formats": formats, "--conf": conf.replace("lake-bucket", CLUSTER_LAKE)}
+
+
+@pytest.fixture(scope="module")
+def cluster_lake(s3_client: Any) -> str:
+    s3_client.create_bucket(Bucket=CLUSTER_LAKE)
+    return CLUSTER_LAKE
+
+
+def test_an_iceberg_table_is_written_and_read_by_the_clusters_executors(
+    cluster_server: Server, s3_client: Any, cluster_lake: str, tmp_path: Path
+) -> None:
+    """S3FileIO on the executors (not S3A) finds the endpoint and the run's credentials."""
+    from test_spark_datalake import ICEBERG_CONF, ICEBERG_READ, ICEBERG_WRITE
+
+    write, read = tmp_path / "write.py", tmp_path / "read.py"
+    write.write_text(_on_cluster_lake(ICEBERG_WRITE))
+    read.write_text(_on_cluster_lake(ICEBERG_READ))
+    args = _lake_args("iceberg", ICEBERG_CONF)
+    out = run_script(cluster_server, "cluster-iceberg-write", write, args)
+    assert "WROTE 3" in out
+    assert "EXECUTORS 1" in out
+    table = cluster_server.client().get_table(DatabaseName="lakedb", Name="events")["Table"]
+    location = table["Parameters"]["metadata_location"]
+    assert location.startswith(f"s3://{cluster_lake}/warehouse/lakedb.db/events/metadata/")
+    listed = s3_client.list_objects_v2(
+        Bucket=cluster_lake, Prefix="warehouse/lakedb.db/events/data/"
+    )
+    assert any(o["Key"].endswith(".parquet") for o in listed["Contents"])
+    out = run_script(cluster_server, "cluster-iceberg-read", read, args)
+    assert "READ [(1, 'a'), (2, 'b'), (3, 'c')]" in out
+    assert "SNAPSHOTS 2" in out
+
+
+def test_a_delta_table_takes_a_merge_on_the_cluster(
+    cluster_server: Server, s3_client: Any, cluster_lake: str, tmp_path: Path
+) -> None:
+    from test_spark_datalake import DELTA_CONF, DELTA_MERGE, DELTA_WRITE
+
+    write, merge = tmp_path / "write.py", tmp_path / "merge.py"
+    write.write_text(_on_cluster_lake(DELTA_WRITE))
+    merge.write_text(_on_cluster_lake(DELTA_MERGE))
+    args = _lake_args("delta", DELTA_CONF)
+    assert "WROTE 3" in run_script(cluster_server, "cluster-delta-write", write, args)
+    out = run_script(cluster_server, "cluster-delta-merge", merge, args)
+    assert "MERGED [(1, 'ann'), (2, 'bobby'), (3, 'cy'), (4, 'dee')]" in out
+    assert "VERSIONS 2" in out
+    assert "EXECUTORS 1" in out
+
+
+def test_a_hudi_table_takes_an_upsert_on_the_cluster(
+    cluster_server: Server, s3_client: Any, cluster_lake: str, tmp_path: Path
+) -> None:
+    from test_spark_datalake import HUDI_CONF, HUDI_UPSERT
+
+    script = tmp_path / "hudi.py"
+    script.write_text(_on_cluster_lake(HUDI_UPSERT))
+    out = run_script(cluster_server, "cluster-hudi", script, _lake_args("hudi", HUDI_CONF))
+    assert "UPSERTED [(1, 'ann'), (2, 'bobby'), (3, 'cy')]" in out
+    assert "EXECUTORS 1" in out
+    listed = s3_client.list_objects_v2(Bucket=cluster_lake, Prefix="hudi/people/.hoodie/")
+    assert any(o["Key"].endswith(".commit") for o in listed["Contents"])
