@@ -36,15 +36,8 @@ def _values(items: Sequence[Mapping[str, Any]]) -> list[list[str]]:
 # -- databases -----------------------------------------------------------------------------
 def create_database(svc: GlueService, body: Body) -> dict[str, Any]:
     svc.data_catalog.create_database(body["DatabaseInput"])
-    _tag(svc, "database", body["DatabaseInput"]["Name"].lower(), body.get("Tags"))
+    svc.tag_created("database", body["DatabaseInput"]["Name"].lower(), body.get("Tags"))
     return {}
-
-
-def _tag(svc: GlueService, kind: str, name: str, tags: Mapping[str, str] | None) -> None:
-    """Tags given at creation, and none left over from a deleted namesake."""
-    svc.store.runs.untag_resource(kind, name, list(svc.store.runs.get_tags(kind, name)))
-    if tags:
-        svc.store.runs.tag_resource(kind, name, tags)
 
 
 def get_database(c: CatalogService, body: Body) -> dict[str, Any]:
@@ -213,7 +206,7 @@ def batch_delete_partition(c: CatalogService, body: Body) -> dict[str, Any]:
 # -- connections ---------------------------------------------------------------------------
 def create_connection(svc: GlueService, body: Body) -> dict[str, Any]:
     status = svc.data_catalog.create_connection(body["ConnectionInput"])
-    _tag(svc, "connection", body["ConnectionInput"]["Name"], body.get("Tags"))
+    svc.tag_created("connection", body["ConnectionInput"]["Name"], body.get("Tags"))
     return {"CreateConnectionStatus": status}
 
 

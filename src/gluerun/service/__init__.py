@@ -1,11 +1,12 @@
 """Glue semantics, one module per resource family, behind the facade the API uses.
 
-`GlueService` is the entry point; `LogsService` (logs.py) serves CloudWatch Logs.
+`GlueService` (facade.py) is the entry point; `LogsService` (logs.py) serves CloudWatch Logs.
 """
 
 from __future__ import annotations
 
-from gluerun.service.jobs import GlueService, StopError
+from gluerun.service.facade import GlueService
 from gluerun.service.logs import LogsService
+from gluerun.service.runs import StopError
 
 __all__ = ["GlueService", "LogsService", "StopError"]

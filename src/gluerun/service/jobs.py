@@ -1,45 +1,20 @@
-"""GlueService: one method per Glue operation, holding Glue's semantics.
-
-Callers (api, cli) pass model values and get model values back; wire names live in
-api/shapes.py. The service talks to the engine only through the store.
-"""
+"""Glue's jobs: CreateJob ... BatchGetJobs, and the cross-field checks Glue makes of a job and
+of a run's overrides (which the model's per-field validation cannot express)."""
 
 from __future__ import annotations
 
 import dataclasses
-import re
 import secrets
-from collections.abc import Collection, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
 
 from gluerun.clock import Clock
-from gluerun.errors import (
-    GluerunError,
-    InvalidInput,
-    JobNotFound,
-    RunFinished,
-    RunNotFound,
-    TriggerNotFound,
-)
+from gluerun.errors import InvalidInput, JobNotFound
 from gluerun.model import policies
 from gluerun.model.jobs import PYTHONSHELL, Job
-from gluerun.model.runs import ACTIVE, JobRun
-from gluerun.model.starts import RunRequest, build_run, deleted_job_id
-from gluerun.paging import decode_number_token, decode_token, encode_token, page_size
-from gluerun.service.bookmarks import BookmarkOperations
-from gluerun.service.catalog import CatalogService
-from gluerun.service.triggers import TriggerOperations
-from gluerun.store.base import StopOutcome
-from gluerun.store.catalog import CatalogStore
-from gluerun.store.roles import Stores
+from gluerun.model.starts import RunRequest
+from gluerun.paging import decode_token, encode_token, page_size
+from gluerun.store.roles import RunStore
 
-#: the resource kinds of Glue ARNs that GetTags/TagResource/UntagResource accept
-TAGGABLE = ("job", "trigger", "database", "table", "connection")
-#: The account part of an ARN gluerun takes as its own: empty or any 12 digits.
-_ACCOUNT = re.compile(r"(\d{12})?")
-#: How long a reset waits for runs to stop: store changes or quarter seconds (about 30 s;
-#: an engine ends a process within 5 s of SIGTERM).
-RESET_POLLS = 120
 #: Glue's refusal of MaxCapacity beside WorkerType/NumberOfWorkers (docs/behaviour.md).
 MAX_CAPACITY_WITH_WORKERS = (
     "Please do not set Max Capacity if using Worker Type and Number of Workers."
@@ -50,48 +25,26 @@ BOTH_WORKER_FIELDS = "Please set both Worker Type and Number of Workers."
 MAX_ARGUMENTS_BYTES = 260 * 1024
 
 
-@dataclass(frozen=True)
-class StopError:
-    """A BatchStopJobRun id that could not be stopped, and why (api/ writes its ErrorDetail)."""
-
-    run_id: str
-    error: GluerunError
-
-
 def new_job_id() -> str:
     return "j_" + secrets.token_hex(32)
 
 
-class GlueService(TriggerOperations, BookmarkOperations):
-    """Glue's jobs, job runs and tags over the store's roles."""
+class JobService:
+    """CreateJob, GetJob, GetJobs, ListJobs, UpdateJob, DeleteJob, BatchGetJobs."""
 
-    def __init__(
-        self,
-        store: Stores,
-        clock: Clock,
-        region: str,
-        account_id: str,
-        catalog: CatalogStore | None = None,
-    ) -> None:
-        self.store = store
+    def __init__(self, runs: RunStore, clock: Clock) -> None:
+        self.runs = runs
         self.clock = clock
-        self.region = region
-        self.account_id = account_id
-        #: the Data Catalog operations (catalog.py), on the same database by default
-        self.data_catalog = CatalogService(
-            catalog if catalog is not None else store.catalog, clock, region, account_id
-        )
 
-    # -- jobs ---------------------------------------------------------------------------
     def create_job(self, job: Job, tags: Mapping[str, str]) -> str:
         check_job(job)
         now = self.clock.now()
         job = dataclasses.replace(job, job_id=new_job_id(), created_on=now, last_modified_on=now)
-        self.store.runs.create_job(job, tags)
+        self.runs.create_job(job, tags)
         return job.name
 
     def get_job(self, name: str) -> Job:
-        job = self.store.runs.get_job(name)
+        job = self.runs.get_job(name)
         if job is None:
             raise JobNotFound(name)
         return job
@@ -111,7 +64,7 @@ class GlueService(TriggerOperations, BookmarkOperations):
         self, token: str | None, max_results: int | None, tags: Mapping[str, str] | None
     ) -> tuple[list[Job], str | None]:
         limit = page_size(max_results)
-        found = self.store.runs.list_jobs(decode_token(token, "job"), limit + 1, tags or None)
+        found = self.runs.list_jobs(decode_token(token, "job"), limit + 1, tags or None)
         if len(found) > limit:
             return found[:limit], encode_token("job:" + found[limit - 1].name)
         return found, None
@@ -128,169 +81,22 @@ class GlueService(TriggerOperations, BookmarkOperations):
             glue_version=update.glue_version or current.glue_version,
         )
         check_job(replacement)
-        self.store.runs.replace_job(replacement)
+        self.runs.replace_job(replacement)
         return name
 
     def delete_job(self, name: str) -> str:
-        self.store.runs.delete_job(name, self.clock.now())
+        self.runs.delete_job(name, self.clock.now())
         return name
 
     def batch_get_jobs(self, names: Sequence[str]) -> tuple[list[Job], list[str]]:
         found, missing = [], []
         for name in dict.fromkeys(names):
-            job = self.store.runs.get_job(name)
+            job = self.runs.get_job(name)
             if job is None:
                 missing.append(name)
             else:
                 found.append(job)
         return found, missing
-
-    # -- test-suite reset ---------------------------------------------------------------
-    def reset(self, polls: int = RESET_POLLS) -> int:
-        """Stop every active run, then delete all state (POST /moto-api/reset, when enabled).
-
-        Runs are asked to stop as BatchStopJobRun asks, and their engines end the processes;
-        the wait for that is bounded by `polls` store changes or quarter seconds. Returns how
-        many runs were still active when the state was deleted (0 unless an engine is down).
-        """
-        active = self.store.runs.node_runs(None, ACTIVE)
-        for run in active:
-            self.store.runs.request_stop(run.launch.job_id, run.id, self.clock.now())
-        for _ in range(polls):
-            if not active:
-                break
-            self.store.db.wait_for_change(0.25)
-            active = self.store.runs.node_runs(None, ACTIVE)
-        self.store.db.reset()
-        return len(active)
-
-    # -- tags ---------------------------------------------------------------------------
-    def _resource(self, arn: str) -> tuple[str, str]:
-        """(kind, name) of a taggable ARN in this node's region.
-
-        gluerun serves one account, so the account part may be empty (Terraform with
-        skip_requesting_account_id builds `arn:aws:glue:us-east-1::job/x`) or any 12 digits
-        (tools that assume an account id of their own); the region must be this node's.
-        """
-        prefix = f"arn:aws:glue:{self.region}:{self.account_id}:"
-        parts = arn.split(":", 5)
-        kind, sep, name = parts[-1].partition("/")
-        if (
-            len(parts) != 6
-            or parts[:4] != ["arn", "aws", "glue", self.region]
-            or not _ACCOUNT.fullmatch(parts[4])
-            or not sep
-            or kind not in TAGGABLE
-        ):
-            raise InvalidInput(
-                f"Invalid resource ARN {arn!r}: expected {prefix}<kind>/<name>, kind one of "
-                f"{', '.join(TAGGABLE)}"
-            )
-        if kind in ("job", "trigger"):
-            exists = self.store.runs.get_job if kind == "job" else self.store.triggers.get_trigger
-            if exists(name) is None:
-                raise JobNotFound(name) if kind == "job" else TriggerNotFound(name)
-        else:
-            self.data_catalog.check_exists(kind, name)  # raises EntityNotFound
-        return kind, name
-
-    def get_tags(self, arn: str) -> dict[str, str]:
-        return self.store.runs.get_tags(*self._resource(arn))
-
-    def tag_resource(self, arn: str, tags: Mapping[str, str]) -> None:
-        kind, name = self._resource(arn)
-        if len(self.store.runs.get_tags(kind, name) | dict(tags)) > 50:
-            raise InvalidInput("A resource can have at most 50 tags.")
-        self.store.runs.tag_resource(kind, name, tags)
-
-    def untag_resource(self, arn: str, keys: Collection[str]) -> None:
-        self.store.runs.untag_resource(*self._resource(arn), keys)
-
-    # -- job runs -----------------------------------------------------------------------
-    def start_job_run(self, job_name: str, request: RunRequest) -> str:
-        job = self.get_job(job_name)
-        check_run_request(request, job)
-        # The job's own MaxCapacity too: one stored before its range was enforced.
-        capacity = _first(
-            request.max_capacity,
-            request.allocated_capacity,
-            job.max_capacity,
-            job.allocated_capacity,
-        )
-        check_capacity_range(capacity, job.command.name)
-        after = self._latest_attempt(job, request.job_run_id) if request.job_run_id else None
-        run = build_run(job, request, self.clock.now(), after)
-        limit = policies.max_concurrent_runs(job)
-        queuing = policies.queuing_enabled(request.job_run_queuing_enabled, job)
-        return self.store.runs.start_run(run, limit, queuing).id
-
-    def _latest_attempt(self, job: Job, previous_id: str) -> JobRun:
-        """StartJobRun with JobRunId: the newest attempt of the finished run's chain, which the
-        new run follows (see docs/choices.md)."""
-        previous = self.store.runs.get_run(job.job_id, previous_id)
-        if previous is None:
-            raise RunNotFound(job.name, previous_id)
-        if not previous.state.terminal:
-            raise InvalidInput(
-                f"Job run {previous_id} is {previous.state.value}; "
-                "only finished runs can be retried."
-            )
-        latest = previous
-        while (
-            found := self.store.runs.get_run(job.job_id, policies.next_attempt(latest).run_id)
-        ) is not None:
-            latest = found
-        return latest
-
-    def _runs_key(self, job_name: str) -> str:
-        """The job id a job's runs are kept under. Runs of a deleted job stay reachable when
-        a trigger recorded ERROR runs for it."""
-        job = self.store.runs.get_job(job_name)
-        if job is not None:
-            return job.job_id
-        orphans = deleted_job_id(job_name)
-        if self.store.runs.list_runs(orphans, None, 1).runs:
-            return orphans
-        raise JobNotFound(job_name)
-
-    def get_job_run(
-        self, job_name: str, run_id: str, predecessors_included: bool = False
-    ) -> JobRun:
-        run = self.store.runs.get_run(self._runs_key(job_name), run_id)
-        if run is None:
-            raise RunNotFound(job_name, run_id)
-        if not predecessors_included and run.predecessors:
-            run = dataclasses.replace(run, predecessors=())
-        return run
-
-    def get_job_runs(
-        self, job_name: str, next_token: str | None, max_results: int | None
-    ) -> tuple[list[JobRun], str | None]:
-        key = self._runs_key(job_name)
-        seq = decode_number_token(next_token, "run")
-        page = self.store.runs.list_runs(key, seq, page_size(max_results))
-        token = encode_token(f"run:{page.next_cursor}") if page.next_cursor is not None else None
-        return list(page.runs), token
-
-    def batch_stop_job_run(
-        self, job_name: str, run_ids: Sequence[str]
-    ) -> tuple[list[str], list[StopError]]:
-        job = self.store.runs.get_job(job_name)
-        stopped: list[str] = []
-        errors: list[StopError] = []
-        for run_id in run_ids:
-            outcome = (
-                self.store.runs.request_stop(job.job_id, run_id, self.clock.now())
-                if job is not None
-                else StopOutcome.NOT_FOUND
-            )
-            if outcome in (StopOutcome.ACCEPTED, StopOutcome.STOPPED_WAITING):
-                stopped.append(run_id)
-            elif outcome == StopOutcome.FINISHED:
-                errors.append(StopError(run_id, RunFinished(job_name, run_id)))
-            else:
-                errors.append(StopError(run_id, RunNotFound(job_name, run_id)))
-        return stopped, errors
 
 
 # -- semantic checks the model cannot express ---------------------------------------------
@@ -298,7 +104,7 @@ def check_job(job: Job) -> None:
     """Cross-field rules Glue enforces on CreateJob/UpdateJob."""
     check_one_capacity(job.allocated_capacity, job.max_capacity)
     check_capacity(
-        _first(job.max_capacity, job.allocated_capacity),
+        first_value(job.max_capacity, job.allocated_capacity),
         job.worker_type,
         job.number_of_workers,
         job.command.name,
@@ -322,7 +128,7 @@ def check_run_request(request: RunRequest, job: Job) -> None:
     if request.arguments is not None:
         check_arguments("Arguments", request.arguments)
     check_one_capacity(request.allocated_capacity, request.max_capacity)
-    capacity = _first(request.max_capacity, request.allocated_capacity)
+    capacity = first_value(request.max_capacity, request.allocated_capacity)
     if request.worker_type is not None and capacity is not None:
         raise InvalidInput(MAX_CAPACITY_WITH_WORKERS)
     if request.number_of_workers is not None and request.number_of_workers < 1:
@@ -340,7 +146,7 @@ def check_one_capacity(allocated: int | None, max_capacity: float | None) -> Non
         raise InvalidInput("Please set only Allocated Capacity or Max Capacity")
 
 
-def _first(*values: float | None) -> float | None:
+def first_value(*values: float | None) -> float | None:
     for value in values:
         if value is not None:
             return float(value)

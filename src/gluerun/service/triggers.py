@@ -1,4 +1,4 @@
-"""The trigger operations of GlueService (a mixin, so service.py stays one screenful per area)."""
+"""Glue's triggers: CreateTrigger ... BatchGetTriggers; StartTrigger fires an ON_DEMAND one."""
 
 from __future__ import annotations
 
@@ -18,17 +18,20 @@ from gluerun.model.triggers import (
     watched_jobs,
 )
 from gluerun.paging import decode_token, encode_token, page_size
-from gluerun.store.roles import Stores
+from gluerun.store.roles import RunStore, TriggerStore
 
 #: Glue's default quota of actions (jobs) per trigger.
 MAX_ACTIONS = 50
 
 
-class TriggerOperations:
-    """CreateTrigger ... BatchGetTriggers. Needs `store` and `clock` from GlueService."""
+class TriggerService:
+    """CreateTrigger, GetTrigger(s), ListTriggers, BatchGetTriggers, UpdateTrigger,
+    StartTrigger, StopTrigger, DeleteTrigger. Triggers name jobs, which the RunStore keeps."""
 
-    store: Stores
-    clock: Clock
+    def __init__(self, triggers: TriggerStore, runs: RunStore, clock: Clock) -> None:
+        self.triggers = triggers
+        self.runs = runs
+        self.clock = clock
 
     def create_trigger(
         self, trigger: Trigger, tags: Mapping[str, str], start_on_creation: bool
@@ -41,17 +44,17 @@ class TriggerOperations:
         )
         if start_on_creation:
             trigger = self._activated(trigger, now)
-        self.store.triggers.create_trigger(trigger, tags)
+        self.triggers.create_trigger(trigger, tags)
         return trigger.name
 
     def _check_actions(self, trigger: Trigger) -> None:
         if len(trigger.actions) > MAX_ACTIONS:
             raise InvalidInput(f"A trigger can start at most {MAX_ACTIONS} jobs.")
         for name in trigger.job_names:
-            if self.store.runs.get_job(name) is None:
+            if self.runs.get_job(name) is None:
                 raise JobNotFound(name)
         for name in watched_jobs(trigger.predicate):
-            if self.store.runs.get_job(name) is None:
+            if self.runs.get_job(name) is None:
                 raise JobNotFound(name)
 
     def _activated(self, trigger: Trigger, now: float) -> Trigger:
@@ -60,11 +63,11 @@ class TriggerOperations:
             trigger,
             state=TriggerState.ACTIVATED,
             next_fire=first_fire(trigger, now),
-            watermarks=self.store.triggers.run_watermarks(watched_jobs(trigger.predicate)),
+            watermarks=self.triggers.run_watermarks(watched_jobs(trigger.predicate)),
         )
 
     def get_trigger(self, name: str) -> Trigger:
-        trigger = self.store.triggers.get_trigger(name)
+        trigger = self.triggers.get_trigger(name)
         if trigger is None:
             raise TriggerNotFound(name)
         return trigger
@@ -96,11 +99,11 @@ class TriggerOperations:
         if dependent_job:
             # Glue's documented quirk: the triggers that can start the job, or, if there are
             # none, all triggers.
-            everything = self.store.triggers.list_triggers(None, 1_000_000, tags or None)
+            everything = self.triggers.list_triggers(None, 1_000_000, tags or None)
             starting = [t for t in everything if dependent_job in t.job_names]
             chosen = [t for t in (starting or everything) if after is None or t.name > after]
         else:
-            chosen = self.store.triggers.list_triggers(after, limit + 1, tags or None)
+            chosen = self.triggers.list_triggers(after, limit + 1, tags or None)
         if len(chosen) > limit:
             return chosen[:limit], encode_token("trigger:" + chosen[limit - 1].name)
         return chosen, None
@@ -108,7 +111,7 @@ class TriggerOperations:
     def batch_get_triggers(self, names: Sequence[str]) -> tuple[list[Trigger], list[str]]:
         found, missing = [], []
         for name in dict.fromkeys(names):
-            trigger = self.store.triggers.get_trigger(name)
+            trigger = self.triggers.get_trigger(name)
             if trigger is None:
                 missing.append(name)
             else:
@@ -129,22 +132,22 @@ class TriggerOperations:
         self._check_actions(replacement)
         if replacement.state is TriggerState.ACTIVATED:
             replacement = self._activated(replacement, self.clock.now())
-        return self.store.triggers.replace_trigger(replacement, current.version)
+        return self.triggers.replace_trigger(replacement, current.version)
 
     def start_trigger(self, name: str) -> str:
         trigger = self.get_trigger(name)
         if trigger.type is TriggerType.ON_DEMAND:
             self._fire_now(trigger, ())
         elif trigger.state is not TriggerState.ACTIVATED:
-            self.store.triggers.replace_trigger(
+            self.triggers.replace_trigger(
                 self._activated(trigger, self.clock.now()), trigger.version
             )
         return name
 
     def _fire_now(self, trigger: Trigger, predecessors: tuple[Predecessor, ...]) -> None:
-        jobs = {job: self.store.runs.get_job(job) for job in trigger.job_names}
+        jobs = {job: self.runs.get_job(job) for job in trigger.job_names}
         starts = plan_starts(trigger, jobs, predecessors, self.clock.now())
-        if self.store.triggers.fire_trigger(trigger, trigger, starts) is None:
+        if self.triggers.fire_trigger(trigger, trigger, starts) is None:
             raise InvalidInput(f"Trigger {trigger.name} changed while starting; try again.")
 
     def stop_trigger(self, name: str) -> str:
@@ -152,9 +155,9 @@ class TriggerOperations:
         if trigger.type is TriggerType.ON_DEMAND:
             raise InvalidInput("ON_DEMAND triggers are never activated, so they cannot be stopped.")
         stopped = dataclasses.replace(trigger, state=TriggerState.DEACTIVATED, next_fire=None)
-        self.store.triggers.replace_trigger(stopped, trigger.version)
+        self.triggers.replace_trigger(stopped, trigger.version)
         return name
 
     def delete_trigger(self, name: str) -> str:
-        self.store.triggers.delete_trigger(name)
+        self.triggers.delete_trigger(name)
         return name
