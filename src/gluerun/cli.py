@@ -296,6 +296,7 @@ def spark_executor(
         base_env=_spark_base_env(settings),
         tail_bytes=settings.log_tail_bytes,
         s3_connector=settings.spark_s3,
+        s3_committer=settings.spark_s3_committer,
         packages=spark_packages(settings),
         runtimes=runtimes,
         run_as=run_as,

@@ -46,6 +46,7 @@ class Settings:
     spark_conf: str = ""
     jdbc_drivers: str = ""
     spark_s3: str = "s3a"
+    spark_s3_committer: str = "file"
     spark_packages_dir: str = ""
     spark_jars_dir: str = ""
     spark_packages_repository: str = ""
@@ -163,6 +164,9 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("spark_conf", str, "Spark settings for every glueetl run: k=v --conf k=v ..."),
     Setting("jdbc_drivers", str, "JDBC driver jars for glueetl runs (default: Debian's, if any)."),
     Setting("spark_s3", str, "How glueetl runs reach s3://: s3a (default) or staging."),
+    Setting(
+        "spark_s3_committer", str, "How Spark SQL commits writes to s3://: file (default), magic."
+    ),
     Setting("spark_packages_dir", str, "Cache of JVM packages (default: data_dir/spark-packages)."),
     Setting("spark_jars_dir", str, "Pre-fetched package jars; when set, nothing is downloaded."),
     Setting("spark_packages_repository", str, "Maven repository for packages (Maven Central)."),

@@ -20,7 +20,7 @@ from spark_support import RUNTIME
 from gluerun.errors import ExecutorError
 from gluerun.executors import _spark_conf as sc
 from gluerun.executors.base import LaunchRequest
-from gluerun.executors.packages import DATALAKE_FORMATS, S3A, PackageCache
+from gluerun.executors.packages import DATALAKE_FORMATS, S3A, S3A_COMMITTER, PackageCache
 from gluerun.executors.spark import SparkExecutor
 
 #: a job script that records what the driver would hand PySpark
@@ -44,7 +44,7 @@ def spark_home(tmp_path: Path) -> Path:
 def offline_jars(directory: Path) -> Path:
     """A GLUERUN_SPARK_JARS_DIR holding (empty) jars of every package set."""
     directory.mkdir(parents=True, exist_ok=True)
-    sets = [S3A, *(s for table in DATALAKE_FORMATS.values() for s in table.values())]
+    sets = [S3A, S3A_COMMITTER, *(s for table in DATALAKE_FORMATS.values() for s in table.values())]
     for package_set in sets:
         for coordinate in package_set.coordinates:
             (directory / coordinate.file_name).write_bytes(b"PK")
@@ -277,6 +277,41 @@ def test_a_cluster_master_ships_the_runtime_to_executors(spark_home: Path, tmp_p
 
     assert "awsglue/dynamicframe.py" in zipfile.ZipFile(shipped).namelist()
     assert "SPARK_LOCAL_IP" not in got["env"]
+
+
+def test_the_magic_committer_adds_its_bindings_and_jar(spark_home: Path, tmp_path: Path) -> None:
+    ex = executor(spark_home, tmp_path, s3_committer="magic")
+    argv = submit(ex, tmp_path, {"--conf": "spark.hadoop.fs.s3a.committer.name=directory"})[
+        "submit"
+    ]
+    conf = confs(argv)
+    assert conf["spark.hadoop.fs.s3a.committer.name"] == "directory"  # the job's wins
+    factory = "org.apache.hadoop.fs.s3a.commit.S3ACommitterFactory"
+    for scheme in ("s3", "s3a", "s3n"):
+        assert conf[f"spark.hadoop.mapreduce.outputcommitter.factory.scheme.{scheme}"] == factory
+    assert conf["spark.sql.sources.commitProtocolClass"].endswith(".PathOutputCommitProtocol")
+    classpath = conf["spark.driver.extraClassPath"].split(":")
+    assert Path(classpath[3]).name == "spark-hadoop-cloud_2.12-3.5.8.jar"
+
+
+def test_the_default_committer_is_sparks(spark_home: Path, tmp_path: Path) -> None:
+    conf = confs(submit(executor(spark_home, tmp_path), tmp_path, {})["submit"])
+    assert "spark.sql.sources.commitProtocolClass" not in conf
+    assert "spark-hadoop-cloud" not in conf["spark.driver.extraClassPath"]
+
+
+@pytest.mark.parametrize(
+    ("settings", "message"),
+    [
+        ({"s3_committer": "staging"}, "GLUERUN_SPARK_S3_COMMITTER='staging': expected"),
+        ({"s3_committer": "magic", "s3_connector": "staging"}, "magic needs GLUERUN_SPARK_S3=s3a"),
+    ],
+)
+def test_committer_settings_are_checked(
+    spark_home: Path, tmp_path: Path, settings: dict[str, str], message: str
+) -> None:
+    with pytest.raises(ExecutorError, match=message):
+        executor(spark_home, tmp_path, **settings)
 
 
 CLUSTER_ENV = {

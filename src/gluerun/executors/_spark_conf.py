@@ -44,6 +44,26 @@ DEBIAN_JDBC_DRIVERS = (
     "/usr/share/java/mysql-connector-j.jar",
 )
 
+#: ``GLUERUN_SPARK_S3_COMMITTER``: Spark's default (rename into place) or S3A's magic committer
+S3_COMMITTERS = ("file", "magic")
+#: S3A's magic committer for Spark SQL writes to every S3 scheme (Hadoop registers it for s3a only)
+MAGIC_COMMITTER: Mapping[str, str] = {
+    "spark.hadoop.fs.s3a.committer.name": "magic",
+    "spark.hadoop.fs.s3a.committer.magic.enabled": "true",
+    **{
+        f"spark.hadoop.mapreduce.outputcommitter.factory.scheme.{scheme}": (
+            "org.apache.hadoop.fs.s3a.commit.S3ACommitterFactory"
+        )
+        for scheme in S3_SCHEMES
+    },
+    "spark.sql.sources.commitProtocolClass": (
+        "org.apache.spark.internal.io.cloud.PathOutputCommitProtocol"
+    ),
+    "spark.sql.parquet.output.committer.class": (
+        "org.apache.spark.internal.io.cloud.BindingParquetOutputCommitter"
+    ),
+}
+
 #: the run's environment its executors on a cluster get too, as Glue's role reaches every worker
 #: (Iceberg's S3FileIO and boto3 in tasks read credentials there, not in Hadoop's configuration)
 EXECUTOR_ENV = (

@@ -83,6 +83,13 @@ S3A = PackageSet(
 )
 
 
+#: Spark's bindings of Hadoop's PathOutputCommitters (S3A's magic committer) for Spark SQL; no
+#: 3.5.9 was published, and these two classes are the same throughout 3.5
+S3A_COMMITTER = PackageSet(
+    "s3a-committer", (Coordinate("org.apache.spark", "spark-hadoop-cloud_2.12", "3.5.8"),)
+)
+
+
 def _iceberg(version: str) -> PackageSet:
     return PackageSet(
         "iceberg",

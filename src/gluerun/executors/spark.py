@@ -34,7 +34,14 @@ from gluerun.executors import _spark_conf as sc
 from gluerun.executors.base import LaunchRequest, RunAs
 from gluerun.executors.capabilities import Capability, spark_capability
 from gluerun.executors.executions import LiveExecution, make_run_dir, note
-from gluerun.executors.packages import S3A, Jars, PackageCache, PackageSet, datalake_sets
+from gluerun.executors.packages import (
+    S3A,
+    S3A_COMMITTER,
+    Jars,
+    PackageCache,
+    PackageSet,
+    datalake_sets,
+)
 from gluerun.executors.scripts import parse_location
 from gluerun.executors.subprocess import EXTRA_PY_DIR, EXTRA_PY_FILES, SubprocessExecutor
 from gluerun.executors.warm_pool import COLD_LINE, DriverSpec, WarmPool
@@ -85,6 +92,7 @@ class SparkExecutor(SubprocessExecutor):
         base_env: Mapping[str, str] | None = None,
         tail_bytes: int = 65536,
         s3_connector: str = "s3a",
+        s3_committer: str = "file",
         packages: PackageCache | None = None,
         runtimes: RuntimeCache | None = None,
         run_as: RunAs | None = None,
@@ -105,6 +113,8 @@ class SparkExecutor(SubprocessExecutor):
             base_env: environment every job gets on top of the clean defaults.
             tail_bytes: how much of the end of stderr.log is searched for the error.
             s3_connector: ``s3a`` (Hadoop's S3A, fetched as a package) or ``staging``.
+            s3_committer: how Spark SQL commits writes to S3 with S3A: ``file`` (Spark's
+                default, renaming into place) or ``magic`` (S3A's magic committer).
             packages: where the JVM packages runs need are found or fetched (default: a
                 cache in `cache_dir`).
             runtimes: the node's runtimes; each run gets its GlueVersion's.
@@ -113,12 +123,13 @@ class SparkExecutor(SubprocessExecutor):
 
         Raises:
             ExecutorError: `python` cannot be found, `spark_conf` is malformed or
-                `s3_connector` is unknown.
+                `s3_connector` or `s3_committer` is unknown (or magic without s3a).
         """
         if s3_connector not in S3_CONNECTORS:
             raise ExecutorError(
                 f"GLUERUN_SPARK_S3={s3_connector!r}: expected one of {', '.join(S3_CONNECTORS)}"
             )
+        _check_committer(s3_committer, s3_connector)
         super().__init__(
             python,
             runtime_path,
@@ -135,6 +146,7 @@ class SparkExecutor(SubprocessExecutor):
         self._jdbc_jars = sc.jdbc_driver_jars(jdbc_drivers)
         self._s3_endpoint_url = s3_endpoint_url
         self._s3a = s3_connector == "s3a"
+        self._magic = s3_committer == "magic"
         self._packages = packages or PackageCache(cache_dir / "spark-packages")
         self._machine_cores = os.cpu_count() or 1
         self._machine_memory_mb = int(psutil.virtual_memory().total) // (1 << 20)
@@ -202,7 +214,8 @@ class SparkExecutor(SubprocessExecutor):
         Raises:
             ExecutorError: no Spark installation, or the packages cannot be had.
         """
-        sets = ([S3A] if self._s3a else []) + datalake_sets(datalake_formats, glue_version)
+        sets = ([S3A] if self._s3a else []) + ([S3A_COMMITTER] if self._magic else [])
+        sets += datalake_sets(datalake_formats, glue_version)
         return self._packages.jars(sets, self.spark_home())
 
     # -- Spark installation ---------------------------------------------------------------
@@ -342,6 +355,7 @@ class SparkExecutor(SubprocessExecutor):
         confs = dict(sc.TUNING)
         confs.update(sc.sizing_confs(found, self.local, self._machine_memory_mb))
         confs.update(s3)
+        confs.update(sc.MAGIC_COMMITTER if self._magic else {})
         confs.update(ui)
         confs.update(sc.user_jars_first(request.arguments))
         confs.update(user)
@@ -361,6 +375,7 @@ class SparkExecutor(SubprocessExecutor):
     def _package_sets(self, request: LaunchRequest, staged: _Staged) -> list[PackageSet]:
         """S3A (unless staging, or the job brings hadoop-aws) and --datalake-formats."""
         sets = [S3A] if self._s3a and not sc.has_hadoop_aws(staged.jars) else []
+        sets += [S3A_COMMITTER] if self._magic else []
         formats = request.arguments.get(DATALAKE_FORMATS, "")
         return sets + datalake_sets(formats, request.glue_version)
 
@@ -448,6 +463,16 @@ def _submit_args(master: str, name: str, confs: Mapping[str, str], staged: _Stag
         if items:
             submit += [option, ",".join(items)]
     return submit
+
+
+def _check_committer(committer: str, connector: str) -> None:
+    if committer not in sc.S3_COMMITTERS:
+        raise ExecutorError(
+            f"GLUERUN_SPARK_S3_COMMITTER={committer!r}: expected one of "
+            f"{', '.join(sc.S3_COMMITTERS)}"
+        )
+    if committer == "magic" and connector != "s3a":
+        raise ExecutorError("GLUERUN_SPARK_S3_COMMITTER=magic needs GLUERUN_SPARK_S3=s3a")
 
 
 def _check_language(arguments: Mapping[str, str]) -> None:
