@@ -1,6 +1,7 @@
 """CatalogService: the Data Catalog's databases, tables and table versions over a CatalogStore.
 
-Partitions and connections are mixed in from partitions.py and connections.py.
+Partitions (partitions.py) and connections (connections.py) are families of their own, which
+CatalogService assembles and offers under their Glue names.
 Names are folded to lower case on the way in and on lookup (Glue stores them folded; Hive
 clients look them up folded). Any CatalogId is accepted: gluerun holds one catalog, the
 account's, and returns its id.
@@ -16,8 +17,8 @@ from gluerun.errors import DatabaseNotFound, InvalidInput, TableNotFound, TableV
 from gluerun.model import catalog
 from gluerun.model.catalog import BatchError, Doc, fold
 from gluerun.paging import decode_token, encode_token, page_size, scan
-from gluerun.service.connections import ConnectionOperations
-from gluerun.service.partitions import PartitionOperations
+from gluerun.service.connections import ConnectionService
+from gluerun.service.partitions import PartitionService
 from gluerun.store.catalog import CatalogStore
 
 #: where a table's document keeps its partition indexes (not a member of Glue's Table)
@@ -38,7 +39,7 @@ def _version_number(version_id: str) -> int:
         raise InvalidInput(f"VersionId {version_id!r} is not a version number.") from None
 
 
-class CatalogService(PartitionOperations, ConnectionOperations):
+class CatalogService:
     """Glue's Data Catalog operations."""
 
     def __init__(self, store: CatalogStore, clock: Clock, region: str, account_id: str) -> None:
@@ -46,6 +47,28 @@ class CatalogService(PartitionOperations, ConnectionOperations):
         self.clock = clock
         self.region = region
         self.account_id = account_id
+        self.partitions = PartitionService(store, clock, account_id, self.get_table)
+        self.connections = ConnectionService(store, clock)
+        self._bind_operations()
+
+    def _bind_operations(self) -> None:
+        """The partition and connection operations under their Glue names."""
+        partitions, connections = self.partitions, self.connections
+        self.create_partition = partitions.create_partition
+        self.batch_create_partition = partitions.batch_create_partition
+        self.get_partition = partitions.get_partition
+        self.get_partitions = partitions.get_partitions
+        self.batch_get_partition = partitions.batch_get_partition
+        self.update_partition = partitions.update_partition
+        self.batch_update_partition = partitions.batch_update_partition
+        self.delete_partition = partitions.delete_partition
+        self.batch_delete_partition = partitions.batch_delete_partition
+        self.create_connection = connections.create_connection
+        self.get_connection = connections.get_connection
+        self.get_connections = connections.get_connections
+        self.update_connection = connections.update_connection
+        self.delete_connection = connections.delete_connection
+        self.batch_delete_connection = connections.batch_delete_connection
 
     @property
     def caller_arn(self) -> str:

@@ -21,11 +21,12 @@ from gluerun.store.catalog import CatalogStore
 DEFAULT_CONNECTION_PAGE = 100
 
 
-class ConnectionOperations:
-    """Connections; mixed into CatalogService."""
+class ConnectionService:
+    """CreateConnection, GetConnection(s), UpdateConnection, (Batch)DeleteConnection."""
 
-    catalog: CatalogStore
-    clock: Clock
+    def __init__(self, catalog: CatalogStore, clock: Clock) -> None:
+        self.catalog = catalog
+        self.clock = clock
 
     def create_connection(self, given: Mapping[str, Any]) -> str:
         now = self.clock.now()

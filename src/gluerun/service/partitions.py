@@ -8,7 +8,7 @@ empty with a NextToken, as Glue's are.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from gluerun.clock import Clock
@@ -23,15 +23,20 @@ from gluerun.store.catalog import CatalogStore, StoredPartition
 DEFAULT_PARTITION_PAGE = 1000
 
 
-class PartitionOperations:
-    """Partitions of a table; mixed into CatalogService."""
+#: How partitions find their table: CatalogService.get_table (raises TableNotFound).
+TableLookup = Callable[[str, str], Doc]
 
-    catalog: CatalogStore
-    clock: Clock
-    account_id: str
 
-    def get_table(self, database: str, name: str) -> Doc:
-        raise NotImplementedError
+class PartitionService:
+    """CreatePartition ... BatchDeletePartition: the partitions of a table."""
+
+    def __init__(
+        self, catalog: CatalogStore, clock: Clock, account_id: str, get_table: TableLookup
+    ) -> None:
+        self.catalog = catalog
+        self.clock = clock
+        self.account_id = account_id
+        self.get_table = get_table
 
     def create_partition(self, database: str, table: str, given: Mapping[str, Any]) -> None:
         errors = self.batch_create_partition(database, table, [given])
