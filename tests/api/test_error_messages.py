@@ -166,3 +166,25 @@ def test_concurrent_runs_exceeded(client: TestClient) -> None:
         "__type": "ConcurrentRunsExceededException",
         "Message": "Concurrent runs exceeded for j",
     }
+
+
+@pytest.mark.parametrize(
+    ("body", "text"),
+    [
+        (
+            {"logGroupName": "/aws-glue/nope", "logStreamName": "jr_x"},
+            "The specified log group does not exist.",
+        ),
+        (
+            {"logGroupName": "/aws-glue/jobs/output", "logStreamName": "jr_x"},
+            "The specified log stream does not exist.",
+        ),
+    ],
+)
+def test_log_resource_not_found(
+    client: TestClient, sqlite_store: Stores, body: Any, text: str
+) -> None:
+    sqlite_store.logs.append_log_events("/aws-glue/jobs/output", "jr_1", [(1_000, "a")], 2_000)
+    headers = {"X-Amz-Target": "Logs_20140328.GetLogEvents", "Content-Type": CT}
+    answer = client.post("/", content=json.dumps(body).encode(), headers=headers)
+    assert answer.json() == {"__type": "ResourceNotFoundException", "Message": text}
