@@ -12,7 +12,8 @@ formatted strings, where a caller may want the data: `JobNotFound(name)` holds t
      │                   DatabaseNotFound, TableNotFound, TableVersionNotFound,
      │                   PartitionNotFound, ConnectionNotFound
      ├─ AlreadyExists, ConcurrentRunsExceeded, ResourceNumberLimitExceeded,
-     │  ConcurrentModification, InvalidState, IllegalRunTransition, ResourceNotFound
+     │  ConcurrentModification, InvalidState, IllegalRunTransition
+     ├─ ResourceNotFound ─ LogGroupNotFound, LogStreamNotFound
      ├─ ProtocolError ─ UnknownOperation, Serialization, RequestTooLarge
      ├─ StoreError, ExecutorError, ConfigError
      └─ AuthError ─ MissingAuthentication, IncompleteSignature, UnrecognizedClient,
@@ -171,6 +172,23 @@ class InvalidParameter(InvalidInput):
 
 class ResourceNotFound(GluerunError):
     """The log group or log stream does not exist."""
+
+
+class LogGroupNotFound(ResourceNotFound):
+    """The log group does not exist."""
+
+    def __init__(self, group: str) -> None:
+        super().__init__()
+        self.group = group
+
+
+class LogStreamNotFound(ResourceNotFound):
+    """The log stream does not exist in its group."""
+
+    def __init__(self, group: str, stream: str) -> None:
+        super().__init__()
+        self.group = group
+        self.stream = stream
 
 
 class ProtocolError(GluerunError):

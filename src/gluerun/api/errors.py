@@ -139,3 +139,14 @@ def _partition(exc: errors.PartitionNotFound) -> str:
 @message.register
 def _connection(exc: errors.ConnectionNotFound) -> str:
     return f"Connection {exc.name} not found."
+
+
+# CloudWatch Logs says which kind of resource is missing, never its name.
+@message.register
+def _log_group(exc: errors.LogGroupNotFound) -> str:
+    return "The specified log group does not exist."
+
+
+@message.register
+def _log_stream(exc: errors.LogStreamNotFound) -> str:
+    return "The specified log stream does not exist."

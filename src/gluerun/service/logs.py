@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from gluerun.errors import InvalidParameter, ResourceNotFound
+from gluerun.errors import InvalidParameter, LogGroupNotFound, LogStreamNotFound
 from gluerun.model.logs import LogEvent, LogGroup, LogStream, compile_filter
 from gluerun.paging import parse_cursor
 from gluerun.store.roles import LogStore
@@ -58,7 +58,7 @@ class LogsService:
 
     def _require_group(self, group: str) -> None:
         if not self.logs.log_streams(group, None, False, False, 0, 1):
-            raise ResourceNotFound("The specified log group does not exist.")
+            raise LogGroupNotFound(group)
 
     def describe_log_groups(
         self,
@@ -111,7 +111,7 @@ class LogsService:
     ) -> EventsPage:
         self._require_group(group)
         if self.logs.log_stream(group, stream) is None:
-            raise ResourceNotFound("The specified log stream does not exist.")
+            raise LogStreamNotFound(group, stream)
         size = min(limit or MAX_EVENTS, MAX_EVENTS)
         window = _Window(group, stream, start, end, size)
         if next_token and next_token.startswith("b/"):
