@@ -25,9 +25,14 @@ from gluerun.executors.spark import SparkExecutor
 
 #: a job script that records what the driver would hand PySpark
 RECORDER = """
-import json, os, shlex, sys
+import json, os, shlex, stat, sys
 submit = shlex.split(os.environ["PYSPARK_SUBMIT_ARGS"])
-json.dump({"submit": submit, "argv": sys.argv, "env": dict(os.environ)}, open("submit.json", "w"))
+props = None
+if "--properties-file" in submit:
+    path = submit[submit.index("--properties-file") + 1]
+    props = {"mode": stat.S_IMODE(os.stat(path).st_mode), "text": open(path).read()}
+got = {"submit": submit, "argv": sys.argv, "env": dict(os.environ), "props": props}
+json.dump(got, open("submit.json", "w"))
 """
 
 
@@ -334,8 +339,9 @@ def test_a_clusters_executors_get_the_credentials_off_the_command_line(
         assert not any(secret in arg for arg in argv)
     private = Path(option(argv, "--properties-file") or "")
     assert private.parent == tmp_path / "run"
-    assert stat.S_IMODE(private.stat().st_mode) == 0o600
-    text = private.read_text()
+    assert got["props"]["mode"] == 0o600
+    assert not private.exists()  # removed once the run ended
+    text = got["props"]["text"]
     assert text.startswith("spark.node.setting  kept\n")  # spark-submit reads only this file
     for name, value in CLUSTER_ENV.items():
         assert f"spark.executorEnv.{name}={value}" in text.splitlines()
@@ -345,7 +351,7 @@ def test_a_clusters_executors_get_the_credentials_off_the_command_line(
 def test_local_runs_need_no_private_properties(spark_home: Path, tmp_path: Path) -> None:
     argv = submit(executor(spark_home, tmp_path), tmp_path, {}, env=CLUSTER_ENV)["submit"]
     assert "--properties-file" not in argv
-    assert not (tmp_path / "run" / "spark-private.conf").exists()
+    assert not list((tmp_path / "run").glob("*.private"))
 
 
 def test_the_private_properties_read_back_in_java(tmp_path: Path) -> None:

@@ -27,6 +27,9 @@ log = logging.getLogger(__name__)
 STDOUT_LOG = "stdout.log"
 STDERR_LOG = "stderr.log"
 EXIT_CODE = "exit_code"
+#: run-directory files (``*.private``) holding secrets the job needs only to start, such as
+#: spark-submit's private properties: removed once the run has ended
+PRIVATE_SUFFIX = ".private"
 
 #: how often a reattached (not our child) process is checked
 _REATTACH_POLL = 0.05
@@ -67,7 +70,13 @@ def _status_after_exit(
     return describe_exit(code, run_dir / STDERR_LOG, tail_bytes)
 
 
-def _take_back(run_as: RunAs | None, run_dir: Path) -> None:
+def _after_end(run_as: RunAs | None, run_dir: Path) -> None:
+    """Tidy the run directory of a run that ended: no secrets left, the server's again."""
+    for path in run_dir.glob(f"*{PRIVATE_SUFFIX}"):
+        try:
+            path.unlink()
+        except OSError as exc:
+            log.warning("cannot remove %s: %s", path, exc)
     if run_as is not None:
         try:
             run_as.take_back(run_dir)
@@ -110,7 +119,7 @@ class LiveExecution:
             status = _status_after_exit(
                 self._handle.run_dir, returncode, self._killed_by, self._tail_bytes
             )
-            _take_back(self._run_as, self._handle.run_dir)
+            _after_end(self._run_as, self._handle.run_dir)
         finally:
             self._status = status
             self._done.set()
@@ -162,7 +171,7 @@ class ReattachedExecution:
             else:
                 time.sleep(_REATTACH_POLL)
         status = _status_after_exit(self._handle.run_dir, None, self._killed_by, self._tail_bytes)
-        _take_back(self._run_as, self._handle.run_dir)
+        _after_end(self._run_as, self._handle.run_dir)
         return status
 
     def kill(self, grace: float = 5.0) -> None:

@@ -33,7 +33,7 @@ from gluerun.executors import _lake_conf
 from gluerun.executors import _spark_conf as sc
 from gluerun.executors.base import LaunchRequest, RunAs
 from gluerun.executors.capabilities import Capability, spark_capability
-from gluerun.executors.executions import LiveExecution, make_run_dir, note
+from gluerun.executors.executions import PRIVATE_SUFFIX, LiveExecution, make_run_dir, note
 from gluerun.executors.packages import (
     S3A,
     S3A_COMMITTER,
@@ -50,8 +50,8 @@ from gluerun.runtimes.cache import RuntimeCache
 #: where in a run directory fetched jars go, and event logs when no usable path is given
 JARS_DIR = "jars"
 EVENT_LOG_DIR = "spark-events"
-#: the run's spark-submit properties no other user may read (mode 0600, in the run directory)
-PRIVATE_CONF_FILE = "spark-private.conf"
+#: the run's spark-submit properties no other user may read (mode 0600, removed at its end)
+PRIVATE_CONF_FILE = "spark-conf" + PRIVATE_SUFFIX
 #: environment variable through which the awsglue runtime learns the S3 endpoint
 S3_ENDPOINT_ENV = "GLUERUN_S3_ENDPOINT_URL"
 #: how PySpark is told the spark-submit options of the driver JVM it starts
