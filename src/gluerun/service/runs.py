@@ -57,7 +57,7 @@ class RunService:
 
     def _latest_attempt(self, job: Job, previous_id: str) -> JobRun:
         """StartJobRun with JobRunId: the newest attempt of the finished run's chain, which the
-        new run follows (see docs/choices.md)."""
+        new run follows (docs/behaviour.md: "StartJobRun with JobRunId")."""
         previous = self.runs.get_run(job.job_id, previous_id)
         if previous is None:
             raise RunNotFound(job.name, previous_id)
