@@ -260,6 +260,10 @@ def test_iceberg_glue_catalogs_point_at_gluerun(spark_home: Path, tmp_path: Path
     assert conf[f"{catalog}.s3.path-style-access"] == "true"
     assert conf[f"{catalog}.client.region"] == "eu-west-1"  # the job's own setting stays
     assert not any(key.startswith("spark.sql.catalog.local.") and "glue" in key for key in conf)
+    # any Iceberg catalog may use S3FileIO (io-impl): its S3 client goes to the endpoint too
+    assert conf["spark.sql.catalog.local.s3.endpoint"] == "http://127.0.0.1:9000"
+    assert conf["spark.sql.catalog.local.s3.path-style-access"] == "true"
+    assert conf["spark.sql.catalog.local.client.region"] == "us-east-1"
 
 
 def test_a_cluster_gets_the_package_jars_shipped(spark_home: Path, tmp_path: Path) -> None:

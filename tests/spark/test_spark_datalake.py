@@ -47,6 +47,26 @@ snapshots = spark.sql("SELECT * FROM glue_catalog.lakedb.events.snapshots").coun
 print("SNAPSHOTS", snapshots)
 """
 
+#: an Iceberg catalog that is not Glue's, still with Iceberg's own S3 client (S3FileIO)
+HADOOP_CATALOG_CONF = " --conf ".join(
+    [
+        "spark.sql.extensions=org.apache.iceberg.spark.extensions.IcebergSparkSessionExtensions",
+        "spark.sql.catalog.files=org.apache.iceberg.spark.SparkCatalog",
+        "spark.sql.catalog.files.type=hadoop",
+        "spark.sql.catalog.files.warehouse=s3://lake-bucket/hadoop-warehouse",
+        "spark.sql.catalog.files.io-impl=org.apache.iceberg.aws.s3.S3FileIO",
+    ]
+)
+
+HADOOP_CATALOG_SCRIPT = """
+from pyspark.sql import SparkSession
+
+spark = SparkSession.builder.getOrCreate()
+spark.sql("CREATE TABLE files.db.points (id bigint) USING iceberg")
+spark.sql("INSERT INTO files.db.points VALUES (1), (2)")
+print("POINTS", spark.table("files.db.points").count())
+"""
+
 DELTA_CONF = " --conf ".join(
     [
         "spark.sql.extensions=io.delta.sql.DeltaSparkSessionExtension",
@@ -136,6 +156,18 @@ def test_an_iceberg_table_in_the_glue_catalog_is_read_by_a_second_job(
     out = run_script(spark_server, "iceberg-read", read, args)
     assert "READ [(1, 'a'), (2, 'b'), (3, 'c')]" in out
     assert "SNAPSHOTS 2" in out
+
+
+def test_an_iceberg_hadoop_catalog_with_s3fileio_reaches_the_endpoint(
+    spark_server: Server, s3_client: Any, lake_bucket: str, tmp_path: Path
+) -> None:
+    script = tmp_path / "hadoop_catalog.py"
+    script.write_text(HADOOP_CATALOG_SCRIPT)
+    args = {"--datalake-formats": "iceberg", "--conf": HADOOP_CATALOG_CONF}
+    assert "POINTS 2" in run_script(spark_server, "iceberg-hadoop", script, args)
+    prefix = "hadoop-warehouse/db/points/data/"
+    listed = s3_client.list_objects_v2(Bucket=lake_bucket, Prefix=prefix)
+    assert any(o["Key"].endswith(".parquet") for o in listed["Contents"])
 
 
 def test_a_delta_table_on_s3_takes_an_upsert(

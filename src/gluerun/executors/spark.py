@@ -361,7 +361,7 @@ class SparkExecutor(SubprocessExecutor):
         confs.update(user)
         region = request.env.get("AWS_REGION") or request.env.get("AWS_DEFAULT_REGION")
         confs.update(
-            _lake_conf.iceberg_glue_confs(
+            _lake_conf.iceberg_confs(
                 confs,
                 request.env.get("GLUERUN_ENDPOINT_URL", ""),
                 self._s3_endpoint_url,
