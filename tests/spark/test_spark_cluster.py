@@ -364,3 +364,40 @@ def test_a_hudi_table_takes_an_upsert_on_the_cluster(
     assert "EXECUTORS 1" in out
     listed = s3_client.list_objects_v2(Bucket=cluster_lake, Prefix="hudi/people/.hoodie/")
     assert any(o["Key"].endswith(".commit") for o in listed["Contents"])
+
+
+@pytest.fixture(scope="module")
+def magic_cluster_server(
+    tmp_path_factory: pytest.TempPathFactory, cluster: tuple[str, psutil.Process], s3_endpoint: str
+) -> Iterator[Server]:
+    """A server sending runs to the cluster with S3A's magic committer."""
+    env = {
+        "GLUERUN_SPARK_MASTER": cluster[0],
+        "GLUERUN_JOB_ENV": job_env(),
+        "GLUERUN_S3_ENDPOINT_URL": s3_endpoint,
+        "GLUERUN_SPARK_S3_COMMITTER": "magic",
+        **CREDENTIALS,
+    }
+    srv = Server(tmp_path_factory.mktemp("magic-cluster-server") / "data", env=env)
+    srv.start()
+    yield srv
+    srv.shutdown()
+
+
+def test_the_clusters_executors_commit_through_the_magic_committer(
+    magic_cluster_server: Server, s3_client: Any, tmp_path: Path
+) -> None:
+    """spark-hadoop-cloud reaches the executors, whose tasks upload to the final keys."""
+    from test_spark_committer import BUCKET, SCRIPT
+
+    bucket = "cluster-commit"
+    s3_client.create_bucket(Bucket=bucket)
+    script = tmp_path / "magic.py"
+    script.write_text(SCRIPT.replace(BUCKET, bucket) + EXECUTORS_LINE)
+    out = run_script(magic_cluster_server, "cluster-magic", script)
+    assert "PLAIN 1000" in out
+    assert "EXECUTORS 1" in out
+    success = s3_client.get_object(Bucket=bucket, Key="plain/_SUCCESS")["Body"].read()
+    assert json.loads(success)["committer"] == "magic"
+    keys = [o["Key"] for o in s3_client.list_objects_v2(Bucket=bucket)["Contents"]]
+    assert not [key for key in keys if "__magic" in key or "_temporary" in key]
