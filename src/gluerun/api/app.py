@@ -89,11 +89,11 @@ def _parse(raw: bytes) -> dict[str, Any]:
     return body
 
 
-#: Calls answered on the event loop when the store is local SQLite. They take tens of
-#: microseconds (reads of one job or run) or one short write transaction (StartJobRun, which
-#: would wait for SQLite's single writer on any thread): a round trip through the worker
-#: threads costs more, and under load their hand-offs of the GIL cost more still.
-INLINE_OPERATIONS = frozenset({"AWSGlue.GetJobRun", "AWSGlue.GetJob", "AWSGlue.StartJobRun"})
+#: Calls answered on the event loop when the store is local SQLite: reads of one job or run,
+#: which take tens of microseconds, less than a round trip through the worker threads (whose
+#: hand-offs of the GIL cost more still under load). No write: a write waits for the store's
+#: writer thread (store/writer.py), behind a log batch perhaps, and the loop must not.
+INLINE_OPERATIONS = frozenset({"AWSGlue.GetJobRun", "AWSGlue.GetJob"})
 
 
 def build_app(

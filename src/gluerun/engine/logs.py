@@ -20,8 +20,11 @@ from gluerun.store.roles import LogStore
 
 log = logging.getLogger(__name__)
 
-#: Bytes read from one file per pass.
-CHUNK = 1024 * 1024
+#: Bytes read from a file at a time, each stored in one write transaction that every other
+#: write (StartJobRun's) waits for: 256 KiB of 100-byte lines holds it ~30 ms on the loaded
+#: 2-core box, 1 MiB ~145 ms. A pass reads on until the file is drained, so the rate of
+#: ingestion does not depend on it.
+CHUNK = 256 * 1024
 #: Seconds between passes: how far behind a live tail can be.
 INTERVAL = 0.2
 

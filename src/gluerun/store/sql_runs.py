@@ -169,8 +169,8 @@ class SqlRuns:
 
     # -- runs: API side -----------------------------------------------------------------
     def start_run(self, run: JobRun, limit: int, queuing: bool) -> JobRun:
-        with self._db.write() as conn:
-            run = admit_in(conn, Start(run, limit, queuing), strict=True)
+        start = Start(run, limit, queuing)
+        run = self._db.write_work(lambda conn: admit_in(conn, start, strict=True))
         self._db.notify()
         return run
 
