@@ -4,10 +4,12 @@
 One script, four ways, interleaved run by run so that background load hits each alike (see
 docs/spark.md):
 
-1. gluerun_warm  StartJobRun -> poll GetJobRun every 50 ms until SUCCEEDED (wall time), on a
-                 server keeping one warm driver (GLUERUN_WARM_DRIVERS=1); before each run the
-                 bench waits, uncounted, until the pool's replacement driver is ready.
+1. gluerun_warm  StartJobRun -> poll GetJobRun every --poll s (10 ms) until SUCCEEDED (wall
+                 time), on a server keeping one warm driver (GLUERUN_WARM_DRIVERS=1); before
+                 each run the bench waits, uncounted, until the pool's replacement is ready.
 2. gluerun_cold  the same on a server without warm drivers (GLUERUN_WARM_DRIVERS=0).
+   (with --baseline-src DIR, also gluerun_warm_baseline: way 1 on a server running the
+   gluerun of DIR, e.g. a checkout of main's src, for before/after ratios in one run)
 3. bare          ``spark-submit --master local[N] trivial.py`` with Spark's defaults.
 4. bare-tuned    the same with gluerun's start-up tuning (UI off, C1 JIT, SerialGC).
 
@@ -15,7 +17,8 @@ p50/p95/min/max over --runs runs each, after one un-counted warm-up of each (pag
 .pyc). Also the resident memory (Python + JVM) of an idle warm driver. Servers are stopped by
 their pids in a finally block. Results are printed as JSON and, with --out, written to a file.
 
-    .venv/bin/python bench/bench_spark.py [--runs 10] [--out results.json]
+    .venv/bin/python bench/bench_spark.py [--runs 10] [--poll 0.01] [--baseline-src DIR]
+        [--out results.json]
 """
 
 from __future__ import annotations
@@ -73,8 +76,11 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def start_server(data_dir: Path, log: Path, warm: int = 0) -> tuple[subprocess.Popen[bytes], str]:
+def start_server(
+    data_dir: Path, log: Path, warm: int = 0, src: str = ""
+) -> tuple[subprocess.Popen[bytes], str]:
     port = free_port()
+    baseline = {"PYTHONPATH": src} if src else {}
     with log.open("wb") as out:
         proc = subprocess.Popen(
             [str(VENV_BIN / "gluerun"), "serve", "--port", str(port), "--data-dir", str(data_dir)],
@@ -86,6 +92,7 @@ def start_server(data_dir: Path, log: Path, warm: int = 0) -> tuple[subprocess.P
                 **os.environ,
                 **prepared_runtimes("glueetl-5.0"),
                 "GLUERUN_WARM_DRIVERS": str(warm),
+                **baseline,
             },
         )
     deadline = time.monotonic() + 30
@@ -120,8 +127,12 @@ def stop_server(proc: subprocess.Popen[bytes]) -> None:
         proc.wait()
 
 
+#: seconds between two GetJobRun calls of the bench's client (--poll)
+POLL = [0.01]
+
+
 def run_to_end(glue: Any, job: str) -> tuple[float, str]:
-    """StartJobRun, then GetJobRun every 50 ms until final: (wall seconds, run id).
+    """StartJobRun, then GetJobRun every POLL s until final: (wall seconds, run id).
 
     Raises:
         RuntimeError: the run did not succeed.
@@ -132,7 +143,7 @@ def run_to_end(glue: Any, job: str) -> tuple[float, str]:
         run = glue.get_job_run(JobName=job, RunId=run_id)["JobRun"]
         if run["JobRunState"] in TERMINAL:
             break
-        time.sleep(0.05)
+        time.sleep(POLL[0])
     elapsed = time.perf_counter() - begin
     if run["JobRunState"] != "SUCCEEDED":
         raise RuntimeError(f"{job} {run_id}: {run['JobRunState']} {run.get('ErrorMessage')}")
@@ -204,24 +215,36 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--runs", type=int, default=10)
     parser.add_argument("--out", type=Path)
+    parser.add_argument("--poll", type=float, default=0.01, help="GetJobRun interval, seconds")
+    parser.add_argument("--baseline-src", default="", help="also a warm server from this src")
     args = parser.parse_args()
+    POLL[0] = args.poll
+    load_start = [round(x, 2) for x in os.getloadavg()]
     with tempfile.TemporaryDirectory(prefix="gluerun-bench-spark-") as tmp:
         base = Path(tmp)
         script = base / "trivial.py"
         script.write_text(TRIVIAL)
         servers: list[subprocess.Popen[bytes]] = []
         try:
-            warm_dir, cold_dir = base / "warm", base / "cold"
+            warm_dir, cold_dir, old_dir = base / "warm", base / "cold", base / "baseline"
             warm_glue, cold_glue = (
                 glue_client(_started(servers, data_dir, warm))
                 for data_dir, warm in ((warm_dir, 1), (cold_dir, 0))
             )
-            for glue in (warm_glue, cold_glue):
+            old = args.baseline_src
+            old_glue = glue_client(_started(servers, old_dir, 1, old)) if old else None
+            for glue in (warm_glue, cold_glue, old_glue):
                 command = {"Name": "glueetl", "ScriptLocation": str(script)}
-                glue.create_job(Name="trivial", Role="bench", Command=command)
+                if glue is not None:
+                    glue.create_job(Name="trivial", Role="bench", Command=command)
             gluerun_run(warm_glue)  # the configuration the pool then keeps warm
             ways: dict[str, Callable[[], float]] = {
                 "gluerun_warm": lambda: warm_run(warm_glue, warm_dir),
+            }
+            if old_glue is not None:
+                gluerun_run(old_glue)
+                ways["gluerun_warm_baseline"] = lambda: warm_run(old_glue, old_dir)
+            ways |= {
                 "gluerun_cold": lambda: gluerun_run(cold_glue),
                 "bare_spark_submit": lambda: bare_run(script, base, []),
                 "bare_spark_submit_tuned": lambda: bare_run(script, base, TUNING),
@@ -236,6 +259,8 @@ def main() -> None:
         "cpus": NCPU,
         "load_avg": [round(x, 2) for x in os.getloadavg()],
         "runs": args.runs,
+        "poll_seconds": args.poll,
+        "load_avg_start": load_start,
         "seconds": {name: summary(samples) for name, samples in results.items()},
         "idle_warm_driver_rss_mb": idle_mb,
     }
@@ -245,8 +270,10 @@ def main() -> None:
         args.out.write_text(text + "\n")
 
 
-def _started(servers: list[subprocess.Popen[bytes]], data_dir: Path, warm: int) -> str:
-    proc, endpoint = start_server(data_dir, data_dir.with_suffix(".log"), warm)
+def _started(
+    servers: list[subprocess.Popen[bytes]], data_dir: Path, warm: int, src: str = ""
+) -> str:
+    proc, endpoint = start_server(data_dir, data_dir.with_suffix(".log"), warm, src)
     servers.append(proc)
     return endpoint
 

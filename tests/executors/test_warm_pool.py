@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import shutil
+import subprocess
+import time
 from pathlib import Path
 
 from gluerun.executors.warm_pool import DriverSpec, WarmPool
@@ -48,3 +51,24 @@ def test_a_pool_is_never_larger_than_the_parallel_run_limit(tmp_path: Path) -> N
     assert WarmPool(tmp_path, size=4, max_parallel_runs=2).enabled
     assert not WarmPool(tmp_path, size=0).enabled
     assert not WarmPool(tmp_path, size=3, max_parallel_runs=0).enabled
+
+
+def test_a_replacement_driver_waits_for_the_run_that_took_one(tmp_path: Path) -> None:
+    """A driver's start would share the cores with the (short) run that took the last one."""
+    pool = WarmPool(tmp_path / "pool", size=1)
+    true = shutil.which("true")
+    assert true is not None
+    pool._wanted = DriverSpec.of(true, env(), RUN_DIR)  # a "driver" that ends at once
+    run = subprocess.Popen(["sleep", "60"])
+    pool._serving.append((run, time.monotonic()))
+    try:
+        pool._refill()
+        assert pool.idle() == []
+        run.kill()
+        run.wait()
+        pool._refill()
+        assert len(pool.idle()) == 1
+    finally:
+        run.kill()
+        run.wait()
+        pool.close()

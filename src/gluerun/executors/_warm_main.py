@@ -90,8 +90,27 @@ def _start_context(protocol: int) -> Any:
         os.close(out.write_end)
         os.close(err.write_end)
     _adopt_context(SparkContext, context)
+    _prompt_accumulator_shutdown(context)
     os.write(protocol, b"ready\n")
     return context, out, err
+
+
+def _prompt_accumulator_shutdown(context: Any) -> None:
+    """Make ``SparkContext.stop()`` stop the accumulator server without waiting for it.
+
+    PySpark's server handles the JVM's one connection in its serving thread, polling it every
+    second for a shutdown flag, and ``stop()`` waits for that thread: up to a second of a
+    script's ``spark.stop()`` spent idle. This process ends with its run, so the server is
+    told to stop and closed, and the thread left to notice on its own.
+    """
+    server = context._accumulatorServer
+
+    def shutdown() -> None:
+        server.server_shutdown = True
+        server._BaseServer__shutdown_request = True
+        server.server_close()
+
+    server.shutdown = shutdown
 
 
 #: what Spark SQL records about the first session's warehouse; left unset, as a cold start does
@@ -223,13 +242,17 @@ def _exit_code(code: object) -> int:
 
 
 def _record_exit(run_dir: str, code: int) -> None:
-    """Write ``exit_code`` atomically, after every handler the script registered has run."""
+    """Write ``exit_code`` atomically, after every handler the script registered; then exit."""
     sys.stdout.flush()
     sys.stderr.flush()
     tmp = os.path.join(run_dir, EXIT_CODE + ".tmp")
     with open(tmp, "w") as status:
         status.write(f"{code}\n")
     os.replace(tmp, os.path.join(run_dir, EXIT_CODE))
+    # Every handler of the script has run and its threads were joined: what is left of
+    # Python's shutdown (py4j's connections, the objects of a large heap) only delays the
+    # end of the run. Its JVM, as a cold run's, ends on its own once its stdin closes.
+    os._exit(code)
 
 
 def main() -> None:

@@ -7,7 +7,8 @@ interpreter and its whole environment but HOME, which is the run directory -- eq
 driver's is handed to it over the driver's stdin; the driver becomes the run's process (its
 pid and start time are the run's handle, its process group is what Timeout and
 BatchStopJobRun kill, it records ``exit_code`` like the cold wrapper). One driver serves one
-run and is then gone; the pool starts a replacement in the background.
+run and is then gone; the pool starts a replacement in the background once that run has
+ended, or `REFILL_DEFER` seconds after it began.
 
 The pool keeps warm the configuration most recently launched (one at a time), up to `size`
 drivers, never more than the node's parallel-run limit, and only while the machine has
@@ -51,6 +52,8 @@ RUN_DRIVER_LOG = "warm-driver.log"
 HANDOVER_TIMEOUT = 10.0
 #: how often idle drivers are checked (expiry, memory) and the pool refilled
 _TICK = 1.0
+#: how long a replacement waits for the run that took a driver to end (see `WarmPool._refill`)
+REFILL_DEFER = 10.0
 
 
 def warm_line(pid: int, age: float) -> str:
@@ -123,7 +126,8 @@ class WarmDriver:
             )
         started = start_time(self.popen.pid)
         self.started = started if started is not None else 0.0
-        threading.Thread(target=self._read, name="gluerun-warm-reader", daemon=True).start()
+        self._reader = threading.Thread(target=self._read, name="gluerun-warm-reader", daemon=True)
+        self._reader.start()
 
     def _read(self) -> None:
         assert self.popen.stdout is not None
@@ -133,6 +137,7 @@ class WarmDriver:
                 self.ready_at = time.monotonic()
                 with contextlib.suppress(OSError):
                     (self.directory / READY_MARK).write_text(f"{self.popen.pid}\n")
+        self.popen.stdout.close()
         self._lines.put(b"")
 
     @property
@@ -174,6 +179,10 @@ class WarmDriver:
             ProcessTree(self.popen.pid, self.started).kill(1.0, self.popen.poll)
         with contextlib.suppress(subprocess.TimeoutExpired):
             self.popen.wait(KILL_TIMEOUT)
+        if self.popen.stdin is not None and not self.popen.stdin.closed:
+            with contextlib.suppress(OSError):
+                self.popen.stdin.close()
+        self._reader.join(KILL_TIMEOUT)  # it closes the driver's end of the channel
         if remove:
             shutil.rmtree(self.directory, ignore_errors=True)
 
@@ -225,6 +234,8 @@ class WarmPool:
         self._wanted: DriverSpec | None = None
         self._closed = threading.Event()
         self._thread: threading.Thread | None = None
+        #: drivers handed a run, and when: the replacement waits for them (see `_refill`)
+        self._serving: list[tuple[subprocess.Popen[bytes], float]] = []
 
     @property
     def enabled(self) -> bool:
@@ -260,6 +271,8 @@ class WarmPool:
             driver.discard(remove=False)
             _unclaim(run_dir, driver.popen.pid)
             return None
+        with self._lock:
+            self._serving.append((driver.popen, time.monotonic()))
         handle = ProcessHandle(driver.popen.pid, driver.started, run_dir)
         launch_marks.record_process(run_dir, handle.pid, handle.started)
         return LiveExecution(driver.popen, handle, tail_bytes)
@@ -311,10 +324,15 @@ class WarmPool:
         return gone
 
     def _refill(self) -> None:
-        """Start one driver for the wanted configuration when the pool is short of it."""
+        """Start one driver for the wanted configuration when the pool is short of it.
+
+        Not while a run a driver took is still running, for up to `REFILL_DEFER` seconds: a
+        driver's start (a JVM, Spark's classes) is seconds of CPU that a short run, the kind
+        a warm start is for, would otherwise share its cores with.
+        """
         with self._lock:
             spec = self._wanted
-            if spec is None or len(self._drivers) >= self._size:
+            if spec is None or len(self._drivers) >= self._size or self._deferring():
                 return
             if psutil.virtual_memory().available < self._memory_mb * (1 << 20):
                 return
@@ -324,6 +342,16 @@ class WarmPool:
                 self._drivers.append(WarmDriver(spec, directory))
             except OSError:
                 shutil.rmtree(directory, ignore_errors=True)
+
+    def _deferring(self) -> bool:
+        """Whether a run handed to a driver less than `REFILL_DEFER` s ago still runs."""
+        now = time.monotonic()
+        self._serving = [
+            (popen, since)
+            for popen, since in self._serving
+            if popen.poll() is None and now - since < REFILL_DEFER
+        ]
+        return bool(self._serving)
 
     def close(self) -> None:
         """Stop refilling and end every idle driver."""
