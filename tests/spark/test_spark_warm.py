@@ -50,7 +50,30 @@ print("READY", flush=True)
 time.sleep(600)
 """
 
+#: asks its context for Spark SQL settings (--ask sql) or also a core one (--ask core)
+SETTINGS_SCRIPT = """
+import sys
+from awsglue.utils import getResolvedOptions
+from pyspark import SparkConf
+from pyspark.context import SparkContext
+from pyspark.sql import SparkSession
+
+args = getResolvedOptions(sys.argv, ["ask"])
+conf = SparkConf().set("spark.sql.shuffle.partitions", "3")
+if args["ask"] == "core":
+    conf.set("spark.default.parallelism", "5")
+sc = SparkContext(conf=conf)
+spark = SparkSession.builder.config("spark.sql.session.timeZone", "Asia/Tokyo").getOrCreate()
+key = "spark.sql.shuffle.partitions"
+print("SQL", spark.conf.get(key), sc.getConf().get(key))
+print("TZ", spark.conf.get("spark.sql.session.timeZone"))
+print("PAR", sc.defaultParallelism)
+frame = spark.createDataFrame([(i,) for i in range(10)], ["n"])
+print("SUM", frame.groupBy().sum("n").collect()[0][0])
+"""
+
 WARM = "gluerun: started warm"
+RESTART = "gluerun: restarting cold"
 COLD = "gluerun: started cold"
 
 
@@ -260,3 +283,36 @@ def test_a_restarted_server_reattaches_to_a_warm_run(warm_server: Server, tmp_pa
     assert wait_state(glue, "lasting", run_id, FINAL, timeout=60)["JobRunState"] == "STOPPED"
     _, alive = psutil.wait_procs(procs, timeout=10)
     assert not alive, alive
+
+
+def settings_lines(run_dir: Path) -> list[str]:
+    lines = (run_dir / "stdout.log").read_text().splitlines()
+    return [line for line in lines if line.split(" ")[0] in {"SQL", "TZ", "PAR", "SUM"}]
+
+
+def test_a_warm_run_takes_the_spark_sql_settings_its_script_asks_for(
+    warm_server: Server, tmp_path: Path
+) -> None:
+    create_job(warm_server, "settings", SETTINGS_SCRIPT, tmp_path)
+    warm_driver(warm_server)
+    done, run_dir = run(warm_server, "settings", **{"--ask": "sql"})
+    assert done["JobRunState"] == "SUCCEEDED", done.get("ErrorMessage")
+    assert first_line(run_dir).startswith(WARM)
+    assert RESTART not in (run_dir / "stderr.log").read_text()
+    parallelism = f"PAR {os.cpu_count()}"  # local[N], N = cores: Spark's default, as cold
+    assert settings_lines(run_dir) == ["SQL 3 3", "TZ Asia/Tokyo", parallelism, "SUM 45"]
+
+
+def test_a_warm_run_asking_for_core_settings_restarts_cold(
+    warm_server: Server, tmp_path: Path
+) -> None:
+    create_job(warm_server, "core-settings", SETTINGS_SCRIPT, tmp_path)
+    pid = warm_driver(warm_server)
+    done, run_dir = run(warm_server, "core-settings", **{"--ask": "core"})
+    assert done["JobRunState"] == "SUCCEEDED", done.get("ErrorMessage")
+    assert first_line(run_dir).startswith(f"{WARM} (Spark driver pid {pid},")
+    errors = (run_dir / "stderr.log").read_text()
+    assert f"{RESTART}: the script's Spark settings (spark.default.parallelism)" in errors
+    assert settings_lines(run_dir) == ["SQL 3 3", "TZ Asia/Tokyo", "PAR 5", "SUM 45"]
+    assert (run_dir / "exit_code").read_text().strip() == "0"
+    assert done["Id"] and (run_dir / "pid").read_text().strip() == str(pid)

@@ -22,7 +22,10 @@ import sys
 del sys.path[0]
 
 import atexit  # noqa: E402
+import contextlib  # noqa: E402
+import inspect  # noqa: E402
 import json  # noqa: E402
+import logging  # noqa: E402
 import os  # noqa: E402
 import runpy  # noqa: E402
 import threading  # noqa: E402
@@ -150,12 +153,17 @@ def _adopt_context(cls: Any, warm: Any) -> None:
     """Make the script's ``SparkContext(...)`` return the warm one while it is active.
 
     A cold script creates its context; here one exists already, and a second would be
-    refused. ``getOrCreate`` and ``SparkSession.builder`` find it unaided.
+    refused. ``getOrCreate`` (which ``SparkSession.builder`` calls) returns it too. What
+    the script's first request for a context asks for (its SparkConf, master, builder
+    options) is taken as a cold start would take it: see `_take_settings`.
     """
     original_new, original_init = cls.__new__, cls.__init__
+    original_get = cls.__dict__["getOrCreate"].__func__
+    signature = inspect.signature(original_init)
 
     def new(klass: Any, *args: Any, **kwargs: Any) -> Any:
         if klass is cls and cls._active_spark_context is warm:
+            _take_settings(warm, _asked(signature.bind_partial(None, *args, **kwargs)))
             return warm
         if original_new is object.__new__:
             return original_new(klass)
@@ -166,8 +174,106 @@ def _adopt_context(cls: Any, warm: Any) -> None:
             return
         original_init(self, *args, **kwargs)
 
+    def get_or_create(klass: Any, conf: Any = None) -> Any:
+        if cls._active_spark_context is warm:
+            _take_settings(warm, _asked(signature.bind_partial(None, conf=conf)))
+        return original_get(klass, conf)
+
     cls.__new__ = new
     cls.__init__ = init
+    cls.getOrCreate = classmethod(get_or_create)
+
+
+#: what a script may ask of its context that a running one can still take: Spark SQL's
+#: settings (its session is built after, from the context's conf) and Hadoop's
+_RUNTIME_PREFIXES = ("spark.sql.", "spark.hadoop.")
+#: asked for, never applied: the application's name only labels it (docs/spark.md)
+_IGNORED = ("spark.app.name",)
+#: SparkContext's arguments that are settings, and the settings they are
+_ARGUMENT_KEYS = {"master": "spark.master", "appName": "spark.app.name", "sparkHome": "spark.home"}
+#: the script's context, once asked for: later requests are ignored, as by a cold context
+_RUN: dict[str, Any] = {}
+
+
+def _asked(bound: inspect.BoundArguments) -> dict[str, str] | None:
+    """The settings a ``SparkContext(...)`` call asks for; None when it asks for more
+    than settings (pyFiles, environment, a serializer ...), which only a new context takes."""
+    asked: dict[str, str] = {}
+    for name, value in bound.arguments.items():
+        if name == "self" or value is None:
+            continue
+        if name == "conf":
+            asked.update((str(k), str(v)) for k, v in value.getAll())
+        elif name in _ARGUMENT_KEYS:
+            asked[_ARGUMENT_KEYS[name]] = str(value)
+        else:
+            return None
+    return asked
+
+
+def _take_settings(warm: Any, asked: dict[str, str] | None) -> None:
+    """Apply what the script's first request for a context asks the warm one for.
+
+    Settings it already has, and the application name, need nothing. Spark SQL's and
+    Hadoop's settings go into the context's conf (and Hadoop configuration) before the
+    script's session is built from them, as a cold context would have had them. Any other
+    (driver or executor sizing, jars, the master ...) only a new JVM can take: the run
+    then starts again, cold (`_restart_cold`).
+    """
+    if _RUN.get("asked", True):
+        return
+    _RUN["asked"] = True
+    if asked is None:
+        _restart_cold(warm, ["arguments other than conf, master and appName"])
+        return
+    jconf = warm._jsc.sc().conf()
+    started = warm._jvm.java.lang.System.getProperties()  # spark-submit's, SparkConf()'s
+    changed = {
+        key: value
+        for key, value in asked.items()
+        if key not in _IGNORED
+        and value != started.getProperty(key)
+        and not (jconf.contains(key) and jconf.get(key) == value)
+    }
+    fixed = sorted(key for key in changed if not key.startswith(_RUNTIME_PREFIXES))
+    if fixed:
+        _restart_cold(warm, fixed)
+    hadoop = warm._jsc.hadoopConfiguration()
+    for key, value in changed.items():
+        jconf.set(key, value)
+        if key.startswith("spark.hadoop."):
+            hadoop.set(key[len("spark.hadoop.") :], value)
+
+
+def _restart_cold(warm: Any, reasons: list[str]) -> None:
+    """Start the run again as a cold run, in this process: never returns.
+
+    The driver JVM goes, and this process becomes the cold wrapper (pid, process group and
+    start time stay the run's): ``python -u script argv`` with the run's environment, its
+    status recorded in ``exit_code``. What the script did before asking for its context is
+    done again.
+    """
+    sys.stderr.write(
+        "gluerun: restarting cold: the script's Spark settings ("
+        + ", ".join(reasons)
+        + ") cannot be given to a running SparkContext\n"
+    )
+    sys.stdout.flush()
+    sys.stderr.flush()
+    # The JVM's end is no news to the script's log: py4j and the accumulator server keep quiet.
+    logging.getLogger("py4j").disabled = True
+    with contextlib.suppress(Exception):
+        warm._accumulatorServer.handle_error = lambda *args: None
+        warm._gateway.proc.kill()
+        warm._gateway.proc.wait()
+    command = [sys.executable, "-u", _RUN["script"], *_RUN["argv"]]
+    os.chdir(_RUN["run_dir"])
+    os.execve(_SHELL, ["sh", "-c", _COLD_WRAPPER, "sh", *command], _RUN["env"])
+
+
+#: the cold wrapper shell after its claim (this process made that): see subprocess.py
+_SHELL = "/bin/sh"
+_COLD_WRAPPER = f'"$@"; echo $? > {EXIT_CODE}.tmp && mv -f {EXIT_CODE}.tmp {EXIT_CODE}'
 
 
 def _claim(run_dir: str) -> bool:
@@ -268,6 +374,7 @@ def main() -> None:
         sys.stderr.write("gluerun: this run's directory was claimed by another launch\n")
         sys.exit(CLAIM_LOST_EXIT)
     _point_jvm_at(context, request["run_dir"])
+    _RUN.update(request, asked=False)
     code: list[int] = []
     # Registered first, so it runs last: after the script's own atexit handlers.
     atexit.register(lambda: _record_exit(request["run_dir"], code[0] if code else 1))
