@@ -72,6 +72,12 @@ class Database:
             DBAPIError,
             *([dbapi.Error] if dbapi is not None else []),
         )
+        #: the unique-key violations among them (hot writes run on raw cursors too)
+        self._integrity_errors: tuple[type[BaseException], ...] = (
+            sqlite3.IntegrityError,
+            IntegrityError,
+            *([dbapi.IntegrityError] if dbapi is not None else []),
+        )
 
     @classmethod
     def open(cls, url: str) -> Database:
@@ -116,7 +122,7 @@ class Database:
         driver error StoreError (both with the driver's error as cause). On SQLite the block
         runs on the caller's thread in a savepoint of the writer's transaction.
         """
-        with _translated():
+        with self._translated():
             if self._writer is not None:
                 with self._writer.transaction() as conn:
                     yield conn
@@ -133,8 +139,19 @@ class Database:
         if self._writer is None:
             with self.write() as conn:
                 return work(conn)
-        with _translated():
+        with self._translated():
             return self._writer.run(work)
+
+    @contextmanager
+    def _translated(self) -> Iterator[None]:
+        """Driver errors of a write as the store's own: SQLAlchemy's, and the driver's own
+        from the statements run on its cursors (fastread.InTransaction)."""
+        try:
+            yield
+        except self._integrity_errors as exc:
+            raise AlreadyExists() from exc
+        except self._driver_errors as exc:
+            raise StoreError(str(getattr(exc, "orig", None) or exc)) from exc
 
     # -- prepared reads ------------------------------------------------------------------
     def prepare(self, statement: Select[Any]) -> Prepared:
@@ -171,17 +188,6 @@ class Database:
         if self._writer is not None:
             self._writer.close()
         self._engine.dispose()
-
-
-@contextmanager
-def _translated() -> Iterator[None]:
-    """Driver errors of a write as the store's own."""
-    try:
-        yield
-    except IntegrityError as exc:
-        raise AlreadyExists() from exc
-    except DBAPIError as exc:
-        raise StoreError(str(exc.orig)) from exc
 
 
 def _sqlite_engine(url: str) -> Engine:

@@ -20,6 +20,7 @@ from gluerun.model.triggers import Start
 from gluerun.store import codec
 from gluerun.store.base import StopOutcome
 from gluerun.store.database import row_locks
+from gluerun.store.fastread import InTransaction
 from gluerun.store.sql_events import record_state_change
 from gluerun.store.tables import jobs, runs
 from gluerun.store.tables import tags as tag_rows
@@ -48,8 +49,8 @@ def put_tags(conn: Connection, kind: str, name: str, tags: Mapping[str, str]) ->
 def insert_run(conn: Connection, run: JobRun) -> None:
     record_state_change(conn, run)
     count_move(conn, run.launch.job_id, None, run.state)
-    conn.execute(
-        _INSERT_RUN,
+    _INSERT_RUN.rows(
+        conn,
         {
             "id": run.id,
             "job_id": run.launch.job_id,
@@ -78,12 +79,21 @@ def runs_where(conn: Connection, *cond: Any, lock: bool = False) -> list[JobRun]
     return [codec.load_run(doc) for doc in conn.execute(query).scalars()]
 
 
-#: Prepared once: building SQLAlchemy statements per call costs more than running them.
-_JOB_SLOTS = select(
-    jobs.c.job_id, jobs.c.max_concurrent_runs, jobs.c.slot_runs, jobs.c.waiting_runs
-).where(jobs.c.job_id == bindparam("job_id"))
-_JOB_SLOTS_FOR_UPDATE = _JOB_SLOTS.with_for_update()
-_INSERT_RUN = runs.insert()
+#: Prepared once, run on the driver's cursor: StartJobRun makes each of them, and SQLAlchemy's
+#: execute costs more than the statement.
+_JOB_SLOT_COLUMNS = (
+    jobs.c.job_id,
+    jobs.c.max_concurrent_runs,
+    jobs.c.slot_runs,
+    jobs.c.waiting_runs,
+)
+_JOB_SLOTS_SELECT = select(*_JOB_SLOT_COLUMNS).where(jobs.c.job_id == bindparam("job_id"))
+_JOB_SLOTS = InTransaction(_JOB_SLOTS_SELECT)
+_JOB_SLOTS_FOR_UPDATE = InTransaction(_JOB_SLOTS_SELECT.with_for_update())
+_JOB_SLOT_NAMES = tuple(column.name for column in _JOB_SLOT_COLUMNS)
+_INSERT_RUN = InTransaction(
+    runs.insert(), ["id", "job_id", "state", "node_id", "started_on", "doc"]
+)
 
 
 def swap_run(
@@ -106,10 +116,10 @@ def count_move(conn: Connection, job_id: str, old: RunState | None, new: RunStat
     slots = (new in SLOT_HOLDING) - (old in SLOT_HOLDING)
     waiting = (new is RunState.WAITING) - (old is RunState.WAITING)
     if slots or waiting:
-        conn.execute(_MOVE_COUNTS, {"of_job": job_id, "slots": slots, "waiting": waiting})
+        _MOVE_COUNTS.rows(conn, {"of_job": job_id, "slots": slots, "waiting": waiting})
 
 
-_MOVE_COUNTS = (
+_MOVE_COUNTS = InTransaction(
     update(jobs)
     .where(jobs.c.job_id == bindparam("of_job"))
     .values(
@@ -166,8 +176,8 @@ _OLDEST_WAITING = (
 def lock_job(conn: Connection, job_id: str) -> Mapping[str, Any] | None:
     """The job's admission counters, row-locked where the database has row locks."""
     query = _JOB_SLOTS_FOR_UPDATE if row_locks(conn) else _JOB_SLOTS
-    row = conn.execute(query, {"job_id": job_id}).first()
-    return dict(row._mapping) if row else None
+    found = query.rows(conn, {"job_id": job_id})
+    return dict(zip(_JOB_SLOT_NAMES, found[0], strict=True)) if found else None
 
 
 def admit_in(conn: Connection, start: Start, strict: bool) -> JobRun:
