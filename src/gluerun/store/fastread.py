@@ -63,20 +63,21 @@ class FastReader:
         return Prepared(statement, self.engine.dialect)
 
     def rows(self, prepared: Prepared, values: Mapping[str, Any]) -> list[tuple[Any, ...]]:
-        with self._cursor() as cursor:
+        if self._sqlite_path is not None:
+            # No context manager on this path: GetJobRun makes two of these reads, and
+            # entering and leaving one costs about as much as SQLite's lookup.
+            cursor = self._thread_connection().cursor()
+            try:
+                cursor.execute(prepared.sql, prepared.params(values))
+                return cursor.fetchall()
+            finally:
+                cursor.close()
+        with self._pooled_cursor() as cursor:
             cursor.execute(prepared.sql, prepared.params(values))
             return list(cursor.fetchall())
 
     @contextmanager
-    def _cursor(self) -> Iterator[Any]:
-        if self._sqlite_path is not None:
-            connection = self._thread_connection()
-            cursor = connection.cursor()
-            try:
-                yield cursor
-            finally:
-                cursor.close()
-            return
+    def _pooled_cursor(self) -> Iterator[Any]:
         raw = self.engine.raw_connection()
         try:
             pooled = raw.cursor()
