@@ -8,8 +8,12 @@ docs/spark.md):
                  time), on a server keeping one warm driver (GLUERUN_WARM_DRIVERS=1); before
                  each run the bench waits, uncounted, until the pool's replacement is ready.
 2. gluerun_cold  the same on a server without warm drivers (GLUERUN_WARM_DRIVERS=0).
-   (with --baseline-src DIR, also gluerun_warm_baseline: way 1 on a server running the
-   gluerun of DIR, e.g. a checkout of main's src, for before/after ratios in one run)
+   (with --baseline-src DIR, also gluerun_warm_baseline and gluerun_cold_baseline: ways 1
+   and 2 on servers running the gluerun of DIR, e.g. an older checkout's src, for
+   before/after ratios in one run)
+   Before counting, the bench waits for each server's AppCDS archive of the driver JVM
+   (<data dir>/spark-cds/*.jsa, built in the background after a first run) when its
+   gluerun makes one.
 3. bare          ``spark-submit --master local[N] trivial.py`` with Spark's defaults.
 4. bare-tuned    the same with gluerun's start-up tuning (UI off, C1 JIT, SerialGC).
 
@@ -176,6 +180,15 @@ def warm_run(glue: Any, data_dir: Path) -> float:
     return elapsed
 
 
+def class_archive(data_dir: Path, timeout: float = 900.0) -> None:
+    """Wait until the server on `data_dir` has built its driver JVMs' AppCDS archive."""
+    deadline = time.monotonic() + timeout
+    while not list((data_dir / "spark-cds").glob("*.jsa")):
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"no AppCDS archive in {data_dir}")
+        time.sleep(0.5)
+
+
 def driver_memory_mb(pid: int) -> float:
     """Resident memory of a warm driver and its JVM, MiB."""
     root = psutil.Process(pid)
@@ -232,20 +245,30 @@ def main() -> None:
                 for data_dir, warm in ((warm_dir, 1), (cold_dir, 0))
             )
             old = args.baseline_src
+            old_cold_dir = base / "baseline-cold"
             old_glue = glue_client(_started(servers, old_dir, 1, old)) if old else None
-            for glue in (warm_glue, cold_glue, old_glue):
+            old_cold = glue_client(_started(servers, old_cold_dir, 0, old)) if old else None
+            for glue in (warm_glue, cold_glue, old_glue, old_cold):
                 command = {"Name": "glueetl", "ScriptLocation": str(script)}
                 if glue is not None:
                     glue.create_job(Name="trivial", Role="bench", Command=command)
             gluerun_run(warm_glue)  # the configuration the pool then keeps warm
+            gluerun_run(cold_glue)
+            for data_dir in (warm_dir, cold_dir):
+                class_archive(data_dir)
+            # Runs now get the archive: a new configuration, which the pool then keeps warm.
+            gluerun_run(warm_glue)
+            time.sleep(5)  # the pool ends the driver of the configuration before
             ways: dict[str, Callable[[], float]] = {
                 "gluerun_warm": lambda: warm_run(warm_glue, warm_dir),
             }
             if old_glue is not None:
                 gluerun_run(old_glue)
                 ways["gluerun_warm_baseline"] = lambda: warm_run(old_glue, old_dir)
+            ways["gluerun_cold"] = lambda: gluerun_run(cold_glue)
+            if old_cold is not None:
+                ways["gluerun_cold_baseline"] = lambda: gluerun_run(old_cold)
             ways |= {
-                "gluerun_cold": lambda: gluerun_run(cold_glue),
                 "bare_spark_submit": lambda: bare_run(script, base, []),
                 "bare_spark_submit_tuned": lambda: bare_run(script, base, TUNING),
             }

@@ -282,6 +282,7 @@ def spark_executor(
     settings: Settings, runtimes: RuntimeCache | None = None, run_as: RunAs | None = None
 ) -> SparkExecutor:
     """The glueetl executor of this node, as `settings` describe it (runs get `runtimes`)."""
+    from gluerun.executors.class_archive import ClassArchives
     from gluerun.executors.spark import SparkExecutor
 
     return SparkExecutor(
@@ -301,6 +302,7 @@ def spark_executor(
         runtimes=runtimes,
         run_as=run_as,
         warm_pool=warm_pool(settings),
+        class_archives=ClassArchives(settings.data_dir / "spark-cds"),
     )
 
 

@@ -7,6 +7,7 @@ import subprocess
 import time
 from pathlib import Path
 
+from gluerun.executors.class_archive import QUIET
 from gluerun.executors.warm_pool import DriverSpec, WarmPool
 
 RUN_DIR = Path("/data/runs/jr_1")
@@ -33,6 +34,20 @@ def test_any_other_difference_is_another_configuration() -> None:
     confs = env()
     confs["PYSPARK_SUBMIT_ARGS"] = confs["PYSPARK_SUBMIT_ARGS"].replace("false", "true")
     assert base != DriverSpec.of("/usr/bin/python3", confs, RUN_DIR)
+
+
+def test_a_driver_serves_runs_given_the_node_s_class_archive() -> None:
+    options = "spark.driver.extraJavaOptions=-XX:+UseSerialGC"
+    plain = env()
+    plain["PYSPARK_SUBMIT_ARGS"] += f" --conf '{options}'"
+    given = env()
+    archive = f"-XX:SharedArchiveFile=/data/spark-cds/k.jsa {QUIET}"
+    given["PYSPARK_SUBMIT_ARGS"] += f" --conf '{options} {archive}'"
+    first = DriverSpec.of("/usr/bin/python3", plain, RUN_DIR)
+    assert first is not None and first == DriverSpec.of("/usr/bin/python3", given, RUN_DIR)
+    other = env()
+    other["PYSPARK_SUBMIT_ARGS"] += f" --conf '{options} -Xmx2g'"
+    assert first != DriverSpec.of("/usr/bin/python3", other, RUN_DIR)
 
 
 def test_a_run_token_is_the_run_s_own() -> None:

@@ -33,6 +33,7 @@ from gluerun.executors import _lake_conf
 from gluerun.executors import _spark_conf as sc
 from gluerun.executors.base import LaunchRequest, RunAs
 from gluerun.executors.capabilities import Capability, spark_capability
+from gluerun.executors.class_archive import ClassArchives
 from gluerun.executors.executions import PRIVATE_SUFFIX, LiveExecution, make_run_dir, note
 from gluerun.executors.packages import (
     S3A,
@@ -97,6 +98,7 @@ class SparkExecutor(SubprocessExecutor):
         runtimes: RuntimeCache | None = None,
         run_as: RunAs | None = None,
         warm_pool: WarmPool | None = None,
+        class_archives: ClassArchives | None = None,
     ) -> None:
         """Set up the executor; nothing about Spark is looked up until the first launch.
 
@@ -120,6 +122,8 @@ class SparkExecutor(SubprocessExecutor):
             runtimes: the node's runtimes; each run gets its GlueVersion's.
             warm_pool: pre-started drivers runs may be handed to (see warm_pool.py); None
                 (or a pool of size 0, or `run_as` given) starts every run cold.
+            class_archives: the node's AppCDS archives for driver JVMs (class_archive.py);
+                None: drivers load their classes without one.
 
         Raises:
             ExecutorError: `python` cannot be found, `spark_conf` is malformed or
@@ -157,6 +161,7 @@ class SparkExecutor(SubprocessExecutor):
         # and the runs it waits for would get none.
         usable = warm_pool is not None and warm_pool.enabled and run_as is None and self.local
         self._warm_pool = warm_pool if usable else None
+        self._class_archives = class_archives
 
     @property
     def local(self) -> bool:
@@ -178,6 +183,8 @@ class SparkExecutor(SubprocessExecutor):
         confs = self._confs(request, run_dir, staged, found)
         self._add_packages(request, staged, confs, spark_home)
         env = self._environment(run_dir, staged.pythonpath, staged.extra_path, request.env, python)
+        if self._class_archives is not None:
+            self._class_archives.apply(confs, env, spark_home, python)
         submit = _submit_args(master, request.job_name, confs, staged)
         submit += self._private_confs(run_dir, env, spark_home)
         env.update(self._spark_env(spark_home, env, submit, python))

@@ -37,6 +37,7 @@ import psutil
 from gluerun.executors import launch_marks
 from gluerun.executors._process import KILL_TIMEOUT, ProcessTree, start_time
 from gluerun.executors.base import ProcessHandle
+from gluerun.executors.class_archive import without_archive
 from gluerun.executors.executions import LiveExecution
 
 #: the driver program, run by path by the job interpreter
@@ -90,7 +91,8 @@ class DriverSpec:
 
 
 def _without_name(submit: str) -> str:
-    """spark-submit options without ``--name`` (the job's name only labels the application)."""
+    """spark-submit options without ``--name`` (the job's name only labels the application)
+    and without the node's class archive (class_archive.py: it only speeds a JVM's start)."""
     words = shlex.split(submit)
     kept: list[str] = []
     skip = False
@@ -100,7 +102,7 @@ def _without_name(submit: str) -> str:
         elif word == "--name":
             skip = True
         else:
-            kept.append(word)
+            kept.append(without_archive(word))
     return shlex.join(kept)
 
 
