@@ -256,9 +256,6 @@ def main() -> None:
             gluerun_run(cold_glue)
             for data_dir in (warm_dir, cold_dir):
                 class_archive(data_dir)
-            # Runs now get the archive: a new configuration, which the pool then keeps warm.
-            gluerun_run(warm_glue)
-            time.sleep(5)  # the pool ends the driver of the configuration before
             ways: dict[str, Callable[[], float]] = {
                 "gluerun_warm": lambda: warm_run(warm_glue, warm_dir),
             }
