@@ -17,10 +17,14 @@ from gluerun.store import Stores
 CT = "application/x-amz-json-1.1"
 
 
-@pytest.fixture
-def client(sqlite_store: Stores, clock: FakeClock) -> Iterator[TestClient]:
+@pytest.fixture(params=[False, True], ids=["worker-threads", "on-the-loop"])
+def client(
+    sqlite_store: Stores, clock: FakeClock, request: pytest.FixtureRequest
+) -> Iterator[TestClient]:
+    """Both ways a SQLite server answers: on worker threads, and (inline_reads, as the CLI
+    serves SQLite) reads on the event loop and StartJobRun's write awaited there."""
     service = GlueService(sqlite_store, clock, "us-east-1", "123456789012")
-    with TestClient(build_app(service)) as test_client:
+    with TestClient(build_app(service, inline_reads=request.param)) as test_client:
         yield test_client
 
 
@@ -188,3 +192,26 @@ def test_run_wire_form(client: TestClient) -> None:
     assert "CompletedOn" not in run and "ErrorMessage" not in run
     plain = call(client, "StartJobRun", {"JobName": "j"}).json()
     assert plain["__type"] == "ConcurrentRunsExceededException"
+
+
+def test_start_job_run_outcomes_are_the_same_whichever_way_it_is_answered(
+    client: TestClient,
+) -> None:
+    call(client, "CreateJob", job_body("one", ExecutionProperty={"MaxConcurrentRuns": 1}))
+    first = call(client, "StartJobRun", {"JobName": "one"}).json()["JobRunId"]
+    queued = call(client, "StartJobRun", {"JobName": "one", "JobRunQueuingEnabled": True})
+    refused = call(client, "StartJobRun", {"JobName": "one"})
+    missing = call(client, "StartJobRun", {"JobName": "nope"})
+    invalid = call(client, "StartJobRun", {"JobName": ""})
+    run = call(client, "GetJobRun", {"JobName": "one", "RunId": first}).json()["JobRun"]
+    waiting = queued.json()["JobRunId"]
+    assert run["JobRunState"] == "STARTING"
+    assert (
+        call(client, "GetJobRun", {"JobName": "one", "RunId": waiting}).json()["JobRun"][
+            "JobRunState"
+        ]
+        == "WAITING"
+    )
+    assert refused.json()["__type"] == "ConcurrentRunsExceededException"
+    assert missing.json()["__type"] == "EntityNotFoundException"
+    assert invalid.json()["__type"] == "ValidationException"

@@ -15,7 +15,7 @@ from gluerun.api.auth import Guard
 from gluerun.api.edge import DEFAULT_MAX_BODY, ProtocolEdge
 from gluerun.api.errors import wire_error
 from gluerun.api.logs import LOGS_OPERATIONS, LOGS_PREFIX
-from gluerun.api.operations import GLUE_OPERATIONS, GLUERUN_OPERATIONS
+from gluerun.api.operations import AWAITED_OPERATIONS, GLUE_OPERATIONS, GLUERUN_OPERATIONS
 from gluerun.api.query import QueryApi
 from gluerun.api.unmodeled import GLUERUN_PREFIX, UNMODELED, check_unmodeled
 from gluerun.console.routes import console_routes
@@ -53,6 +53,14 @@ class Dispatcher:
         if prefix == GLUERUN_PREFIX:
             return self._gluerun(operation, _parse(raw))
         raise UnknownOperation(f"Unknown operation {target!r}.")
+
+    async def call_awaited(self, target: str, raw: bytes) -> Any:
+        """A call of AWAITED_TARGETS, on the event loop: parsed, validated and checked here,
+        its write awaited (operations.AWAITED_OPERATIONS)."""
+        _, operation = protocol.parse_target(target)
+        body = _parse(raw)
+        validation.validate(operation, body)
+        return await AWAITED_OPERATIONS[operation](self.glue, body)
 
     def _glue(self, operation: str, body: dict[str, Any]) -> Any:
         handler = GLUE_OPERATIONS.get(operation)
@@ -94,6 +102,11 @@ def _parse(raw: bytes) -> dict[str, Any]:
 #: hand-offs of the GIL cost more still under load). No write: a write waits for the store's
 #: writer thread (store/writer.py), behind a log batch perhaps, and the loop must not.
 INLINE_OPERATIONS = frozenset({"AWSGlue.GetJobRun", "AWSGlue.GetJob"})
+
+#: Calls whose reads and checks run on the event loop (as INLINE_OPERATIONS) and whose write
+#: the loop awaits from the writer thread: StartJobRun, which a worker thread blocking on the
+#: writer cost two more thread hand-offs (and their GIL switches) than the write itself.
+AWAITED_TARGETS = frozenset({f"{protocol.GLUE_PREFIX}.{op}" for op in AWAITED_OPERATIONS})
 
 
 def build_app(
@@ -160,6 +173,8 @@ def build_app(
         identity,
         max_body=max_body,
         guard=guard,
+        awaited=AWAITED_TARGETS if inline_reads else frozenset(),
+        call_awaited=dispatcher.call_awaited,
     )
 
 

@@ -41,7 +41,8 @@ class _ClientGone(Exception):
 
 class ProtocolEdge:
     """Serves POST / with `call(target, body)` (form-encoded bodies without a target go to
-    `query_api`); hands everything else to `fallback`."""
+    `query_api`); hands everything else to `fallback`. Targets in `inline` are called on the
+    event loop, those in `awaited` through `call_awaited` there, the rest on worker threads."""
 
     def __init__(
         self,
@@ -53,6 +54,8 @@ class ProtocolEdge:
         query_api: query.QueryApi | None = None,
         max_body: int = DEFAULT_MAX_BODY,
         guard: Guard | None = None,
+        awaited: frozenset[str] = frozenset(),
+        call_awaited: Callable[[str, bytes], Awaitable[Any]] | None = None,
     ) -> None:
         self.call = call
         self.max_body = max_body
@@ -60,6 +63,9 @@ class ProtocolEdge:
         self.query_api = query_api
         self.known = known
         self.inline = inline
+        #: targets answered by `call_awaited` on the loop (their writes awaited, not waited for)
+        self.awaited = awaited
+        self.call_awaited = call_awaited
         self.metrics = metrics
         self.fallback = fallback
         self._observers: dict[tuple[str, int], Callable[[float], None]] = {}
@@ -165,6 +171,8 @@ class ProtocolEdge:
         try:
             if target in self.inline:
                 result = self.call(target, body)
+            elif target in self.awaited and self.call_awaited is not None:
+                result = await self.call_awaited(target, body)
             else:
                 result = await run_in_threadpool(self.call, target, body)
             return 200, protocol.dump(result), None

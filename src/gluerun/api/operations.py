@@ -6,7 +6,8 @@ to model (shapes), call the one service method named like the operation, convert
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+import asyncio
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
 from gluerun.api import shapes
@@ -15,6 +16,7 @@ from gluerun.service import GlueService
 
 Body = Mapping[str, Any]
 Handler = Callable[[GlueService, Body], dict[str, Any]]
+AwaitedHandler = Callable[[GlueService, Body], Awaitable[dict[str, Any]]]
 
 
 def create_job(svc: GlueService, body: Body) -> dict[str, Any]:
@@ -67,6 +69,14 @@ def untag_resource(svc: GlueService, body: Body) -> dict[str, Any]:
 def start_job_run(svc: GlueService, body: Body) -> dict[str, Any]:
     request = shapes.run_request_from_wire(body)
     return {"JobRunId": svc.start_job_run(body["JobName"], request)}
+
+
+async def start_job_run_awaited(svc: GlueService, body: Body) -> dict[str, Any]:
+    """StartJobRun on the event loop: its reads and checks inline (SQLite), its write awaited
+    from the store's writer thread, no worker thread in between."""
+    request = shapes.run_request_from_wire(body)
+    run = await asyncio.wrap_future(svc.start_job_run_later(body["JobName"], request))
+    return {"JobRunId": run.id}
 
 
 def get_job_run(svc: GlueService, body: Body) -> dict[str, Any]:
@@ -198,6 +208,9 @@ GLUE_OPERATIONS: dict[str, Handler] = {
     "GetJobBookmarks": get_job_bookmarks,
     **CATALOG_OPERATIONS,
 }
+
+#: Operations with a handler run on the event loop that awaits its write (see app.py).
+AWAITED_OPERATIONS: dict[str, AwaitedHandler] = {"StartJobRun": start_job_run_awaited}
 
 #: gluerun's own operations (`X-Amz-Target: Gluerun.<Op>`), called by job processes.
 GLUERUN_OPERATIONS: dict[str, Handler] = {

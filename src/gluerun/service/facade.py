@@ -64,6 +64,7 @@ class GlueService:
         self.delete_job = jobs.delete_job
         self.batch_get_jobs = jobs.batch_get_jobs
         self.start_job_run = runs.start_job_run
+        self.start_job_run_later = runs.start_job_run_later
         self.get_job_run = runs.get_job_run
         self.get_job_runs = runs.get_job_runs
         self.batch_stop_job_run = runs.batch_stop_job_run

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Sequence
+from concurrent.futures import Future
 from dataclasses import dataclass
 
 from gluerun.clock import Clock
@@ -39,6 +40,15 @@ class RunService:
         self.jobs = jobs
 
     def start_job_run(self, job_name: str, request: RunRequest) -> str:
+        return self.runs.start_run(*self._admission(job_name, request)).id
+
+    def start_job_run_later(self, job_name: str, request: RunRequest) -> Future[JobRun]:
+        """StartJobRun whose write is awaited rather than waited for (RunStore.start_run_later):
+        the checks and reads are made now, and raise now."""
+        return self.runs.start_run_later(*self._admission(job_name, request))
+
+    def _admission(self, job_name: str, request: RunRequest) -> tuple[JobRun, int, bool]:
+        """The run StartJobRun asks for, its job's MaxConcurrentRuns, and whether it may queue."""
         job = self.jobs.get_job(job_name)
         check_run_request(request, job)
         # The job's own MaxCapacity too: one stored before its range was enforced.
@@ -53,7 +63,7 @@ class RunService:
         run = build_run(job, request, self.clock.now(), after)
         limit = policies.max_concurrent_runs(job)
         queuing = policies.queuing_enabled(request.job_run_queuing_enabled, job)
-        return self.runs.start_run(run, limit, queuing).id
+        return run, limit, queuing
 
     def _latest_attempt(self, job: Job, previous_id: str) -> JobRun:
         """StartJobRun with JobRunId: the newest attempt of the finished run's chain, which the

@@ -14,6 +14,7 @@ from __future__ import annotations
 import sqlite3
 import threading
 from collections.abc import Callable, Iterator, Mapping
+from concurrent.futures import Future
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TypeVar
@@ -153,6 +154,26 @@ class Database:
         except self._driver_errors as exc:
             raise StoreError(str(getattr(exc, "orig", None) or exc)) from exc
 
+    def write_later(self, work: Callable[[Connection], T]) -> Future[T]:
+        """`write_work` without waiting: the Future holds its result, or its error translated
+        as `write_work` raises it. On SQLite the writer's thread settles it, so the event loop
+        can await it (asyncio.wrap_future) instead of lending a worker thread to block on it.
+        Elsewhere the work runs now, on the calling thread, and the Future is already done."""
+        done: Future[T] = Future()
+        if self._writer is None:
+            _settle(done, lambda: self.write_work(work))
+            return done
+
+        def translate(written: Future[T]) -> None:
+            _settle(done, lambda: self._result_of(written))
+
+        self._writer.submit(work).add_done_callback(translate)
+        return done
+
+    def _result_of(self, written: Future[T]) -> T:
+        with self._translated():
+            return written.result()
+
     # -- prepared reads ------------------------------------------------------------------
     def prepare(self, statement: Select[Any]) -> Prepared:
         """Compile `statement` once for this database, for `rows`."""
@@ -188,6 +209,14 @@ class Database:
         if self._writer is not None:
             self._writer.close()
         self._engine.dispose()
+
+
+def _settle(done: Future[T], outcome: Callable[[], T]) -> None:
+    """Give `done` what `outcome()` returns, or what it raises."""
+    try:
+        done.set_result(outcome())
+    except BaseException as exc:  # the awaiting caller gets it
+        done.set_exception(exc)
 
 
 def _sqlite_engine(url: str) -> Engine:

@@ -10,6 +10,7 @@ Driver errors surface as StoreError (AlreadyExists for a unique key taken).
 from __future__ import annotations
 
 from collections.abc import Callable, Collection, Mapping, Sequence
+from concurrent.futures import Future
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -75,6 +76,12 @@ class RunStore(Protocol):
         slot is free. Raises ConcurrentRunsExceeded otherwise, EntityNotFound when the job
         is gone, AlreadyExists on a duplicate id. Returns the run as inserted.
         """
+        ...
+
+    def start_run_later(self, run: JobRun, limit: int, queuing: bool) -> Future[JobRun]:
+        """`start_run` without waiting: the Future holds what it returns or raises. On SQLite
+        the writer's thread settles it (the event loop awaits it rather than block a worker
+        thread); elsewhere the write is made now and the Future is already done."""
         ...
 
     def get_run(self, job_id: str, run_id: str) -> JobRun | None:

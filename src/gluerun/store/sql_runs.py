@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Collection, Mapping
+from concurrent.futures import Future
 from typing import Any
 
 from sqlalchemy import bindparam, delete, or_, select, update
@@ -173,6 +174,16 @@ class SqlRuns:
         run = self._db.write_work(lambda conn: admit_in(conn, start, strict=True))
         self._db.notify()
         return run
+
+    def start_run_later(self, run: JobRun, limit: int, queuing: bool) -> Future[JobRun]:
+        start = Start(run, limit, queuing)
+        done = self._db.write_later(lambda conn: admit_in(conn, start, strict=True))
+        done.add_done_callback(self._notify_if_written)
+        return done
+
+    def _notify_if_written(self, done: Future[JobRun]) -> None:
+        if done.exception() is None:
+            self._db.notify()
 
     def get_run(self, job_id: str, run_id: str) -> JobRun | None:
         rows = self._db.rows(self._get_run, {"run_id": run_id, "job_id": job_id})
