@@ -22,6 +22,7 @@ if TYPE_CHECKING:  # the pieces are imported where they are built: `gluerun --he
     from gluerun.clock import Clock
     from gluerun.engine.engine import Engine
     from gluerun.executors.base import RunAs
+    from gluerun.executors.class_archive import ClassArchives
     from gluerun.executors.packages import PackageCache
     from gluerun.executors.spark import SparkExecutor
     from gluerun.executors.subprocess import SubprocessExecutor
@@ -282,7 +283,6 @@ def spark_executor(
     settings: Settings, runtimes: RuntimeCache | None = None, run_as: RunAs | None = None
 ) -> SparkExecutor:
     """The glueetl executor of this node, as `settings` describe it (runs get `runtimes`)."""
-    from gluerun.executors.class_archive import ClassArchives
     from gluerun.executors.spark import SparkExecutor
 
     return SparkExecutor(
@@ -302,8 +302,18 @@ def spark_executor(
         runtimes=runtimes,
         run_as=run_as,
         warm_pool=warm_pool(settings),
-        class_archives=ClassArchives(settings.data_dir / "spark-cds"),
+        class_archives=class_archives(settings),
     )
+
+
+def class_archives(settings: Settings) -> ClassArchives | None:
+    """The node's AppCDS archives for driver JVMs (executors/class_archive.py), unless off."""
+    from gluerun.executors.class_archive import ClassArchives
+
+    where = settings.spark_class_archives
+    if where == "off":
+        return None
+    return ClassArchives(Path(where) if where else settings.data_dir / "spark-cds")
 
 
 def warm_pool(settings: Settings) -> WarmPool:

@@ -48,6 +48,7 @@ class Settings:
     spark_s3: str = "s3a"
     spark_s3_committer: str = "file"
     spark_packages_dir: str = ""
+    spark_class_archives: str = ""
     spark_jars_dir: str = ""
     spark_packages_repository: str = ""
     max_parallel_runs: int = 16
@@ -168,6 +169,12 @@ SETTINGS: tuple[Setting, ...] = (
         "spark_s3_committer", str, "How Spark SQL commits writes to s3://: file (default), magic."
     ),
     Setting("spark_packages_dir", str, "Cache of JVM packages (default: data_dir/spark-packages)."),
+    Setting(
+        "spark_class_archives",
+        str,
+        "Class-data archives (AppCDS) of driver JVMs: a directory (default: data_dir/spark-cds),"
+        " or off.",
+    ),
     Setting("spark_jars_dir", str, "Pre-fetched package jars; when set, nothing is downloaded."),
     Setting("spark_packages_repository", str, "Maven repository for packages (Maven Central)."),
     Setting("max_parallel_runs", int, "Runs this node executes at once; others stay STARTING."),

@@ -23,6 +23,9 @@ BIN = Path(sys.executable).parent
 SPARK_PACKAGES_DIR = os.environ.get("GLUERUN_SPARK_PACKAGES_DIR") or str(
     Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "gluerun" / "spark-packages"
 )
+#: one directory of driver JVM class archives (AppCDS) for every server: built once, by the
+#: first glueetl run of the test session, rather than by every server's first run
+SPARK_CLASS_ARCHIVES = str(Path(SPARK_PACKAGES_DIR).parent / "spark-cds")
 #: One runtimes cache for every server of the test session (and later sessions), so each job
 #: runtime is built once; read at import as the suite strips GLUERUN_* from each test's env.
 RUNTIMES_DIR = Path(
@@ -117,6 +120,7 @@ class Server:
         prepare_runtimes(DEFAULT_RUNTIME)
         env = {
             "GLUERUN_SPARK_PACKAGES_DIR": SPARK_PACKAGES_DIR,
+            "GLUERUN_SPARK_CLASS_ARCHIVES": SPARK_CLASS_ARCHIVES,
             "GLUERUN_RUNTIMES_DIR": str(RUNTIMES_DIR),
             **os.environ,
             **self.env,

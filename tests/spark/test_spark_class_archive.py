@@ -27,10 +27,11 @@ BUILD_TIMEOUT = 900.0
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     """A server without warm drivers: every run is a cold driver JVM."""
-    srv = Server(
-        tmp_path_factory.mktemp("cds-server") / "data",
-        env={"GLUERUN_WARM_DRIVERS": "0", "GLUERUN_JOB_ENV": job_env(), **CREDENTIALS},
-    )
+    data = tmp_path_factory.mktemp("cds-server") / "data"
+    env = {"GLUERUN_WARM_DRIVERS": "0", "GLUERUN_JOB_ENV": job_env(), **CREDENTIALS}
+    # this node's own archives, not the test session's shared ones: the first run builds them
+    env["GLUERUN_SPARK_CLASS_ARCHIVES"] = str(data / "spark-cds")
+    srv = Server(data, env=env)
     srv.start()
     yield srv
     srv.shutdown()

@@ -14,16 +14,19 @@ starts without it, quietly: CDS logging is off, so nothing of it reaches the run
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import re
 import secrets
 import shlex
 import shutil
+import signal
 import subprocess
 import threading
 from collections.abc import Mapping
 from pathlib import Path
+from typing import IO
 
 from gluerun.executors.capabilities import find_java
 
@@ -96,6 +99,9 @@ class ClassArchives:
         self._lock = threading.Lock()
         #: keys being built, or whose build failed (not retried until the server restarts)
         self._tried: set[str] = set()
+        #: training drivers running now, ended by `close`
+        self._training: set[subprocess.Popen[bytes]] = set()
+        self._closed = False
 
     def path(self, key: str) -> Path:
         return self._directory / f"{key}{SUFFIX}"
@@ -119,7 +125,7 @@ class ClassArchives:
             confs[JAVA_OPTIONS] = f"{options} -XX:SharedArchiveFile={archive} {QUIET}".strip()
             return
         with self._lock:
-            if key in self._tried:
+            if key in self._tried or self._closed:
                 return
             self._tried.add(key)
         threading.Thread(
@@ -147,17 +153,8 @@ class ClassArchives:
             env.pop("GLUERUN_RUN_TOKEN", None)
             env.update(_trainer_env(work, spark_home, python, jvm, partial))
             with (self._directory / f"{key}.log").open("wb") as log:
-                done = subprocess.run(
-                    [python, "-c", TRAINER],
-                    cwd=work,
-                    env=env,
-                    stdin=subprocess.DEVNULL,
-                    stdout=log,
-                    stderr=subprocess.STDOUT,
-                    timeout=TRAIN_TIMEOUT,
-                    check=False,
-                )
-            if done.returncode != 0 or not _whole(partial):
+                returncode = self._train([python, "-c", TRAINER], work, env, log)
+            if returncode != 0 or not _whole(partial):
                 return False
             partial.chmod(0o644)  # job users (--run-as) map it too; it holds Spark's classes
             partial.replace(archive)
@@ -167,6 +164,54 @@ class ClassArchives:
         finally:
             partial.unlink(missing_ok=True)
             shutil.rmtree(work, ignore_errors=True)
+
+    def _train(self, argv: list[str], work: Path, env: dict[str, str], log: IO[bytes]) -> int:
+        """Run a training driver to its end (or `close`, or TRAIN_TIMEOUT): its exit status."""
+        with self._lock:
+            if self._closed:
+                return -1
+            # its own session, so that ending it ends its JVM too
+            proc = subprocess.Popen(
+                argv,
+                cwd=work,
+                env=env,
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+            self._training.add(proc)
+        try:
+            return proc.wait(TRAIN_TIMEOUT)
+        except subprocess.TimeoutExpired:
+            _end(proc)
+            return -1
+        finally:
+            with self._lock:
+                self._training.discard(proc)
+
+    def close(self) -> None:
+        """End the training drivers still running (the server is stopping); start no more.
+
+        An archive left unbuilt is built by the first run of its key after the next start.
+        """
+        with self._lock:
+            self._closed = True
+            training = list(self._training)
+        for proc in training:
+            _end(proc)
+
+
+def _end(proc: subprocess.Popen[bytes]) -> None:
+    """Terminate a training driver's process group, and wait for it."""
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(proc.pid, signal.SIGTERM)
+    try:
+        proc.wait(5)
+    except subprocess.TimeoutExpired:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
 
 
 def _whole(archive: Path) -> bool:

@@ -211,9 +211,12 @@ class SparkExecutor(SubprocessExecutor):
         return self._warm_pool.launch(spec, script, argv, run_dir, env, self._tail_bytes)
 
     def close(self) -> None:
-        """End the idle warm drivers (the pool's; runs they took go on)."""
+        """End the idle warm drivers (the pool's; runs they took go on) and any class
+        archive's training driver."""
         if self._warm_pool is not None:
             self._warm_pool.close()
+        if self._class_archives is not None:
+            self._class_archives.close()
 
     def fetch_packages(self, datalake_formats: str = "", glue_version: str | None = None) -> Jars:
         """Fetch (or find) the packages runs with these ``--datalake-formats`` need.
