@@ -24,14 +24,17 @@ from gluerun.testing import make_job, make_run
 NO_HANG = 30.0
 
 
-def fail_inserts(store: Stores, run_id: str | None = None) -> None:
+#: what the trigger runs: SQLite fails the statement with an OperationalError
+OVERFLOW = "SELECT abs(-9223372036854775807 - 1)"
+
+
+def fail_inserts(store: Stores, run_id: str | None = None, action: str = OVERFLOW) -> None:
     """Make SQLite fail the insert of run `run_id` (of every run if None). The start has
     written before it (its state change, its job's run count): writes of its own to undo."""
     when = "" if run_id is None else f"WHEN NEW.id = '{run_id}'"
     with store.db.write() as conn:
         conn.exec_driver_sql(
-            f"CREATE TRIGGER fail_runs AFTER INSERT ON runs {when} "
-            "BEGIN SELECT abs(-9223372036854775807 - 1); END"
+            f"CREATE TRIGGER fail_runs AFTER INSERT ON runs {when} BEGIN {action}; END"
         )
 
 
@@ -75,6 +78,25 @@ def test_a_driver_error_of_an_awaited_start_is_a_store_error(sqlite_store: Store
     assert not isinstance(raised.value, AlreadyExists)
     assert isinstance(raised.value.__cause__, sqlite3.OperationalError)
     assert sqlite_store.runs.get_run(run.launch.job_id, run.id) is None
+
+
+def test_a_constraint_failing_an_awaited_start_is_a_store_error(sqlite_store: Stores) -> None:
+    """An IntegrityError that is no duplicate key (here a trigger's RAISE) is the store
+    failing, not AlreadyExists: that is a client's 400, and nothing would be logged."""
+    run = make_run(a_job(sqlite_store))
+    fail_inserts(sqlite_store, action="SELECT RAISE(ABORT, 'refused by a trigger')")
+    with pytest.raises(StoreError, match="refused by a trigger") as raised:
+        start(sqlite_store, run).result(NO_HANG)
+    assert not isinstance(raised.value, AlreadyExists)
+    assert isinstance(raised.value.__cause__, sqlite3.IntegrityError)
+
+
+def test_a_duplicate_run_id_is_already_exists(sqlite_store: Stores) -> None:
+    run = make_run(a_job(sqlite_store))
+    start(sqlite_store, run).result(NO_HANG)
+    with pytest.raises(AlreadyExists) as raised:
+        start(sqlite_store, run).result(NO_HANG)
+    assert isinstance(raised.value.__cause__, sqlite3.IntegrityError)
 
 
 def test_the_writer_serves_later_starts_after_a_failed_one(sqlite_store: Stores) -> None:

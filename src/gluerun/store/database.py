@@ -73,7 +73,8 @@ class Database:
             DBAPIError,
             *([dbapi.Error] if dbapi is not None else []),
         )
-        #: the unique-key violations among them (hot writes run on raw cursors too)
+        #: the integrity errors among them, unique-key violations among those (hot writes
+        #: run on raw cursors too)
         self._integrity_errors: tuple[type[BaseException], ...] = (
             sqlite3.IntegrityError,
             IntegrityError,
@@ -149,9 +150,9 @@ class Database:
         from the statements run on its cursors (fastread.InTransaction)."""
         try:
             yield
-        except self._integrity_errors as exc:
-            raise AlreadyExists() from exc
         except self._driver_errors as exc:
+            if isinstance(exc, self._integrity_errors) and _duplicate_key(exc):
+                raise AlreadyExists() from exc
             raise StoreError(str(getattr(exc, "orig", None) or exc)) from exc
 
     def write_later(self, work: Callable[[Connection], T]) -> Future[T]:
@@ -209,6 +210,25 @@ class Database:
         if self._writer is not None:
             self._writer.close()
         self._engine.dispose()
+
+
+#: SQLite's extended result codes for a row refused by a unique or primary key
+_SQLITE_DUPLICATE = frozenset(
+    {sqlite3.SQLITE_CONSTRAINT_UNIQUE, sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY}
+)
+#: PostgreSQL's SQLSTATE unique_violation
+_PG_DUPLICATE = "23505"
+
+
+def _duplicate_key(exc: BaseException) -> bool:
+    """Whether integrity error `exc` (SQLAlchemy's or the driver's) is a unique key refusing a
+    row: only that means AlreadyExists. A NOT NULL or a trigger's RAISE is the store failing,
+    which a client must not be told is its own mistake."""
+    orig = getattr(exc, "orig", None) or exc
+    code = getattr(orig, "sqlite_errorcode", None)
+    if code is not None:
+        return code in _SQLITE_DUPLICATE
+    return getattr(orig, "sqlstate", None) == _PG_DUPLICATE
 
 
 def _settle(done: Future[T], outcome: Callable[[], T]) -> None:
