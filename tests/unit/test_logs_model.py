@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import random
+
 import pytest
 
 from gluerun.errors import InvalidParameter
@@ -52,3 +54,40 @@ def test_overlong_lines_are_split_into_events() -> None:
 def test_invalid_utf8_is_replaced_not_fatal() -> None:
     lines, _ = split_lines(b"caf\xc3\xa9 \xff\n")
     assert lines == ["café \ufffd"]
+
+
+def _split_line_by_line(data: bytes) -> tuple[list[str], bytes]:
+    """The definition split_lines must keep: each line decoded on its own, less its "\\r"."""
+    *lines, rest = data.split(b"\n")
+    out = [line.removesuffix(b"\r").decode("utf-8", "replace") for line in lines]
+    if len(rest) >= MAX_EVENT_BYTES:
+        return [*out, rest.decode("utf-8", "replace")], b""
+    return out, rest
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_whole_chunk_splitting_matches_decoding_line_by_line(seed: int) -> None:
+    # Newlines and carriage returns among broken, truncated and valid UTF-8 sequences.
+    pieces = [
+        b"a",
+        b"\n",
+        b"\r",
+        b"\r\n",
+        b"\xc3",
+        b"\xa9",
+        b"\xe2\x82",
+        b"\xac",
+        b"\xff",
+        b"\xf0\x9f",
+    ]
+    rng = random.Random(seed)
+    data = b"".join(rng.choice(pieces) for _ in range(rng.randrange(1, 2000)))
+    assert split_lines(data) == _split_line_by_line(data)
+
+
+@pytest.mark.parametrize("tail", [b"", b"\n", b"\r\n"])
+def test_a_chunk_of_exactly_one_event(tail: bytes) -> None:
+    data = b"\xe2\x82\xac" * ((MAX_EVENT_BYTES - len(tail)) // 3)
+    data = data + b"x" * (MAX_EVENT_BYTES - len(tail) - len(data)) + tail
+    assert len(data) == MAX_EVENT_BYTES
+    assert split_lines(data) == _split_line_by_line(data)

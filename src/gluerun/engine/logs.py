@@ -142,11 +142,11 @@ class LogCollector:
             if consumed == 0:
                 return
             now = self._now_ms(source.started_ms)
-            events = [(now, line) for line in lines]
-            self.logs.append_log_events(
+            self.logs.append_log_lines(
                 source.group,
                 source.stream,
-                events,
+                now,
+                lines,
                 now,
                 source.offset + consumed,
                 offset_group=source.offset_group,

@@ -92,6 +92,8 @@ def compile_filter(pattern: str | None) -> Callable[[str], bool]:
 
 def split_lines(data: bytes) -> tuple[list[str], bytes]:
     """Complete lines of `data` (decoded, without newlines) and the unfinished rest."""
+    if len(data) <= MAX_EVENT_BYTES:
+        return _split_short(data)
     *lines, rest = data.split(b"\n")
     out = []
     for line in lines:
@@ -100,6 +102,20 @@ def split_lines(data: bytes) -> tuple[list[str], bytes]:
         out.extend(_chunks(rest))
         rest = b""
     return out, rest
+
+
+def _split_short(data: bytes) -> tuple[list[str], bytes]:
+    """split_lines when no line can exceed an event: one decode, one replace and one split
+    of the whole text instead of three calls per line, which the collector's thread would
+    make holding the GIL the event loop waits for. Same result: b"\\n" and b"\\r" are never
+    part of a UTF-8 sequence, so decoding them with their line changes no replacement, and a
+    "\\r\\n" can only be a line's end."""
+    end = data.rfind(b"\n") + 1
+    if len(data) == MAX_EVENT_BYTES and end == 0:
+        return [data.decode("utf-8", "replace")], b""
+    lines = data[:end].decode("utf-8", "replace").replace("\r\n", "\n").split("\n")
+    lines.pop()  # what followed the last newline: the rest, kept as bytes
+    return lines, data[end:]
 
 
 def _chunks(line: bytes) -> list[str]:

@@ -189,6 +189,19 @@ class LogStore(Protocol):
         `group`), in the same transaction: two files feeding one stream keep two offsets."""
         ...
 
+    def append_log_lines(
+        self,
+        group: str,
+        stream: str,
+        timestamp: int,
+        messages: Sequence[str],
+        now_ms: int,
+        source_bytes: int | None = None,
+        offset_group: str | None = None,
+    ) -> None:
+        """append_log_events of `messages`, all stamped `timestamp` (a collector's batch)."""
+        ...
+
     def log_stream(self, group: str, stream: str) -> LogStream | None: ...
 
     def log_groups(self, prefix: str | None, after: str | None, limit: int) -> list[LogGroup]:

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass
+from itertools import repeat
 from typing import Any
 
 from sqlalchemy import Connection, and_, bindparam, delete, func, select, update
@@ -35,12 +36,39 @@ class SqlLogs:
         `offset_group`, that count is kept on the stream of the same name in that group (a
         second file feeding the same stream needs an offset of its own).
         """
-        if not events and source_bytes is None:
+        stamps, messages = zip(*events, strict=True) if events else ((), ())
+        self._append(group, stream, stamps, messages, now_ms, source_bytes, offset_group)
+
+    def append_log_lines(
+        self,
+        group: str,
+        stream: str,
+        timestamp: int,
+        messages: Sequence[str],
+        now_ms: int,
+        source_bytes: int | None = None,
+        offset_group: str | None = None,
+    ) -> None:
+        """append_log_events of `messages` all stamped `timestamp`, without a tuple per event."""
+        stamps = [timestamp] * len(messages)
+        self._append(group, stream, stamps, messages, now_ms, source_bytes, offset_group)
+
+    def _append(
+        self,
+        group: str,
+        stream: str,
+        stamps: Sequence[int],
+        messages: Sequence[str],
+        now_ms: int,
+        source_bytes: int | None,
+        offset_group: str | None,
+    ) -> None:
+        if not messages and source_bytes is None:
             return
         offsets_here = offset_group is None or offset_group == group
-        # Built before the write transaction, which holds up every other writer meanwhile.
-        rows = [(group, stream, ts, now_ms, message) for ts, message in events]
-        batch = _Batch.of(events)
+        # Prepared before the write transaction, which holds up every other writer meanwhile.
+        rows = zip(repeat(group), repeat(stream), stamps, repeat(now_ms), messages)
+        batch = _Batch.of(stamps, messages)
         with self._db.write() as conn:
             current = _ensure_stream(conn, group, stream, now_ms)
             if not offsets_here and source_bytes is not None:
@@ -48,9 +76,9 @@ class SqlLogs:
                 _ensure_stream(conn, offset_group, stream, now_ms)
                 conn.execute(_stream_update(offset_group, stream, None, now_ms, None, source_bytes))
                 source_bytes = None
-            if not events and source_bytes is None:
+            if not messages and source_bytes is None:
                 return
-            if events:
+            if messages:
                 _insert_events(conn, rows)
             conn.execute(_stream_update(group, stream, batch, now_ms, current, source_bytes))
 
@@ -225,19 +253,28 @@ _EVENT_COLUMNS = ("group_name", "stream_name", "timestamp", "ingestion_time", "m
 _INSERT_EVENT = log_events.insert().values({name: bindparam(name) for name in _EVENT_COLUMNS})
 
 
-def _insert_events(conn: Connection, rows: list[tuple[Any, ...]]) -> None:
-    """Rows in _EVENT_COLUMNS order, through the driver's executemany: SQLAlchemy's handling
-    of each row would cost three times the insert itself, all of it inside the write lock."""
+def _insert_events(conn: Connection, rows: Iterable[tuple[Any, ...]]) -> None:
+    """Rows in _EVENT_COLUMNS order, through the driver's own executemany: SQLAlchemy's
+    handling of each row would cost three times the insert itself, all of it inside the write
+    lock. The rows may be an iterator, which SQLAlchemy would not take: a zip of the columns
+    hands the driver one reused tuple, where a list of rows would allocate one per event and
+    set off the garbage collections that hold the GIL for tens of ms (the event loop's lag)."""
     compiled = _INSERT_EVENT.compile(dialect=conn.dialect)
-    params: list[Any]
+    params: Iterable[Any]
     if compiled.positional:
         order = [_EVENT_COLUMNS.index(name) for name in compiled.positiontup or ()]
         params = (
-            [tuple(row[i] for i in order) for row in rows] if order != [0, 1, 2, 3, 4] else rows
+            (tuple(row[i] for i in order) for row in rows) if order != [0, 1, 2, 3, 4] else rows
         )
     else:
-        params = [dict(zip(_EVENT_COLUMNS, row, strict=True)) for row in rows]
-    conn.exec_driver_sql(str(compiled), params)
+        params = (dict(zip(_EVENT_COLUMNS, row, strict=True)) for row in rows)
+    driver = conn.connection.driver_connection
+    assert driver is not None  # only a detached connection has none
+    cursor = driver.cursor()
+    try:
+        cursor.executemany(str(compiled), params)
+    finally:
+        cursor.close()
 
 
 def _ensure_stream(conn: Connection, group: str, stream: str, now_ms: int) -> LogStream | None:
@@ -265,11 +302,11 @@ class _Batch:
     size: int
 
     @classmethod
-    def of(cls, events: Sequence[tuple[int, str]]) -> _Batch | None:
-        if not events:
+    def of(cls, stamps: Sequence[int], messages: Sequence[str]) -> _Batch | None:
+        if not messages:
             return None
-        stamps = [ts for ts, _ in events]
-        size = sum(len(message.encode()) for _, message in events)
+        # One encode of the joined text, not one per event: the bytes are the same.
+        size = len("".join(messages).encode())
         return cls(min(stamps), max(stamps), size)
 
 
