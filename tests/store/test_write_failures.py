@@ -56,18 +56,24 @@ class HeldWrite:
     def __init__(self, store: Stores) -> None:
         self.inside = threading.Event()
         self._release = threading.Event()
-        self._thread = threading.Thread(target=self._hold, args=(store,))
+        self.error: StoreError | None = None
+        # A daemon, so that a writer which never answers fails the test rather than hangs it.
+        self._thread = threading.Thread(target=self._hold, args=(store,), daemon=True)
         self._thread.start()
         self.inside.wait()
 
     def _hold(self, store: Stores) -> None:
-        with store.db.write():
-            self.inside.set()
-            self._release.wait()
+        try:
+            with store.db.write():
+                self.inside.set()
+                self._release.wait()
+        except StoreError as exc:  # its batch failed to commit
+            self.error = exc
 
     def release(self) -> None:
         self._release.set()
-        self._thread.join()
+        self._thread.join(NO_HANG)
+        assert not self._thread.is_alive(), "the writer never finished the held write"
 
 
 def test_a_driver_error_of_an_awaited_start_is_a_store_error(sqlite_store: Stores) -> None:
@@ -131,3 +137,25 @@ def test_a_failing_start_in_a_batch_undoes_only_its_own_run(sqlite_store: Stores
     # The next batch is served too.
     after = start(sqlite_store, make_run(job)).result(NO_HANG)
     assert sqlite_store.runs.get_run(job.job_id, after.id) == after
+
+
+def test_a_start_rolling_back_the_whole_batch_fails_every_start_of_it(
+    sqlite_store: Stores,
+) -> None:
+    """A failure SQLite answers by rolling back the whole transaction (a trigger's
+    RAISE(ROLLBACK); a full disk, an I/O error) leaves no savepoint to return to: every start
+    of the batch is told it failed, none hangs, and the writer serves the next one."""
+    job = a_job(sqlite_store)
+    runs = [make_run(job) for _ in range(3)]
+    fail_inserts(sqlite_store, runs[1].id, action="SELECT RAISE(ROLLBACK, 'all of it')")
+    held = HeldWrite(sqlite_store)
+    futures = [start(sqlite_store, run) for run in runs]
+    held.release()
+    for future in futures[:2]:
+        with pytest.raises(StoreError):
+            future.result(NO_HANG)
+    assert held.error is not None  # its write was rolled back with the others
+    # Not yet taken into the batch when it failed: the next batch writes it.
+    assert futures[2].result(NO_HANG).id == runs[2].id
+    stored = sqlite_store.runs.list_runs(job.job_id, None, 10).runs
+    assert [run.id for run in stored] == [runs[2].id]
