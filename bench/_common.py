@@ -165,7 +165,9 @@ def clean_env(**extra: str) -> dict[str, str]:
     return env
 
 
-def gluerun_server(name: str, workdir: Path, engine: bool) -> Server:
+def gluerun_server(name: str, workdir: Path, engine: bool, database_url: str = "") -> Server:
+    """A gluerun server on a free port: engine on or API only, on `database_url` (SQLite in
+    its data dir when empty)."""
     port = free_port()
     data = workdir / f"{name}-data"
     cmd = [
@@ -183,6 +185,8 @@ def gluerun_server(name: str, workdir: Path, engine: bool) -> Server:
     env = clean_env(GLUERUN_ENGINE="true" if engine else "false")
     if engine:
         env.update(prepared_runtimes("pythonshell-3.9-analytics"))
+    if database_url:
+        env["GLUERUN_DATABASE_URL"] = database_url
     return Server(name, cmd, port, env, workdir)
 
 

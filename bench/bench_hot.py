@@ -45,6 +45,7 @@ from _common import (
     Raw,
     Server,
     enc,
+    gluerun_server,
     log,
     moto_server,
     pct,
@@ -53,7 +54,7 @@ from _common import (
     start_bodies,
     strip,
 )
-from bench_queue import JOB, fill_waiting, kill_strays, queue_server
+from bench_queue import JOB, fill_waiting, kill_strays
 
 LAG = "gluerun_event_loop_lag_seconds"
 PRINTER = "bench-printer"
@@ -233,7 +234,7 @@ def noisy(server: Server, args: argparse.Namespace) -> dict[str, Any]:
 def bench_gluerun(workdir: Path, args: argparse.Namespace, src: str = "") -> dict[str, Any]:
     """gluerun as installed, or (`src`) the source tree of another version."""
     url = f"sqlite:///{workdir / 'gluerun-data' / 'gluerun.db'}"
-    server = queue_server("gluerun", workdir, "")
+    server = gluerun_server("gluerun", workdir, True)
     if src:
         server.env["PYTHONPATH"] = src
     out: dict[str, Any] = {"sizes": []}

@@ -33,16 +33,12 @@ from pathlib import Path
 from typing import Any
 
 from _common import (
-    HOST,
     RESULTS,
-    VENV_BIN,
     Raw,
     Server,
-    clean_env,
-    free_port,
+    gluerun_server,
     log,
     moto_server,
-    prepared_runtimes,
     run_load,
     start_bodies,
     strip,
@@ -56,28 +52,6 @@ from gluerun.store.tables import jobs, runs
 
 JOB = "queued"
 BATCH = 5000
-
-
-def queue_server(name: str, workdir: Path, database_url: str) -> Server:
-    """An engine-on gluerun server on `database_url` (SQLite in its data dir when empty)."""
-    port = free_port()
-    cmd = [
-        str(VENV_BIN / "gluerun"),
-        "serve",
-        "--host",
-        HOST,
-        "--port",
-        str(port),
-        "--data-dir",
-        str(workdir / f"{name}-data"),
-        "--log-level",
-        "warning",
-    ]
-    env = clean_env(GLUERUN_ENGINE="true")
-    env.update(prepared_runtimes("pythonshell-3.9-analytics"))
-    if database_url:
-        env["GLUERUN_DATABASE_URL"] = database_url
-    return Server(name, cmd, port, env, workdir)
 
 
 def create_queued_job(port: int, script: str) -> None:
@@ -163,7 +137,7 @@ def bench_store(
 ) -> dict[str, Any]:
     script = workdir / "sleep.py"
     script.write_text("import time\ntime.sleep(3600)\n")
-    server = queue_server(label, workdir, "" if url.startswith("sqlite") else url)
+    server = gluerun_server(label, workdir, True, "" if url.startswith("sqlite") else url)
     out: dict[str, Any] = {"levels": []}
     try:
         server.start()

@@ -8,9 +8,9 @@ run itself.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, TypeVar
 
-from sqlalchemy import ColumnElement, Connection, bindparam, delete, select, update
+from sqlalchemy import ColumnElement, Connection, Select, bindparam, delete, select, update
 
 from gluerun.errors import ConcurrentRunsExceeded, JobNotFound
 from gluerun.model import policies, starts
@@ -24,6 +24,8 @@ from gluerun.store.fastread import InTransaction
 from gluerun.store.sql_events import record_state_change
 from gluerun.store.tables import jobs, runs
 from gluerun.store.tables import tags as tag_rows
+
+T = TypeVar("T", bound=tuple[Any, ...])
 
 
 def job_row(job: Job) -> dict[str, Any]:
@@ -44,6 +46,20 @@ def put_tags(conn: Connection, kind: str, name: str, tags: Mapping[str, str]) ->
             )
         )
         conn.execute(tag_rows.insert().values(kind=kind, name=name, key=key, value=value))
+
+
+def tagged(
+    query: Select[T], kind: str, name: ColumnElement[str], tags: Mapping[str, str]
+) -> Select[T]:
+    """`query` narrowed to the resources (of `kind`, named by `name`) carrying every tag."""
+    for key, value in tags.items():
+        query = query.where(
+            select(tag_rows.c.key)
+            .where(tag_rows.c.kind == kind, tag_rows.c.name == name)
+            .where(tag_rows.c.key == key, tag_rows.c.value == value)
+            .exists()
+        )
+    return query
 
 
 def insert_run(conn: Connection, run: JobRun) -> None:

@@ -35,6 +35,7 @@ from gluerun.store.run_rows import (
     runs_where,
     stop,
     swap_run,
+    tagged,
     write_run,
 )
 from gluerun.store.sql_bookmarks import delete_job_bookmarks
@@ -116,13 +117,7 @@ class SqlRuns:
         query = select(jobs.c.doc).order_by(jobs.c.name).limit(limit)
         if after is not None:
             query = query.where(jobs.c.name > after)
-        for key, value in (tags or {}).items():
-            query = query.where(
-                select(tag_rows.c.key)
-                .where(tag_rows.c.kind == "job", tag_rows.c.name == jobs.c.name)
-                .where(tag_rows.c.key == key, tag_rows.c.value == value)
-                .exists()
-            )
+        query = tagged(query, "job", jobs.c.name, tags or {})
         with self._db.read() as conn:
             return [codec.load_job(doc) for doc in conn.execute(query).scalars()]
 

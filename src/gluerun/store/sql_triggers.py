@@ -17,9 +17,8 @@ from gluerun.model.runs import TERMINAL, JobRun
 from gluerun.model.triggers import Start, Trigger, TriggerState, TriggerType
 from gluerun.store import codec
 from gluerun.store.database import Database
-from gluerun.store.run_rows import admit_in, delete_tags, put_tags
+from gluerun.store.run_rows import admit_in, delete_tags, put_tags, tagged
 from gluerun.store.tables import jobs, runs, triggers
-from gluerun.store.tables import tags as tag_rows
 
 _TERMINAL = [s.value for s in TERMINAL]
 #: How many recent finished runs of a watched job are searched for a trigger-started one.
@@ -52,13 +51,7 @@ class SqlTriggers:
         query = select(triggers.c.doc).order_by(triggers.c.name).limit(limit)
         if after is not None:
             query = query.where(triggers.c.name > after)
-        for key, value in (tags or {}).items():
-            query = query.where(
-                select(tag_rows.c.key)
-                .where(tag_rows.c.kind == "trigger", tag_rows.c.name == triggers.c.name)
-                .where(tag_rows.c.key == key, tag_rows.c.value == value)
-                .exists()
-            )
+        query = tagged(query, "trigger", triggers.c.name, tags or {})
         with self._db.read() as conn:
             return [codec.load_trigger(doc) for doc in conn.execute(query).scalars()]
 
