@@ -615,6 +615,16 @@ def test_cli_profiles_against_a_server_with_credentials(
         "The security token included in the request is invalid."
     ) in unknown.stderr
     assert "(InvalidClientTokenId)" in aws("unknown", "sts", "get-caller-identity").stderr
+    unsigned = aws("right", "glue", "get-jobs", "--no-sign-request")
+    assert unsigned.code == 255
+    assert (
+        "An error occurred (MissingAuthenticationTokenException) when calling the GetJobs "
+        "operation: Missing Authentication Token"
+    ) in unsigned.stderr
+    assert (
+        "An error occurred (MissingAuthenticationToken) when calling the GetCallerIdentity "
+        "operation: Request is missing Authentication Token"
+    ) in aws("right", "sts", "get-caller-identity", "--no-sign-request").stderr
     skewed = aws("right", "glue", "get-jobs", command=[awscli_venv.python, "-c", SKEWED_CLI])
     assert skewed.code == 255
     assert "(InvalidSignatureException)" in skewed.stderr

@@ -6,7 +6,6 @@ import datetime
 import json
 import os
 import subprocess
-import textwrap
 import urllib.error
 import urllib.request
 from collections.abc import Callable, Iterator
@@ -49,7 +48,9 @@ KEYS = {
 
 def credentials_file(path: Path) -> Path:
     (path / "read-only.json").write_text(json.dumps(READ_ONLY))
-    policy = textwrap.indent(json.dumps(NO_SECRETS, indent=2), "  ")
+    # Continuation lines indented, the first on the `policy =` line: botocore reads a value
+    # that starts on the next line as a nested section, and clients share this file.
+    policy = json.dumps(NO_SECRETS, indent=2).replace("\n", "\n  ")
     path.joinpath("credentials").write_text(
         # the harness key (Server.client) lets shutdown() stop runs a failed test left behind
         "[harness]\naws_access_key_id = test\naws_secret_access_key = test\n\n"
@@ -59,7 +60,7 @@ def credentials_file(path: Path) -> Path:
         f"aws_secret_access_key = {KEYS['reader'][1]}\npolicy_file = read-only.json\n\n"
         f"[operator]\naws_access_key_id = {KEYS['operator'][0]}\n"
         f"aws_secret_access_key = {KEYS['operator'][1]}\n"
-        f"user_arn = arn:aws:iam::{ACCOUNT}:user/ops/operator\npolicy =\n{policy}\n"
+        f"user_arn = arn:aws:iam::{ACCOUNT}:user/ops/operator\npolicy = {policy}\n"
     )
     return path / "credentials"
 
@@ -126,6 +127,29 @@ def test_right_key_works_and_sts_names_its_user(secured: Server, script: Path) -
     assert as_(secured, "admin", "sts").get_caller_identity()["Arn"].endswith(":user/admin")
 
 
+def test_boto3_profiles_read_the_servers_own_credentials_file(
+    secured: Server, script: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The server's file is a valid AWS shared credentials file: gluerun's keys are ignored."""
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(secured.data_dir.parent / "credentials"))
+    monkeypatch.setenv("AWS_CONFIG_FILE", "/nonexistent")
+    for key in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE"):
+        monkeypatch.delenv(key, raising=False)
+
+    def session(profile: str, service: str) -> Any:
+        return boto3.Session(profile_name=profile, region_name="us-east-1").client(
+            service, endpoint_url=secured.endpoint, config=Config(retries={"max_attempts": 1})
+        )
+
+    me = session("operator", "sts").get_caller_identity()
+    assert me["Arn"] == f"arn:aws:iam::{ACCOUNT}:user/ops/operator"
+    create_job(session("admin", "glue"), "profile-target", script)
+    reader = session("reader", "glue")
+    assert reader.get_job(JobName="profile-target")["Job"]["Name"] == "profile-target"
+    code, status, _ = error_of(lambda: reader.start_job_run(JobName="profile-target"))
+    assert (code, status) == ("AccessDeniedException", 400)
+
+
 def test_wrong_secret_is_an_invalid_signature(secured: Server) -> None:
     glue = client(secured, "glue", KEYS["admin"][0], "not-the-secret")
     code, status, message = error_of(glue.get_jobs)
@@ -162,7 +186,11 @@ def test_unsigned_requests_are_refused(secured: Server) -> None:
         "sts", endpoint_url=secured.endpoint, region_name="us-east-1",
         config=Config(signature_version=UNSIGNED),
     )  # fmt: skip
-    assert error_of(sts.get_caller_identity)[:2] == ("MissingAuthenticationToken", 403)
+    assert error_of(sts.get_caller_identity) == (
+        "MissingAuthenticationToken",
+        403,
+        "Request is missing Authentication Token",
+    )
 
 
 def test_a_signature_made_six_minutes_off_has_expired(

@@ -51,6 +51,10 @@ QUERY_ERRORS: dict[str, str] = {
 }
 #: ... and answers some with another HTTP status than the JSON services do
 QUERY_STATUSES: dict[str, int] = {"IncompleteSignature": 400, "AccessDenied": 403}
+#: ... or words them differently (STS and IAM: "Request is missing Authentication Token")
+QUERY_MESSAGES: dict[str, str] = {
+    "MissingAuthenticationToken": "Request is missing Authentication Token",
+}
 
 
 def wire_error(exc: BaseException) -> tuple[str, int, str]:
@@ -73,7 +77,7 @@ def query_wire_error(exc: BaseException) -> tuple[str, int, str]:
     """(Code, status, Message) for a query-protocol (STS, IAM) answer."""
     code, status, message = wire_error(exc)
     code = QUERY_ERRORS.get(code, code)
-    return code, QUERY_STATUSES.get(code, status), message
+    return code, QUERY_STATUSES.get(code, status), QUERY_MESSAGES.get(code, message)
 
 
 # -- wire text of the errors that carry data (Glue's own wording, pinned by
