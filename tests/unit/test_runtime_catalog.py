@@ -75,6 +75,17 @@ def test_a_requirement_needing_a_missing_library_is_left_out() -> None:
     assert left_out == ["b==2"]
 
 
+def test_a_requirement_needing_a_missing_program_is_left_out() -> None:
+    """Source-built packages name the build tools they need: all must be on PATH."""
+    kept, left_out = requirement_lines(
+        "a==1  # needs: c, command sh\n"
+        "b==2  # needs: command no-such-program-gluerun\n"
+        "d==4  # needs: command sh, no-such-library-gluerun\n"
+    )
+    assert kept == ["a==1"]
+    assert left_out == ["b==2", "d==4"]
+
+
 def test_the_finder_prefers_the_version_asked_for_then_the_closest() -> None:
     here = (sys.version_info[0], sys.version_info[1])
     finder = Finder([sys.executable])

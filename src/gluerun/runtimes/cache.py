@@ -37,6 +37,7 @@ FORMAT = 1
 _LOCKS = ".locks"
 _BUILDING = ".building"
 _NEEDS = "# needs:"
+_COMMAND = "command"
 _BUILD_CONSTRAINT = "# build-constraint:"
 
 Progress = Callable[[str], None]
@@ -78,7 +79,9 @@ def build_constraints(text: str) -> list[str]:
 def requirement_lines(text: str) -> tuple[list[str], list[str]]:
     """The requirement lines of a set the node can install, and those it cannot.
 
-    A line ending in ``# needs: LIB`` is kept only when the shared library LIB is found.
+    A line ending in ``# needs: X, Y`` is kept only when the node has all of them: a shared
+    library by its short name (``pq``), or a program on PATH (``command pg_config``), for a
+    package that is built from source here.
     """
     kept: list[str] = []
     left_out: list[str] = []
@@ -90,14 +93,23 @@ def requirement_lines(text: str) -> tuple[list[str], list[str]]:
         if not line:
             continue
         need = ("#" + comment).strip()
-        if (
-            need.startswith(_NEEDS)
-            and ctypes.util.find_library(need[len(_NEEDS) :].strip()) is None
-        ):
+        if need.startswith(_NEEDS) and not _node_has(need[len(_NEEDS) :]):
             left_out.append(line)
         else:
             kept.append(line)
     return kept, left_out
+
+
+def _node_has(needs: str) -> bool:
+    """Whether every item of a ``# needs:`` list (libraries, ``command NAME``) is here."""
+    for item in (part.strip() for part in needs.split(",")):
+        kind, _, name = item.partition(" ")
+        if kind == _COMMAND and name.strip():
+            if shutil.which(name.strip()) is None:
+                return False
+        elif item and ctypes.util.find_library(item) is None:
+            return False
+    return True
 
 
 class RuntimeCache:
