@@ -48,3 +48,35 @@ def test_a_spark_job_uses_the_glue_5_modules_in_driver_and_workers(
     driver, _, pyspark_path = lines["driver"].partition(" pyspark ")
     assert driver == "glueetl"
     assert "pyspark.zip" in pyspark_path
+
+
+ISOLATION_SCRIPT = """
+import importlib.util
+from awsglue.context import GlueContext
+from pyspark.context import SparkContext
+
+NAMES = ["starlette", "gluerun", "uvicorn", "sqlalchemy", "pandas"]
+
+
+def found(_: object) -> list[str]:
+    import importlib.util
+    return [name for name in NAMES if importlib.util.find_spec(name) is not None]
+
+
+sc = SparkContext.getOrCreate()
+GlueContext(sc)
+print("driver", ",".join(found(None)))
+print("workers", ",".join(sc.parallelize([0], 1).map(found).first()))
+"""
+
+
+def test_a_spark_jobs_driver_and_workers_cannot_import_gluerun_packages(
+    spark_server: Server, tmp_path: Path
+) -> None:
+    """gluerun's own packages (starlette, its SQLAlchemy, itself) stay out of a glueetl job's
+    reach in the driver and in the Python workers; Glue's provided pandas is there."""
+    script = tmp_path / "isolation.py"
+    script.write_text(ISOLATION_SCRIPT)
+    out = run_script(spark_server, "isolation", script)
+    lines = dict(line.split(" ", 1) for line in out.splitlines() if " " in line)
+    assert lines == {"driver": "pandas", "workers": "pandas"}
