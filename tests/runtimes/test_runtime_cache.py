@@ -85,3 +85,26 @@ def test_remove_deletes_built_runtimes(
     admin.remove(cache, ["tiny"], removed.append)
     assert removed == [f"removed {plan.path}"]
     assert not plan.path.exists()
+
+
+def test_removing_all_runtimes_spares_a_build_in_progress(
+    cache: RuntimeCache, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`gluerun runtimes --remove` clears what interrupted builds left, but not the staging
+    directory of a build another process is running (it holds the runtime's lock)."""
+    import fcntl
+
+    monkeypatch.setitem(admin.CATALOG, "tiny", tiny())
+    plan = cache.plan(tiny())
+    building = cache.root / ".building" / f"{plan.path.name}.111.222"
+    left_over = cache.root / ".building" / "tiny-0123456789abcdef.333.444"
+    for directory in (building, left_over):
+        (directory / "bin").mkdir(parents=True)
+    (cache.root / ".locks").mkdir()
+    with (cache.root / ".locks" / f"{plan.path.name}.lock").open("a") as held:
+        fcntl.flock(held, fcntl.LOCK_EX)
+        admin.remove(cache, [], lambda _: None)
+        assert (building / "bin").is_dir()
+        assert not left_over.exists()
+    admin.remove(cache, [], lambda _: None)
+    assert not building.exists()

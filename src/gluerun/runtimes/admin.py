@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -78,7 +77,7 @@ def remove(cache: RuntimeCache, names: Sequence[str], echo: Echo) -> None:
             cache.remove(Path(manifest["path"]))
             echo(f"removed {manifest['path']}")
     if not names:
-        shutil.rmtree(cache.root / ".building", ignore_errors=True)
+        cache.clear_staging()
 
 
 def _version(version: tuple[int, int]) -> str:

@@ -179,8 +179,12 @@ class RuntimeCache:
         return plan.path
 
     @contextmanager
-    def _locked(self, name: str) -> Iterator[bool]:
-        """Hold the build lock of `name`; yields whether another holder had to be waited for."""
+    def _locked(self, name: str, wait: bool = True) -> Iterator[bool]:
+        """Hold the build lock of `name`; yields whether another holder had to be waited for.
+
+        With `wait` False, does not wait: yields True when another process or thread holds it
+        (and then holds nothing).
+        """
         try:
             (self.root / _LOCKS).mkdir(parents=True, exist_ok=True)
             handle = (self.root / _LOCKS / f"{name}.lock").open("a")
@@ -191,7 +195,8 @@ class RuntimeCache:
                 fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
                 waited = False
             except BlockingIOError:
-                fcntl.flock(handle, fcntl.LOCK_EX)
+                if wait:
+                    fcntl.flock(handle, fcntl.LOCK_EX)
                 waited = True
             yield waited
 
@@ -262,6 +267,18 @@ class RuntimeCache:
             data["path"] = str(manifest.parent)
             found.append(data)
         return found
+
+    def clear_staging(self) -> None:
+        """Delete what interrupted builds and removals left in ``.building``; a build still in
+        progress (its runtime's lock is held, by any process) keeps its directory."""
+        staging = self.root / _BUILDING
+        if not staging.is_dir():
+            return
+        for entry in staging.iterdir():
+            # <name>-<key>.<pid>.<thread> (a build) or <name>-<key>.removing.<pid>
+            with self._locked(entry.name.rsplit(".", 2)[0], wait=False) as busy:
+                if not busy:
+                    shutil.rmtree(entry, ignore_errors=True)
 
     def remove(self, path: Path) -> None:
         """Delete one runtime directory under the build lock (runs using it keep their files
