@@ -13,7 +13,8 @@ SCRIPT = """
 import sys
 from awsglue.context import GlueContext
 from awsglue.job import Job
-from awsglue.transforms import ApplyMapping
+from awsglue.transforms import *
+from awsglue.transforms.apply_mapping import ApplyMapping
 from awsglue.utils import getResolvedOptions
 from pyspark.context import SparkContext
 

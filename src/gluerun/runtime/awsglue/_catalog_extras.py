@@ -50,9 +50,19 @@ class CatalogExtras:
         push_down_predicate: str = "",
         additional_options: Mapping[str, Any] | None = None,
         catalog_id: str | None = None,
+        erieTxId: str | None = None,
+        asOfTime: str | None = None,
         **kwargs: Any,
     ) -> DynamicFrame:
-        """The first `num` records of the table (all if None); `sample_options` are ignored."""
+        """The first `num` records of the table (all if None); `sample_options` are ignored.
+
+        `erieTxId` and `asOfTime` read a Lake Formation governed table in a transaction or at a
+        time, which gluerun does not have: giving either fails."""
+        if erieTxId is not None or asOfTime is not None:
+            raise NotImplementedError(
+                "gluerun's awsglue does not support erieTxId/asOfTime: Lake Formation "
+                "governed-table transactions are not provided by gluerun"
+            )
         frame = self._ctx.create_dynamic_frame_from_catalog(
             database,
             table_name,

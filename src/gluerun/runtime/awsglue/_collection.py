@@ -10,7 +10,7 @@ if TYPE_CHECKING:
     from .context import GlueContext
     from .dynamicframe import DynamicFrame
 
-__all__ = ["DynamicFrameCollection"]
+__all__ = ["DynamicFrameCollection", "one_frame"]
 
 
 class DynamicFrameCollection:
@@ -87,3 +87,10 @@ class DynamicFrameCollection:
                     f"DynamicFrameCollection. Got {type(result)}"
                 )
         return DynamicFrameCollection(frames, self._glue_ctx)
+
+
+def one_frame(frame_or_dfc: DynamicFrame | DynamicFrameCollection) -> DynamicFrame:
+    """The frame a ``write_from_*`` call writes: gluerun writes one DynamicFrame at a time."""
+    if isinstance(frame_or_dfc, DynamicFrameCollection):
+        raise TypeError("gluerun writes one DynamicFrame at a time; select it first")
+    return frame_or_dfc

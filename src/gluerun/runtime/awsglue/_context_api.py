@@ -18,7 +18,7 @@ from pyspark.sql import functions as F
 from pyspark.sql.types import StructType
 
 from ._catalog_extras import CatalogExtras
-from ._collection import DynamicFrameCollection
+from ._collection import DynamicFrameCollection, one_frame
 from ._unsupported import unsupported
 from .data_source import DataSource
 from .dynamicframe import DynamicFrame, ResolveOption
@@ -86,10 +86,18 @@ class ContextApi(CatalogExtras):
         format: str | None = None,
         format_options: Mapping[str, Any] | None = None,
         transformation_ctx: str = "",
+        push_down_predicate: str = "",
+        **kwargs: Any,
     ) -> DynamicFrame:
         """The first `num` records of ``create_dynamic_frame_from_options`` (all if None)."""
         frame = self._context.create_dynamic_frame_from_options(
-            connection_type, connection_options, format, format_options, transformation_ctx
+            connection_type,
+            connection_options,
+            format,
+            format_options,
+            transformation_ctx,
+            push_down_predicate,
+            **kwargs,
         )
         if num is None:
             return frame
@@ -102,14 +110,18 @@ class ContextApi(CatalogExtras):
         connection_options: Mapping[str, Any] | None = None,
         format: str | None = None,
         format_options: Mapping[str, Any] | None = None,
-        accumulator_size: int = 0,
+        transformation_ctx: str = "",
         **kwargs: Any,
     ) -> DynamicFrame:
-        """Write a DynamicFrame as ``write_dynamic_frame_from_options`` does."""
-        if isinstance(frame_or_dfc, DynamicFrameCollection):
-            raise TypeError("gluerun writes one DynamicFrame at a time; select it first")
+        """Write a DynamicFrame as ``write_dynamic_frame_from_options`` does (``accumulator_size``
+        among `kwargs` is accepted, as awsglue's, and has no effect)."""
         return self._context.write_dynamic_frame_from_options(
-            frame_or_dfc, connection_type, connection_options, format, format_options
+            one_frame(frame_or_dfc),
+            connection_type,
+            connection_options,
+            format,
+            format_options,
+            transformation_ctx,
         )
 
     def convert_resolve_option(self, path: str, action: str, target: Any) -> ResolveOption:

@@ -14,6 +14,7 @@ from pyspark.sql import DataFrame, SparkSession
 
 from . import _catalog_read, _catalog_write, _connections, _jdbc
 from ._catalog_api import catalog
+from ._collection import DynamicFrameCollection, one_frame
 from ._storage import Storage
 from .data_sink import DataSink
 from .dynamicframe import DynamicFrame
@@ -61,6 +62,7 @@ class CatalogMethods:
         frame = self.create_data_frame_from_catalog(
             database,
             table_name,
+            redshift_tmp_dir,
             transformation_ctx,
             push_down_predicate,
             additional_options,
@@ -73,6 +75,7 @@ class CatalogMethods:
         self,
         database: str | None = None,
         table_name: str | None = None,
+        redshift_tmp_dir: str = "",
         transformation_ctx: str = "",
         push_down_predicate: str = "",
         additional_options: Mapping[str, Any] | None = None,
@@ -180,7 +183,25 @@ class CatalogMethods:
         self.write_data_frame_from_options(frame.toDF(), kind, resolved)
         return frame
 
-    write_from_jdbc_conf = write_dynamic_frame_from_jdbc_conf
+    def write_from_jdbc_conf(
+        self,
+        frame_or_dfc: DynamicFrame | DynamicFrameCollection,
+        catalog_connection: str,
+        connection_options: Mapping[str, Any] | None = None,
+        redshift_tmp_dir: str = "",
+        transformation_ctx: str = "",
+        catalog_id: str | None = None,
+    ) -> DynamicFrame:
+        """``write_dynamic_frame_from_jdbc_conf`` of one DynamicFrame (a collection is refused,
+        as by ``write_from_options``)."""
+        return self.write_dynamic_frame_from_jdbc_conf(
+            one_frame(frame_or_dfc),
+            catalog_connection,
+            connection_options,
+            redshift_tmp_dir,
+            transformation_ctx,
+            catalog_id,
+        )
 
 
 def _catalog_names(

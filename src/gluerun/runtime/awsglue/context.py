@@ -104,10 +104,11 @@ class GlueContext(ContextApi, CatalogMethods, SQLContext):
         format: str | None = None,
         format_options: Mapping[str, Any] | None = None,
         transformation_ctx: str = "",
+        push_down_predicate: str = "",
         **kwargs: Any,
     ) -> DataFrame:
         """A DataFrame of the files at ``connection_options["paths"]`` in `format`, or of a
-        JDBC table."""
+        JDBC table (`push_down_predicate` filters nothing: see the DynamicFrame one)."""
         return self._read(
             connection_type, connection_options, format, format_options, transformation_ctx
         )
@@ -267,9 +268,26 @@ class DynamicFrameReader:
         )
 
     def from_catalog(
-        self, database: str | None = None, table_name: str | None = None, **kwargs: Any
+        self,
+        database: str | None = None,
+        table_name: str | None = None,
+        redshift_tmp_dir: str = "",
+        transformation_ctx: str = "",
+        push_down_predicate: str = "",
+        additional_options: Mapping[str, Any] | None = None,
+        catalog_id: str | None = None,
+        **kwargs: Any,
     ) -> DynamicFrame:
-        return self._glue_context.create_dynamic_frame_from_catalog(database, table_name, **kwargs)
+        return self._glue_context.create_dynamic_frame_from_catalog(
+            database,
+            table_name,
+            redshift_tmp_dir,
+            transformation_ctx,
+            push_down_predicate,
+            additional_options,
+            catalog_id,
+            **kwargs,
+        )
 
 
 class DataFrameReader:
@@ -285,6 +303,7 @@ class DataFrameReader:
         format: str | None = None,
         format_options: Mapping[str, Any] | None = None,
         transformation_ctx: str = "",
+        push_down_predicate: str = "",
         **kwargs: Any,
     ) -> DataFrame:
         return self._glue_context.create_data_frame_from_options(
@@ -292,9 +311,26 @@ class DataFrameReader:
         )
 
     def from_catalog(
-        self, database: str | None = None, table_name: str | None = None, **kwargs: Any
+        self,
+        database: str | None = None,
+        table_name: str | None = None,
+        redshift_tmp_dir: str = "",
+        transformation_ctx: str = "",
+        push_down_predicate: str = "",
+        additional_options: Mapping[str, Any] | None = None,
+        catalog_id: str | None = None,
+        **kwargs: Any,
     ) -> DataFrame:
-        return self._glue_context.create_data_frame_from_catalog(database, table_name, **kwargs)
+        return self._glue_context.create_data_frame_from_catalog(
+            database,
+            table_name,
+            redshift_tmp_dir,
+            transformation_ctx,
+            push_down_predicate,
+            additional_options,
+            catalog_id,
+            **kwargs,
+        )
 
 
 class DynamicFrameWriter:
@@ -321,10 +357,21 @@ class DynamicFrameWriter:
         frame: DynamicFrame,
         database: str | None = None,
         table_name: str | None = None,
+        redshift_tmp_dir: str = "",
+        transformation_ctx: str = "",
+        additional_options: Mapping[str, Any] | None = None,
+        catalog_id: str | None = None,
         **kwargs: Any,
     ) -> DynamicFrame:
         return self._glue_context.write_dynamic_frame_from_catalog(
-            frame, database, table_name, **kwargs
+            frame,
+            database,
+            table_name,
+            redshift_tmp_dir,
+            transformation_ctx,
+            additional_options,
+            catalog_id,
+            **kwargs,
         )
 
     def from_jdbc_conf(

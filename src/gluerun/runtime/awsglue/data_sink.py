@@ -105,10 +105,10 @@ class DataSink:
                 mirror.register(client.get_table(self.catalog_database, self.catalog_table))
         return data_frame
 
-    def write(self, frame_or_dfc: Any, info: str = "") -> Any:
+    def write(self, dynamic_frame_or_dfc: Any, info: str = "") -> Any:
         """Write a DynamicFrame, or each frame of a DynamicFrameCollection."""
-        if hasattr(frame_or_dfc, "toDF"):
-            return self.writeFrame(frame_or_dfc, info)
-        for key in sorted(frame_or_dfc.keys()):
-            self.writeFrame(frame_or_dfc.select(key), info)
-        return frame_or_dfc
+        if hasattr(dynamic_frame_or_dfc, "toDF"):
+            return self.writeFrame(dynamic_frame_or_dfc, info)
+        for key in sorted(dynamic_frame_or_dfc.keys()):
+            self.writeFrame(dynamic_frame_or_dfc.select(key), info)
+        return dynamic_frame_or_dfc

@@ -65,8 +65,8 @@ class ResolveOption:
         self.target = target
 
 
-def _thresholds(kwargs: Mapping[str, Any]) -> dict[str, Any]:
-    return {k: kwargs.get(k, 0) for k in ("stageThreshold", "totalThreshold")}
+def _thresholds(stage: int, total: int) -> dict[str, Any]:
+    return {"stageThreshold": stage, "totalThreshold": total}
 
 
 class DynamicFrame:
@@ -204,7 +204,13 @@ class DynamicFrame:
         return self.apply_mapping(*args, **kwargs)
 
     def select_fields(
-        self, paths: Sequence[str] | str, transformation_ctx: str = "", **kwargs: Any
+        self,
+        paths: Sequence[str] | str,
+        transformation_ctx: str = "",
+        info: str = "",
+        stageThreshold: int = 0,
+        totalThreshold: int = 0,
+        **kwargs: Any,
     ) -> DynamicFrame:
         """Keep only the fields at `paths` (nested ones in their parents); ignore unknown ones."""
         tree = ColumnTree()
@@ -215,7 +221,13 @@ class DynamicFrame:
         return self._with(self._df.select(*tree.columns()))
 
     def drop_fields(
-        self, paths: Sequence[str] | str, transformation_ctx: str = "", **kwargs: Any
+        self,
+        paths: Sequence[str] | str,
+        transformation_ctx: str = "",
+        info: str = "",
+        stageThreshold: int = 0,
+        totalThreshold: int = 0,
+        **kwargs: Any,
     ) -> DynamicFrame:
         """Drop the fields at `paths`; unknown ones are ignored."""
         frame = self._df
@@ -226,7 +238,14 @@ class DynamicFrame:
         return self._with(frame)
 
     def rename_field(
-        self, oldName: str, newName: str, transformation_ctx: str = "", **kwargs: Any
+        self,
+        oldName: str,
+        newName: str,
+        transformation_ctx: str = "",
+        info: str = "",
+        stageThreshold: int = 0,
+        totalThreshold: int = 0,
+        **kwargs: Any,
     ) -> DynamicFrame:
         """Rename (or move) the field at `oldName` to the full path `newName`."""
         names = resolve(self._df.schema, oldName)
@@ -249,6 +268,8 @@ class DynamicFrame:
         f: Callable[[DynamicRecord], Any],
         transformation_ctx: str = "",
         info: str = "",
+        stageThreshold: int = 0,
+        totalThreshold: int = 0,
         **kwargs: Any,
     ) -> DynamicFrame:
         """Keep the records for which `f(record)` is true.
@@ -257,7 +278,7 @@ class DynamicFrame:
         exception makes it an error record.
         """
         kept, errors = _records.filter_records(self._df, f, transformation_ctx, info)
-        return self._with(kept, errors, _thresholds(kwargs))
+        return self._with(kept, errors, _thresholds(stageThreshold, totalThreshold))
 
     def map(
         self,
@@ -265,18 +286,23 @@ class DynamicFrame:
         preservesPartitioning: bool = False,
         transformation_ctx: str = "",
         info: str = "",
+        stageThreshold: int = 0,
+        totalThreshold: int = 0,
         **kwargs: Any,
     ) -> DynamicFrame:
         """Replace each record by `f(record)`; records `f` raises on (or returns None for)
         become error records."""
         mapped, errors = _records.map_records(self._df, f, transformation_ctx, info)
-        return self._with(mapped, errors, _thresholds(kwargs))
+        return self._with(mapped, errors, _thresholds(stageThreshold, totalThreshold))
 
     def mapPartitions(
         self,
         f: Callable[[Iterator[DynamicRecord]], Iterable[dict[str, Any]]],
         preservesPartitioning: bool = True,
         transformation_ctx: str = "",
+        info: str = "",
+        stageThreshold: int = 0,
+        totalThreshold: int = 0,
         **kwargs: Any,
     ) -> DynamicFrame:
         """The records `f(records of a partition)` yields, for every partition."""
@@ -287,6 +313,9 @@ class DynamicFrame:
         f: Callable[[int, Iterator[DynamicRecord]], Iterable[dict[str, Any]]],
         preservesPartitioning: bool = False,
         transformation_ctx: str = "",
+        info: str = "",
+        stageThreshold: int = 0,
+        totalThreshold: int = 0,
         **kwargs: Any,
     ) -> DynamicFrame:
         """The records `f(partition index, records of the partition)` yields."""
@@ -342,18 +371,30 @@ class DynamicFrame:
     # -- reshaping ----------------------------------------------------------------------
 
     def unbox(
-        self, path: str, format: str, transformation_ctx: str = "", info: str = "", **options: Any
+        self,
+        path: str,
+        format: str,
+        transformation_ctx: str = "",
+        info: str = "",
+        stageThreshold: int = 0,
+        totalThreshold: int = 0,
+        **options: Any,
     ) -> DynamicFrame:
         """Parse the string field at `path` as `format` (``json`` or ``csv``: ``separator``,
         ``escaper``, ``quoteChar``, ``withSchema``) into a struct, in place."""
         names = resolve(self._df.schema, path)
         if names is None:
             return self
-        for key in ("stageThreshold", "totalThreshold"):
-            options.pop(key, None)
         return self._with(_nesting.unbox(self._df, names, format, options))
 
-    def unnest(self, transformation_ctx: str = "", **kwargs: Any) -> DynamicFrame:
+    def unnest(
+        self,
+        transformation_ctx: str = "",
+        info: str = "",
+        stageThreshold: int = 0,
+        totalThreshold: int = 0,
+        **kwargs: Any,
+    ) -> DynamicFrame:
         """Nested struct fields become top-level fields named by their path (``a.b``)."""
         return self._with(_nesting.unnest(self._df))
 
@@ -363,6 +404,9 @@ class DynamicFrame:
         staging_path: str | None = None,
         options: Mapping[str, Any] | None = None,
         transformation_ctx: str = "",
+        info: str = "",
+        stageThreshold: int = 0,
+        totalThreshold: int = 0,
         **kwargs: Any,
     ) -> DynamicFrameCollection:
         """Flatten structs and pivot arrays out into tables (see ``_nesting``)."""
@@ -370,7 +414,14 @@ class DynamicFrame:
         frames = {name: DynamicFrame(frame, self.glue_ctx, name) for name, frame in tables.items()}
         return DynamicFrameCollection(frames, self.glue_ctx)
 
-    def unnest_ddb_json(self, transformation_ctx: str = "", **kwargs: Any) -> DynamicFrame:
+    def unnest_ddb_json(
+        self,
+        transformation_ctx: str = "",
+        info: str = "",
+        stageThreshold: int = 0,
+        totalThreshold: int = 0,
+        **kwargs: Any,
+    ) -> DynamicFrame:
         """A DynamoDB export's ``Item`` fields as plain top-level fields (see ``_ddb``)."""
         return self._with(_ddb.unnest(self._df))
 
@@ -384,6 +435,9 @@ class DynamicFrame:
         name1: str,
         name2: str,
         transformation_ctx: str = "",
+        info: str = "",
+        stageThreshold: int = 0,
+        totalThreshold: int = 0,
         **kwargs: Any,
     ) -> DynamicFrameCollection:
         """Two frames: `name1` with the fields at `paths`, `name2` with the others."""
@@ -398,6 +452,9 @@ class DynamicFrame:
         name1: str,
         name2: str,
         transformation_ctx: str = "",
+        info: str = "",
+        stageThreshold: int = 0,
+        totalThreshold: int = 0,
         **kwargs: Any,
     ) -> DynamicFrameCollection:
         """Two frames: `name1` with the records meeting every comparison (e.g.
@@ -427,6 +484,9 @@ class DynamicFrame:
         path: str,
         options: Mapping[str, Any] | None = None,
         transformation_ctx: str = "",
+        info: str = "",
+        stageThreshold: int = 0,
+        totalThreshold: int = 0,
         **kwargs: Any,
     ) -> DynamicFrame:
         """Write a sample of the records to `path` as JSON and return this frame unchanged.
@@ -451,6 +511,9 @@ class DynamicFrame:
         paths2: Sequence[str] | str,
         frame2: DynamicFrame,
         transformation_ctx: str = "",
+        info: str = "",
+        stageThreshold: int = 0,
+        totalThreshold: int = 0,
         **kwargs: Any,
     ) -> DynamicFrame:
         """Equality join on ``paths1[i] == paths2[i]``; every field of both frames is kept.
@@ -483,7 +546,13 @@ class DynamicFrame:
         return DynamicFrame(joined, self.glue_ctx, self.name + frame2.name)
 
     def union(
-        self, other_frame: DynamicFrame, transformation_ctx: str = "", **kwargs: Any
+        self,
+        other_frame: DynamicFrame,
+        transformation_ctx: str = "",
+        info: str = "",
+        stageThreshold: int = 0,
+        totalThreshold: int = 0,
+        **kwargs: Any,
     ) -> DynamicFrame:
         """All records of both frames; fields are matched by name, missing ones are null."""
         merged = self._df.unionByName(other_frame.toDF(), allowMissingColumns=True)
@@ -495,6 +564,9 @@ class DynamicFrame:
         primary_keys: Sequence[str] | str,
         transformation_ctx: str = "",
         options: Mapping[str, Any] | None = None,
+        info: str = "",
+        stageThreshold: int = 0,
+        totalThreshold: int = 0,
         **kwargs: Any,
     ) -> DynamicFrame:
         """This frame's records, each replaced by the staging records with its primary keys
@@ -505,7 +577,13 @@ class DynamicFrame:
         return self._with(kept.unionByName(staged, allowMissingColumns=True))
 
     def repartition(
-        self, num_partitions: int, transformation_ctx: str = "", **kwargs: Any
+        self,
+        num_partitions: int,
+        transformation_ctx: str = "",
+        info: str = "",
+        stageThreshold: int = 0,
+        totalThreshold: int = 0,
+        **kwargs: Any,
     ) -> DynamicFrame:
         return self._with(self._df.repartition(num_partitions))
 
@@ -514,6 +592,9 @@ class DynamicFrame:
         num_partitions: int,
         shuffle: bool = False,
         transformation_ctx: str = "",
+        info: str = "",
+        stageThreshold: int = 0,
+        totalThreshold: int = 0,
         **kwargs: Any,
     ) -> DynamicFrame:
         if shuffle:

@@ -8,10 +8,25 @@ aliasing), written independently. Standard library only.
 from __future__ import annotations
 
 import argparse
-from collections.abc import Sequence
-from typing import NoReturn
+import traceback
+from collections.abc import Iterator, Mapping, Sequence
+from typing import Any, NoReturn, TypeVar
 
-__all__ = ["GlueArgumentError", "GlueArgumentParser", "getResolvedOptions"]
+from ._unsupported import unsupported
+
+__all__ = [
+    "GlueArgumentError",
+    "GlueArgumentParser",
+    "callsite",
+    "getResolvedOptions",
+    "iteritems",
+    "iterkeys",
+    "itervalues",
+    "makeOptions",
+]
+
+K = TypeVar("K")
+V = TypeVar("V")
 
 #: the bookmark option and its choices, in the order the legacy continuation values map onto
 _BOOKMARK_OPTION = "--job-bookmark-option"
@@ -41,8 +56,8 @@ class GlueArgumentError(Exception):
 class GlueArgumentParser(argparse.ArgumentParser):
     """An ArgumentParser that raises GlueArgumentError instead of printing usage and exiting."""
 
-    def error(self, message: str) -> NoReturn:
-        raise GlueArgumentError(message)
+    def error(self, msg: str) -> NoReturn:
+        raise GlueArgumentError(msg)
 
 
 def _reserved(name: str) -> RuntimeError:
@@ -133,3 +148,29 @@ def getResolvedOptions(
 
     _resolve_bookmark(resolved)
     return resolved
+
+
+@unsupported("JVM plumbing: it builds options for Glue's JVM classes, which gluerun does not have")
+def makeOptions(sc: Any, py_obj: Any) -> Any:
+    """Glue's JVM ``JsonOptions`` for a dict or JSON string (not provided)."""
+
+
+def callsite() -> str:
+    """The stack of the caller's caller, formatted as traceback lines (Glue logs it)."""
+    return "".join(traceback.format_list(traceback.extract_stack()[:-2]))
+
+
+def iteritems(d: Mapping[K, V], **kwargs: Any) -> Iterator[tuple[K, V]]:
+    """An iterator over `d`'s items (aws-glue-libs' Python 2/3 helper)."""
+    return iter(d.items(**kwargs))
+
+
+def iterkeys(d: Mapping[K, V], **kwargs: Any) -> Iterator[V]:
+    """An iterator over `d`'s *values*: aws-glue-libs' helper of this name returns the values
+    (``iter(d.values())``), and scripts run on Glue get them, so gluerun does the same."""
+    return iter(d.values(**kwargs))
+
+
+def itervalues(d: Mapping[K, V], **kwargs: Any) -> Iterator[V]:
+    """An iterator over `d`'s values (aws-glue-libs' Python 2/3 helper)."""
+    return iter(d.values(**kwargs))

@@ -1,16 +1,22 @@
 """Glue's transforms, each used as ``Transform.apply(frame=..., ..., transformation_ctx=...)``.
 
-The same 22 as aws-glue-libs' ``ALL_TRANSFORMS``, grouped by what they work on: fields
-(``field_transforms``), records (``record_transforms``), whole frames (``frame_transforms``)
-and collections (``collection_transforms``). Each calls the DynamicFrame method of the same
-meaning.
+The same 22 as aws-glue-libs' ``ALL_TRANSFORMS``, each in the module aws-glue-libs defines
+it in (``apply_mapping``, ``field_transforms``, ``collection_transforms``, ...), since Glue
+Studio's scripts import some by module (``from awsglue.transforms.apply_mapping import
+ApplyMapping``). Each calls the DynamicFrame method of the same meaning.
 """
 
 from __future__ import annotations
 
 import json
 
+from .apply_mapping import ApplyMapping
+from .coalesce import Coalesce
 from .collection_transforms import FlatMap, MapToCollection, SelectFromCollection
+from .drop_nulls import DropNullFields
+from .dynamicframe_filter import Filter
+from .dynamicframe_map import Map
+from .errors_as_dynamicframe import ErrorsAsDynamicFrame
 from .field_transforms import (
     DropFields,
     Join,
@@ -20,19 +26,13 @@ from .field_transforms import (
     SplitFields,
     SplitRows,
 )
-from .frame_transforms import (
-    ApplyMapping,
-    Coalesce,
-    DropNullFields,
-    Relationalize,
-    Repartition,
-    ResolveChoice,
-    Unbox,
-    Union,
-    UnnestFrame,
-)
-from .record_transforms import ErrorsAsDynamicFrame, Filter, Map
+from .relationalize import Relationalize
+from .repartition import Repartition
+from .resolve_choice import ResolveChoice
 from .transform import GlueTransform
+from .unbox import Unbox
+from .union import Union
+from .unnest_frame import UnnestFrame
 
 ALL_TRANSFORMS: set[type[GlueTransform]] = {
     ApplyMapping,
