@@ -1,14 +1,42 @@
 """The Data Catalog through boto3 against a live server: the calls Terraform, Iceberg and
-Spark's Hive client make, Glue's error codes and messages, paging."""
+Spark's Hive client make, Glue's error codes and messages, paging. Each test runs against a
+server on SQLite and against one on PostgreSQL."""
 
 from __future__ import annotations
 
+import os
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from botocore.exceptions import ClientError, ParamValidationError
+from live_server import Server
+from sqlalchemy import text
+
+from gluerun.store import Stores
+from gluerun.store.tables import metadata
 
 ACCOUNT = "123456789012"
+
+
+@pytest.fixture(
+    scope="module", params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
+)
+def server(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Server]:
+    """A live server on SQLite, or on the tests' PostgreSQL database emptied first."""
+    env = {}
+    if request.param == "postgres":
+        pg: Stores = request.getfixturevalue("_pg_store")
+        with pg.db.engine.begin() as conn:
+            tables = ", ".join(t.name for t in metadata.sorted_tables)
+            conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY"))
+        env["GLUERUN_DATABASE_URL"] = os.environ["GLUERUN_TEST_PG_DSN"]
+    srv = Server(tmp_path_factory.mktemp("server") / "data", env=env)
+    srv.start()
+    yield srv
+    srv.shutdown()
 
 
 def error_of(call: Any, **kwargs: Any) -> tuple[str, str]:
