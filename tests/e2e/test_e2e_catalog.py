@@ -252,6 +252,22 @@ def test_partitions_expression_paging_and_segments(glue: Any) -> None:
         ):
             seen.extend(tuple(p["Values"]) for p in page["Partitions"])
     assert sorted(seen) == sorted(tuple(p["Values"]) for p in inputs)
+    columns = [{"Name": "id", "Type": "bigint"}]
+    glue.create_partition(
+        DatabaseName="parts",
+        TableName="t",
+        PartitionInput={"Values": ["2025", "1"], "StorageDescriptor": {"Columns": columns}},
+    )
+    for exclude in (False, True):
+        listed = glue.get_partitions(
+            DatabaseName="parts",
+            TableName="t",
+            Expression="year = '2025'",
+            ExcludeColumnSchema=exclude,
+        )["Partitions"]
+        assert [p["StorageDescriptor"].get("Columns") for p in listed] == [
+            None if exclude else columns
+        ]
     code, message = error_of(
         glue.get_partitions, DatabaseName="parts", TableName="t", Expression="month = 'x'"
     )
