@@ -396,3 +396,31 @@ def test_formats_are_recognised_from_the_serde(
     )
     frame = glue_context.create_dynamic_frame.from_catalog(database=db, table_name=fmt)
     assert rows(frame) == [(1, "a"), (2, "b")]
+
+
+def test_csv_tables_take_the_serdes_separator_quote_and_escape(
+    glue_context: Any, glue: Any, db: str, tmp_path: Path
+) -> None:
+    # OpenCSVSerde as a crawler records it: ';' separated, "'" quoted, '\' escaping, a header
+    folder = tmp_path / "quoted"
+    folder.mkdir()
+    lines = ["id;note", "1;'a;b'", "2;'it\\'s'", "3;plain"]
+    (folder / "part-0.csv").write_text("\n".join(lines) + "\n")
+    serde = {"separatorChar": ";", "quoteChar": "'", "escapeChar": "\\"}
+    glue.create_table(
+        DatabaseName=db,
+        TableInput={
+            "Name": "quoted",
+            "Parameters": {"classification": "csv", "skip.header.line.count": "1"},
+            "StorageDescriptor": {
+                "Columns": [{"Name": "id", "Type": "int"}, {"Name": "note", "Type": "string"}],
+                "Location": folder.as_uri() + "/",
+                "SerdeInfo": {
+                    "SerializationLibrary": "org.apache.hadoop.hive.serde2.OpenCSVSerde",
+                    "Parameters": serde,
+                },
+            },
+        },
+    )
+    frame = glue_context.create_dynamic_frame.from_catalog(database=db, table_name="quoted")
+    assert rows(frame) == [(1, "a;b"), (2, "it's"), (3, "plain")]
