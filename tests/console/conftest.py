@@ -64,7 +64,15 @@ def page(browser: Any, server: Server) -> Iterator[Any]:
     context = browser.new_context(base_url=server.endpoint, viewport={"width": 1280, "height": 900})
     tab = context.new_page()
     errors: list[str] = []
+    elsewhere: list[str] = []
     tab.on("pageerror", lambda exc: errors.append(str(exc)))
+    tab.on("request", lambda request: elsewhere.extend(offsite(request.url, server.endpoint)))
     yield tab
     context.close()
     assert not errors, f"the page raised: {errors}"
+    assert not elsewhere, f"the console asked another host (it must work offline): {elsewhere}"
+
+
+def offsite(url: str, endpoint: str) -> list[str]:
+    """`[url]` unless it is the server's own or inline data: the console uses no CDN."""
+    return [] if url.startswith((endpoint + "/", "data:")) else [url]

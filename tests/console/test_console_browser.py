@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import time
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +26,14 @@ BOOKMARKER = """
 from awsglue._bookmarks import BookmarkContext
 context = BookmarkContext.load(None, {})
 context.record("orders", {"seen": 3})
+print("committed", context.commit())
+"""
+#: records the value of --seen, so each run leaves a bookmark of its own
+SEEN_BOOKMARKER = """
+import sys
+from awsglue._bookmarks import BookmarkContext
+context = BookmarkContext.load(None, {})
+context.record("orders", {"seen": sys.argv[sys.argv.index("--seen") + 1]})
 print("committed", context.commit())
 """
 #: how long a browser waits for something a live run makes appear
@@ -109,6 +118,78 @@ def test_the_job_page_lists_runs_and_resets_the_bookmark(
         "() => document.querySelector('#bookmark-json')?.textContent === '{}'", timeout=WAIT_MS
     )
     assert glue.get_job_bookmark(JobName="bookmarked")["JobBookmarkEntry"]["JobBookmark"] == "{}"
+
+
+def test_the_bookmark_is_rewound_to_an_earlier_run(page: Any, glue: Any, tmp_path: Path) -> None:
+    arguments = {"--job-bookmark-option": "job-bookmark-enable"}
+    job(glue, tmp_path, "rewound", SEEN_BOOKMARKER, DefaultArguments=arguments)
+    finished = []
+    for seen in ("first", "second"):
+        run_id = glue.start_job_run(JobName="rewound", Arguments={"--seen": seen})["JobRunId"]
+        assert wait_state(glue, "rewound", run_id, FINAL)["JobRunState"] == "SUCCEEDED"
+        finished.append(run_id)
+    first, _ = finished
+    page.goto("/console/#/jobs/rewound")
+    page.locator("#bookmark-json").wait_for(state="attached", timeout=WAIT_MS)
+    assert '"seen": "second"' in page.locator("#bookmark-json").text_content()
+    page.select_option("#rewind-run", first)
+    page.click("#rewind-bookmark")
+    page.locator("#notice", has_text=f"Bookmark rewound to {first}").wait_for(timeout=WAIT_MS)
+    page.wait_for_function(
+        "() => (document.querySelector('#bookmark-json')?.textContent ?? '').includes('first')",
+        timeout=WAIT_MS,
+    )
+    stored = glue.get_job_bookmark(JobName="rewound")["JobBookmarkEntry"]["JobBookmark"]
+    assert '"first"' in stored
+    assert '"second"' not in stored
+
+
+def test_retries_and_predecessor_runs_link_to_each_other(
+    page: Any, glue: Any, tmp_path: Path
+) -> None:
+    job(glue, tmp_path, "chain-up", "print('up')\n")
+    job(glue, tmp_path, "chain-down", "raise SystemExit(2)\n", MaxRetries=1)
+    glue.create_trigger(
+        Name="chain",
+        Type="CONDITIONAL",
+        StartOnCreation=True,
+        Predicate={
+            "Conditions": [
+                {"JobName": "chain-up", "State": "SUCCEEDED", "LogicalOperator": "EQUALS"}
+            ]
+        },
+        Actions=[{"JobName": "chain-down"}],
+    )
+    # as in Glue, a conditional trigger watches only runs that a trigger started
+    glue.create_trigger(Name="chain-go", Type="ON_DEMAND", Actions=[{"JobName": "chain-up"}])
+    glue.start_trigger(Name="chain-go")
+    up = wait_for_attempt(glue, "chain-up", 0)["Id"]
+    assert wait_state(glue, "chain-up", up, FINAL)["JobRunState"] == "SUCCEEDED"
+    retry = wait_for_attempt(glue, "chain-down", 1)
+    assert wait_state(glue, "chain-down", retry["Id"], FINAL)["JobRunState"] == "FAILED"
+    first = retry["PreviousRunId"]
+    page.goto(f"/console/#/jobs/chain-down/runs/{first}")
+    page.locator("h1", has_text=first).wait_for(timeout=WAIT_MS)
+    page.locator(".timeline .state-FAILED").wait_for(timeout=WAIT_MS)
+    page.click(f"a[href$='/runs/{retry['Id']}']")
+    page.locator("h1", has_text=retry["Id"]).wait_for(timeout=WAIT_MS)
+    assert page.locator(f"a[href$='/runs/{first}']").count() == 1  # its previous attempt
+    page.goto(f"/console/#/jobs/chain-down/runs/{first}")
+    page.locator("h2", has_text="Predecessor runs").wait_for(timeout=WAIT_MS)
+    page.click(f"a[href='#/jobs/chain-up/runs/{up}']")
+    page.locator("h1", has_text=up).wait_for(timeout=WAIT_MS)
+    assert "chain-up" in page.locator(".crumbs").inner_text()
+
+
+def wait_for_attempt(glue: Any, name: str, attempt: int) -> dict[str, Any]:
+    """The run of `name` with this Attempt number, once the engine has made it."""
+    for _ in range(600):
+        for run in glue.get_job_runs(JobName=name)["JobRuns"]:
+            if run.get("Attempt", 0) == attempt:
+                return dict(run)
+        time.sleep(0.1)
+    made = glue.get_job_runs(JobName=name)["JobRuns"]
+    raise TimeoutError(f"{name} made no attempt {attempt}: {made}")
 
 
 def test_triggers_show_schedule_graph_and_can_be_deactivated(

@@ -313,25 +313,47 @@ async function jobPage(main, jobName) {
     bookmark,
     h("h2", {}, "Definition"),
     h("details", {}, h("summary", {}, "Job definition (JSON)"), h("pre", {}, JSON.stringify(job, null, 2))));
+  // The pages of runs shown so far. While a run is active the same number of pages is read
+  // again every two seconds and swapped in whole, so "Older runs" stays where the user went.
   const runs = [];
   let token;
-  async function page() {
-    const found = await glue("GetJobRuns", { JobName: jobName, MaxResults: RUNS_PAGE, ...(token ? { NextToken: token } : {}) });
-    token = found.NextToken;
-    runs.push(...(found.JobRuns || []));
-    runsBody.append(...(found.JobRuns || []).map((run) => runRow(run, refresh, mayStop)));
+  let pages = 0;
+  let shownStates = "";
+  let queue = Promise.resolve();
+  const serially = (work) => (queue = queue.then(work, work));
+  async function read(count, from) {
+    const found = [];
+    let next = from;
+    for (let i = 0; i < count; i++) {
+      const answer = await glue("GetJobRuns", { JobName: jobName, MaxResults: RUNS_PAGE, ...(next ? { NextToken: next } : {}) });
+      found.push(...(answer.JobRuns || []));
+      next = answer.NextToken;
+      if (!next) break;
+    }
+    return { found, next };
+  }
+  function show(found, next, count) {
+    const seen = new Set();
+    runs.splice(0, runs.length, ...found.filter((run) => !seen.has(run.Id) && seen.add(run.Id)));
+    token = next;
+    pages = count;
+    runsBody.replaceChildren(...runs.map((run) => runRow(run, refresh, mayStop)));
     chart.replaceChildren(durationChart(runs));
     more.hidden = !token;
-    renderBookmark(bookmark, jobName, runs, mayReset);
+    const states = runs.map((run) => `${run.Id}:${run.JobRunState}`).join();
+    if (states !== shownStates) renderBookmark(bookmark, jobName, runs, mayReset);
+    shownStates = states;
   }
-  async function refresh() {
-    runs.length = 0;
-    token = undefined;
-    runsBody.replaceChildren();
-    await page();
-  }
-  more.addEventListener("click", () => act(more, page));
-  await page();
+  const older = () => serially(async () => {
+    const { found, next } = await read(1, token);
+    show([...runs, ...found], next, pages + 1);
+  });
+  const refresh = () => serially(async () => {
+    const { found, next } = await read(Math.max(1, pages), undefined);
+    show(found, next, Math.max(1, pages));
+  });
+  more.addEventListener("click", () => act(more, older));
+  await refresh();
   watch(() => runs.some((run) => ACTIVE.has(run.JobRunState)) && refresh());
 }
 
@@ -387,8 +409,9 @@ async function renderBookmark(section, jobName, runs, mayReset) {
   } catch (error) {
     if (error.code !== "EntityNotFoundException") throw error;
   }
+  const chosen = section.querySelector("#rewind-run")?.value;
   const target = h("select", { id: "rewind-run" }, runs.filter((run) => run.JobRunState === "SUCCEEDED")
-    .map((run) => h("option", { value: run.Id }, run.Id)));
+    .map((run) => h("option", { value: run.Id, selected: run.Id === chosen }, run.Id)));
   const reset = h("button", { type: "button", class: "danger", id: "reset-bookmark" }, "Reset bookmark");
   const rewind = h("button", { type: "button", class: "secondary", id: "rewind-bookmark" }, "Rewind to run");
   reset.addEventListener("click", () => act(reset, async () => {
