@@ -249,6 +249,101 @@ def test_cli_wire_fidelity(cli: Cli) -> None:
     assert cli("get-tags", "--resource-arn", job_arn("cli-any"))["Tags"] == {"k": "v"}
 
 
+def test_cli_wire_fidelity_capacity(cli: Cli) -> None:
+    """Issue 14's capacity cases as the AWS CLI sends them: AllocatedCapacity honoured on a
+    run, refused beside MaxCapacity on create-job and update-job, a lone half of a run's
+    workers combined with the job's (or refused when the job has none)."""
+    spark = "Name=glueetl,ScriptLocation=/nowhere.py"
+    many = "MaxConcurrentRuns=10"
+    both = ("--allocated-capacity", "2", "--max-capacity", "2")
+    refused = cli.raw("glue", "create-job", "--name", "cli-cap", "--role", "r",
+                      "--command", spark, *both)  # fmt: skip
+    assert "(InvalidInputException)" in refused.stderr
+    assert "Please set only Allocated Capacity or Max Capacity" in refused.stderr
+    cli("create-job", "--name", "cli-cap", "--role", "r", "--command", spark,
+        "--execution-property", many)  # fmt: skip
+    update = json.dumps({"Role": "r", "Command": {"Name": "glueetl"},
+                         "AllocatedCapacity": 2, "MaxCapacity": 2.0})  # fmt: skip
+    refused = cli.raw("glue", "update-job", "--job-name", "cli-cap", "--job-update", update)
+    assert "Please set only Allocated Capacity or Max Capacity" in refused.stderr
+    run_id = cli("start-job-run", "--job-name", "cli-cap", "--allocated-capacity", "4")["JobRunId"]
+    run = cli("get-job-run", "--job-name", "cli-cap", "--run-id", run_id)["JobRun"]
+    assert (run["AllocatedCapacity"], run["MaxCapacity"]) == (4, 4.0)
+    lone = cli.raw("glue", "start-job-run", "--job-name", "cli-cap", "--number-of-workers", "3")
+    assert "Please set both Worker Type and Number of Workers." in lone.stderr
+
+    cli("create-job", "--name", "cli-w", "--role", "r", "--command", spark,
+        "--worker-type", "G.1X", "--number-of-workers", "2",
+        "--execution-property", many)  # fmt: skip
+    run_id = cli("start-job-run", "--job-name", "cli-w", "--number-of-workers", "5")["JobRunId"]
+    run = cli("get-job-run", "--job-name", "cli-w", "--run-id", run_id)["JobRun"]
+    assert (run["WorkerType"], run["NumberOfWorkers"]) == ("G.1X", 5)
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("--type", "CONDITIONAL"), "Predicate cannot be null or empty"),
+        (
+            ("--type", "ON_DEMAND", "--actions", "JobName=cli-fa,CrawlerName=c"),
+            "Both JobName and CrawlerName cannot be set together in an action",
+        ),
+        (
+            ("--type", "CONDITIONAL", "--predicate",
+             "Conditions=[{LogicalOperator=EQUALS,State=SUCCEEDED}]"),
+            "JobName or CrawlerName in condition cannot be null or empty",
+        ),
+        (
+            ("--type", "CONDITIONAL", "--predicate",
+             "Conditions=[{JobName=cli-fb,State=SUCCEEDED}]"),
+            "Logical operator cannot be null or empty",
+        ),
+        (
+            ("--type", "CONDITIONAL", "--predicate",
+             "Conditions=[{LogicalOperator=EQUALS,JobName=cli-fb,State=SUCCEEDED},"
+             "{LogicalOperator=EQUALS,JobName=cli-fb,State=FAILED}]"),
+            "Logical operator cannot be null or empty when more than one condition is present",
+        ),
+    ],
+)  # fmt: skip
+def test_cli_wire_fidelity_trigger_refusals(cli: Cli, args: tuple[str, ...], message: str) -> None:
+    for name in ("cli-fa", "cli-fb"):
+        if cli.raw("glue", "get-job", "--job-name", name).code != 0:
+            cli("create-job", "--name", name, "--role", "r", "--command", "Name=pythonshell")
+    if "--actions" not in args:
+        args = (*args, "--actions", "JobName=cli-fa")
+    refused = cli.raw("glue", "create-trigger", "--name", "cli-refused", *args)
+    assert refused.code == 255, refused
+    ending = f"(InvalidInputException) when calling the CreateTrigger operation: {message}"
+    assert refused.stderr.strip().endswith(ending), refused
+
+
+@pytest.mark.usefixtures("logs_api")
+def test_cli_wire_fidelity_arns_and_logs(cli: Cli, job_script: Callable[..., str]) -> None:
+    """Tags through any 12-digit account, never another region; a Glue 5.0 run's stderr in
+    /aws-glue/jobs/output (Glue 5.0's logging), a 3.0 run's in /error."""
+    cli("create-job", "--name", "cli-arn", "--role", "r", "--command", "Name=pythonshell")
+    for key, account in (("empty", ""), ("zeros", "000000000000")):
+        arn = f"arn:aws:glue:{REGION}:{account}:job/cli-arn"
+        cli("tag-resource", "--resource-arn", arn, "--tags-to-add", f"{key}=1")
+    tags = cli("get-tags", "--resource-arn", job_arn("cli-arn"))["Tags"]
+    assert tags == {"empty": "1", "zeros": "1"}
+    other = cli.raw("glue", "get-tags", "--resource-arn", "arn:aws:glue:eu-west-1::job/cli-arn")
+    assert "(InvalidInputException)" in other.stderr
+
+    source = "import sys\nprint('to stderr', file=sys.stderr)\n"
+    for version, group in (("3.0", "/aws-glue/jobs/error"), ("5.0", "/aws-glue/jobs/output")):
+        name = f"cli-log-{version[0]}"
+        command = f"Name=pythonshell,ScriptLocation={job_script(source, name + '.py')}"
+        cli("create-job", "--name", name, "--role", "r", "--glue-version", version,
+            "--command", command)  # fmt: skip
+        run_id = cli("start-job-run", "--job-name", name)["JobRunId"]
+        assert cli.wait(name, run_id)["JobRunState"] == "SUCCEEDED"
+        events = cli("get-log-events", "--log-group-name", group, "--log-stream-name", run_id,
+                     "--start-from-head", service="logs")["events"]  # fmt: skip
+        assert "to stderr" in [e["message"] for e in events], (version, group)
+
+
 def test_cli_triggers(cli: Cli, job_script: Callable[..., str]) -> None:
     script = job_script("print('t')\n")
     for name in ("cli-ta", "cli-tb"):

@@ -82,7 +82,11 @@ def test_trigger_operations(glue: Any, script: Callable[..., str]) -> None:
         (
             {
                 "Type": "CONDITIONAL",
-                "Predicate": {"Conditions": [{"JobName": "v-a", "State": "SUCCEEDED"}]},
+                "Predicate": {
+                    "Conditions": [
+                        {"JobName": "v-a", "State": "SUCCEEDED", "LogicalOperator": "EQUALS"}
+                    ]
+                },
                 "Actions": [{"JobName": "v-a"}],
             },
             "Job cannot be a Predicate and Action",

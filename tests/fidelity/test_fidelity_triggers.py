@@ -18,6 +18,7 @@ CRAWL_STATE = (
 )
 TARGET = "JobName or CrawlerName in condition cannot be null or empty"
 LOGICAL = "Logical operator cannot be null or empty when more than one condition is present"
+OPERATOR = "Logical operator cannot be null or empty"
 
 
 def conditional(*conditions: dict[str, str], logical: str | None = None) -> dict[str, Any]:
@@ -41,6 +42,11 @@ def conditional(*conditions: dict[str, str], logical: str | None = None) -> dict
         (conditional({"LogicalOperator": "EQUALS", "CrawlState": "SUCCEEDED"}), TARGET),
         (conditional({"LogicalOperator": "EQUALS", "JobName": "b"}), JOB_STATE),
         (conditional({"LogicalOperator": "EQUALS", "CrawlerName": "c"}), CRAWL_STATE),
+        # a condition's LogicalOperator is required, checked after its target and state
+        (conditional({"JobName": "b"}), JOB_STATE),
+        (conditional({"JobName": "b", "State": "SUCCEEDED"}), OPERATOR),
+        # a crawler condition (which gluerun cannot serve) is refused for it first, as Glue does
+        (conditional({"CrawlerName": "c", "CrawlState": "SUCCEEDED"}), OPERATOR),
         (
             conditional(
                 {"LogicalOperator": "EQUALS", "JobName": "b", "State": "SUCCEEDED"},

@@ -246,19 +246,22 @@ def _predicate_from_wire(predicate: Mapping[str, Any] | None) -> Predicate | Non
 
 
 def _condition_from_wire(condition: Mapping[str, Any]) -> Condition:
-    """A job condition, checked in Glue's order: a target first, then its state. A job
-    condition that also carries crawler fields is a job condition (Glue drops them)."""
+    """A job condition, checked in Glue's order: a target first, then its state, then its
+    LogicalOperator (which Glue requires though the model leaves it optional), and only then
+    whether gluerun serves it. A job condition that also carries crawler fields is a job
+    condition (Glue drops them)."""
     job, state = condition.get("JobName"), condition.get("State")
-    crawler = condition.get("CrawlerName")
-    if not job and not crawler:
+    if not job and not condition.get("CrawlerName"):
         raise InvalidInput(triggers.NO_CONDITION_TARGET)
-    if job:
-        if not state:
-            raise InvalidInput(triggers.NO_JOB_STATE)
-        return Condition(job, RunState(state))
-    if not condition.get("CrawlState"):
+    if job and not state:
+        raise InvalidInput(triggers.NO_JOB_STATE)
+    if not job and not condition.get("CrawlState"):
         raise InvalidInput(triggers.NO_CRAWL_STATE)
-    raise InvalidInput("Crawler conditions are not supported: gluerun has no crawlers.")
+    if not condition.get("LogicalOperator"):
+        raise InvalidInput(triggers.NO_OPERATOR)
+    if not job:
+        raise InvalidInput("Crawler conditions are not supported: gluerun has no crawlers.")
+    return Condition(job, RunState(state))
 
 
 def trigger_from_wire(name: str, body: Mapping[str, Any], kind: str) -> Trigger:

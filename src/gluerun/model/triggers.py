@@ -45,6 +45,8 @@ NO_CRAWL_STATE = (
     "[SUCCEEDED, FAILED, CANCELLED]"
 )
 NO_LOGICAL = "Logical operator cannot be null or empty when more than one condition is present"
+#: a condition without LogicalOperator (the model leaves it optional; Glue does not)
+NO_OPERATOR = "Logical operator cannot be null or empty"
 
 
 @dataclass(frozen=True)
