@@ -250,7 +250,7 @@ def _condition_from_wire(condition: Mapping[str, Any]) -> Condition:
     LogicalOperator (which Glue requires though the model leaves it optional), and only then
     whether gluerun serves it. A job condition that also carries crawler fields is a job
     condition (Glue drops them)."""
-    job, state = condition.get("JobName"), condition.get("State")
+    job, state = condition.get("JobName"), condition.get("State") or ""
     if not job and not condition.get("CrawlerName"):
         raise InvalidInput(triggers.NO_CONDITION_TARGET)
     if job and not state:
