@@ -91,7 +91,9 @@ def test_start_a_run_watch_its_log_grow_and_stop_it(
     first = log.inner_text().count("line ")
     grown = "(document.querySelector('#log-output')?.textContent ?? '').split('line ').length"
     page.wait_for_function(f"() => {grown} > {first + 4}", timeout=WAIT_MS)
-    assert glue.get_job_run(JobName="printer", RunId=run_id)["JobRun"]["JobRunState"] == "RUNNING"
+    started = glue.get_job_run(JobName="printer", RunId=run_id)["JobRun"]
+    assert started["JobRunState"] == "RUNNING"
+    assert started["Arguments"]["--lines"] == "400"
     page.fill("#log-search", "line 1")
     assert all("line 1" in line for line in log.inner_text().splitlines() if line)
     shot(page, tmp_path, "run-live")

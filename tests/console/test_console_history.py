@@ -98,3 +98,54 @@ def test_the_jobs_list_filters_by_name_and_by_last_run_state(
         timeout=WAIT_MS,
     )
     assert visible_jobs(page) == []
+
+
+#: what a screen reader or keyboard user needs on every page: a name for each control, link
+#: and chart, and one top heading
+AUDIT = """() => {
+    const problems = [];
+    for (const el of document.querySelectorAll("input, select, textarea")) {
+        if (!el.labels?.length && !el.getAttribute("aria-label")) {
+            problems.push(`no label: ${el.id}`);
+        }
+    }
+    for (const el of document.querySelectorAll("button:not([hidden]), a[href]")) {
+        if (!el.textContent.trim() && !el.getAttribute("aria-label")) problems.push(el.outerHTML);
+    }
+    for (const el of document.querySelectorAll("svg")) {
+        if (el.getAttribute("role") !== "img" || !el.getAttribute("aria-label")) {
+            problems.push(`chart without a text alternative: ${el.getAttribute("class")}`);
+        }
+    }
+    if (document.querySelectorAll("h1").length !== 1) problems.push("not one h1");
+    return problems;
+}"""
+
+
+def test_every_page_names_its_controls_and_charts(
+    page: Any, server: Server, started: list[str]
+) -> None:
+    glue = server.client()
+    glue.create_trigger(
+        Name="nightly",
+        Type="SCHEDULED",
+        Schedule="cron(0 2 * * ? *)",
+        Actions=[{"JobName": "busy"}],
+    )
+    glue.create_database(DatabaseInput={"Name": "lake"})
+    glue.create_table(DatabaseName="lake", TableInput={"Name": "events"})
+    pages = {
+        "/console/#/jobs": "tr[data-job='busy'] svg.spark",
+        "/console/#/jobs/busy": "svg.chart rect",
+        f"/console/#/jobs/busy/runs/{started[0]}": "#log-search",
+        "/console/#/triggers": "tr[data-trigger='nightly']",
+        "/console/#/triggers/nightly": "#fire-times li",
+        "/console/#/catalog": "text=lake",
+        "/console/#/catalog/lake/events": "h1:has-text('events')",
+    }
+    for url, ready in pages.items():
+        page.goto(url)
+        page.locator(ready).first.wait_for(state="attached", timeout=WAIT_MS)
+        assert page.evaluate(AUDIT) == [], url
+    page.keyboard.press("Tab")
+    assert page.evaluate("() => document.activeElement.textContent") == "Skip to content"

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -109,6 +110,40 @@ def test_a_read_only_key_sees_no_start_and_is_refused_when_it_tries(
     assert forged[1]["__type"] == "AccessDeniedException"
     assert "is not authorized to perform: glue:StartJobRun" in forged[1]["Message"]
     assert server.client().get_job_runs(JobName=job)["JobRuns"] == []
+
+
+def test_a_read_only_key_sees_no_stop_on_a_running_run_and_cannot_stop_it(
+    page: Any, server: Server, tmp_path: Path
+) -> None:
+    script = tmp_path / "slow.py"
+    script.write_text("import time\nprint('working', flush=True)\ntime.sleep(120)\n")
+    command = {"Name": "pythonshell", "ScriptLocation": str(script), "PythonVersion": "3.9"}
+    harness = server.client()
+    harness.create_job(Name="slow", Role="r", Command=command)
+    run_id = harness.start_job_run(JobName="slow")["JobRunId"]
+    try:
+        wait_state(harness, "slow", run_id, {"RUNNING"})
+        sign_in(page, "reader")
+        page.locator("#who", has_text="reader").wait_for(timeout=WAIT_MS)
+        page.goto(f"/console/#/jobs/slow/runs/{run_id}")
+        page.locator("#log-output", has_text="working").wait_for(timeout=WAIT_MS)
+        assert page.locator("#stop-run").is_hidden()
+        forged = page.evaluate(
+            """async ([job, run]) => {
+                const session = await (await fetch('/console/session')).json();
+                const r = await fetch('/console/api/AWSGlue.BatchStopJobRun', {method: 'POST',
+                    headers: {'X-Gluerun-Console': session.Token},
+                    body: JSON.stringify({JobName: job, JobRunIds: [run]})});
+                return [r.status, (await r.json()).__type];
+            }""",
+            ["slow", run_id],
+        )
+        assert forged == [400, "AccessDeniedException"]
+        state = harness.get_job_run(JobName="slow", RunId=run_id)["JobRun"]["JobRunState"]
+        assert state == "RUNNING"
+    finally:
+        harness.batch_stop_job_run(JobName="slow", JobRunIds=[run_id])
+        wait_state(harness, "slow", run_id, FINAL)
 
 
 def test_an_admin_starts_a_run_and_a_stolen_session_cookie_is_not_enough(
