@@ -10,6 +10,7 @@ import pytest
 
 from gluerun.clock import FakeClock
 from gluerun.engine.engine import Engine, EngineConfig
+from gluerun.model.logs import ERROR_GROUP, OUTPUT_GROUP
 from gluerun.model.runs import JobRun, RunState
 from gluerun.model.starts import RunRequest
 from gluerun.model.triggers import Action, Trigger, TriggerState, TriggerType
@@ -82,20 +83,36 @@ def test_a_silent_node_is_taken_over_and_its_run_retried_elsewhere(
     settle(b, lambda: run_of(service, retry).state is RunState.SUCCEEDED)
 
 
+def output_of(store: Stores, run_id: str, group: str = OUTPUT_GROUP) -> list[str]:
+    events = store.logs.read_log_events(group, run_id, limit=100, newest=False)
+    return [event.message for event in events]
+
+
 def test_a_node_back_from_the_dead_cannot_overwrite_and_kills_its_orphans(
-    service: GlueService, nodes: list[Engine], clock: FakeClock, store: Stores
+    service: GlueService, nodes: list[Engine], clock: FakeClock, store: Stores, tmp_path: Path
 ) -> None:
     a, b = nodes
     finished = running_on_a(service, nodes)
     orphan = service.start_job_run("j", RunRequest())
     settle(a, lambda: run_of(service, orphan).state is RunState.RUNNING)
+    stdout = tmp_path / "node-a" / orphan / "stdout.log"
+    stdout.parent.mkdir(parents=True, exist_ok=True)
+    stdout.write_text("while a was live\n")
+    a.logs.collect()
     clock.advance(LEASE + 1)
     settle(b, lambda: run_of(service, orphan).state is RunState.FAILED)
-    # While a was away, one of its processes succeeded; the other still runs.
+    # While a was away, one of its processes succeeded; the other still runs and prints.
+    with stdout.open("a") as out:
+        out.write("after the takeover\n")
     executor_of(a).executions[finished].finish(0)
     eventually(lambda: not a._events.empty())  # its exit reported, to be written next tick
     a.tick()
     assert run_of(service, finished).state is RunState.FAILED, "the takeover's result stands"
+    # Its log writes were refused alike: no late "run ended SUCCEEDED", no orphan's lines.
+    notes = output_of(store, finished, ERROR_GROUP)
+    assert not any("SUCCEEDED" in note for note in notes), notes
+    assert any("node-a was lost" in note for note in notes), notes
+    assert output_of(store, orphan) == ["while a was live"]
     eventually(lambda: executor_of(a).executions[orphan].killed)
     [row_a] = [n for n in store.nodes.list_nodes() if n.fence.node_id == "node-a"]
     assert row_a.state == "live" and row_a.fence.epoch == 3, "joined again with a new epoch"

@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 import time
 
+import pytest
+
+from gluerun.errors import AlreadyExists
 from gluerun.metrics import Metrics
+from gluerun.model import starts
+from gluerun.model.logs import ERROR_GROUP, OUTPUT_GROUP
 from gluerun.model.runs import JobRun, RunState
 from gluerun.store import Stores
 from gluerun.store.base import Fence
@@ -85,6 +91,61 @@ def test_a_taken_over_epoch_claims_nothing(store: Stores) -> None:
     assert store.runs.claim_runs("b", 1, stale) == []
     live = store.nodes.join_node("b", LEASE + 2, LEASE)
     assert len(store.runs.claim_runs("b", 1, live)) == 1
+
+
+def logged(store: Stores, group: str, stream: str) -> list[str]:
+    events = store.logs.read_log_events(group, stream, limit=100, newest=False)
+    return [event.message for event in events]
+
+
+def test_a_taken_over_epoch_cannot_append_to_a_runs_log(store: Stores) -> None:
+    """The log collector's lines and the engine's notes are run writes too: fenced alike."""
+    stale = store.nodes.join_node("b", 0.0, LEASE)
+    taker = store.nodes.join_node("a", LEASE, LEASE)
+    run = claimed_run(store, stale)
+    assert store.logs.append_log_lines(OUTPUT_GROUP, run.id, 1, ["before"], 1, 7, fence=stale)
+    assert store.nodes.take_over_node(stale, LEASE + 1)
+    assert not store.logs.append_log_lines(OUTPUT_GROUP, run.id, 2, ["after"], 2, 13, fence=stale)
+    note = [(3, "gluerun: run ended SUCCEEDED.")]
+    assert not store.logs.append_log_events(ERROR_GROUP, run.id, note, 3, fence=stale)
+    assert logged(store, OUTPUT_GROUP, run.id) == ["before"]
+    stream = store.logs.log_stream(OUTPUT_GROUP, run.id)
+    assert stream is not None and stream.source_bytes == 7, "the refused batch moved no offset"
+    assert store.logs.log_stream(ERROR_GROUP, run.id) is None
+    lost = [(4, "gluerun: run ended FAILED: node b was lost.")]
+    assert store.logs.append_log_events(ERROR_GROUP, run.id, lost, 4, fence=taker)
+    assert logged(store, ERROR_GROUP, run.id) == [lost[0][1]]
+
+
+def test_a_final_write_and_its_retry_are_one_transaction(store: Stores) -> None:
+    node = store.nodes.join_node("b", 0.0, LEASE)
+    run = claimed_run(store, node)
+    running = run.with_state(RunState.RUNNING, 1.0)
+    assert store.runs.update_run(running, {RunState.STARTING}, node)
+    failed = running.with_state(RunState.FAILED, 2.0, error_message="boom")
+    retry = starts.retry_run(failed, 2.0)
+    taken = dataclasses.replace(retry, node_id="elsewhere")
+    store.runs.insert_run(taken)  # the retry's id is taken: its insert fails...
+    with pytest.raises(AlreadyExists):
+        store.runs.update_run(failed, {RunState.RUNNING}, node, retry)
+    stored = store.runs.get_run(run.launch.job_id, run.id)
+    assert stored is not None and stored.state is RunState.RUNNING, "...and so does the FAILED"
+
+
+def test_a_refused_final_write_inserts_no_retry(store: Stores) -> None:
+    stale = store.nodes.join_node("b", 0.0, LEASE)
+    run = claimed_run(store, stale)
+    running = run.with_state(RunState.RUNNING, 1.0)
+    assert store.runs.update_run(running, {RunState.STARTING}, stale)
+    failed = running.with_state(RunState.FAILED, 2.0, error_message="boom")
+    retry = starts.retry_run(failed, 2.0)
+    assert store.nodes.take_over_node(stale, LEASE + 1)
+    assert not store.runs.update_run(failed, {RunState.RUNNING}, stale, retry)
+    assert store.runs.get_run(run.launch.job_id, retry.id) is None
+    live = store.nodes.join_node("b", LEASE + 2, LEASE)
+    assert store.runs.update_run(failed, {RunState.RUNNING}, live, retry)
+    inserted = store.runs.get_run(run.launch.job_id, retry.id)
+    assert inserted is not None and inserted.state is RunState.STARTING
 
 
 def test_writes_without_a_fence_are_unchanged(store: Stores) -> None:

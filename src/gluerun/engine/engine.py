@@ -65,7 +65,7 @@ class Engine:
         self._draining = threading.Event()
         self._thread: threading.Thread | None = None
         self.triggers = TriggerFirer(store.runs, store.triggers, clock)
-        self.logs = LogCollector(store.logs, clock, config.runs_dir)
+        self.logs = LogCollector(store.logs, clock, config.runs_dir, self._log_fence)
         self._next_expiry = 0.0
         self.retention = RunRetention(
             store.retention, clock, config.runs_dir, config.node_id, config.run_retention_days
@@ -140,9 +140,18 @@ class Engine:
         for run in self.store.runs.claim_runs(self.config.node_id, free, fence):
             self._launch(run)
 
-    def _update(self, run: JobRun, expected: set[RunState] | frozenset[RunState]) -> bool:
+    def _update(
+        self,
+        run: JobRun,
+        expected: set[RunState] | frozenset[RunState],
+        retry: JobRun | None = None,
+    ) -> bool:
         """Every write about a run carries this node's epoch: refused once it was taken over."""
-        return self.store.runs.update_run(run, expected, self.membership.current())
+        return self.store.runs.update_run(run, expected, self.membership.current(), retry)
+
+    def _log_fence(self) -> Fence | None:
+        """The epoch the log collector's writes carry (None until this node first joins)."""
+        return self.membership.fence
 
     # -- cluster ------------------------------------------------------------------------
     def _keep_membership(self) -> None:
@@ -314,9 +323,7 @@ class Engine:
             return
         failed = current.with_state(RunState.FAILED, self.clock.now(), error_message=message)
         self.logs.note(current, f"{FINAL_NOTE} FAILED: the run could not start: {message}")
-        if self._update(failed, {RunState.STARTING}):
-            self._ended(failed)
-            self._retry(failed)
+        self._end(failed, {RunState.STARTING})
 
     # -- finishing ----------------------------------------------------------------------
     def _finished(self, live: Live, status: ExitStatus) -> None:
@@ -346,9 +353,7 @@ class Engine:
             done = run.with_state(RunState.FAILED, now, error_message=message)
         detail = f": {done.error_message}" if done.error_message else "."
         self.logs.note(run, f"{FINAL_NOTE} {done.state.value}{detail}")
-        if self._update(done, {RunState.RUNNING}):
-            self._ended(done)
-            self._retry(done)
+        self._end(done, {RunState.RUNNING})
 
     def _settle_stopped(self, run: JobRun | None) -> None:
         if run is None or run.state is not RunState.STOPPING:
@@ -359,16 +364,29 @@ class Engine:
         if self._update(stopped, {RunState.STOPPING}):
             self._ended(stopped)
 
-    def _retry(self, run: JobRun) -> None:
+    def _end(self, done: JobRun, expected: set[RunState]) -> None:
+        """Write a run's final state together with its retry, if MaxRetries asks for one.
+
+        One transaction: a node lost between the two writes would leave a FAILED run that
+        is never retried.
+        """
+        retry = self._retry_of(done)
+        if not self._update(done, expected, retry):
+            return
+        self._ended(done)
+        if retry is not None:
+            self.logs.note(done, f"retrying as {retry.id} (attempt {retry.attempt}).")
+
+    def _retry_of(self, run: JobRun) -> JobRun | None:
+        """The next attempt of a FAILED run, per its job's MaxRetries; None if none is due."""
+        if run.state is not RunState.FAILED:
+            return None  # never retried: no need to read the job
         job = self.store.runs.get_job(run.job_name)
         if job is None or job.job_id != run.launch.job_id:
-            return
-        decision = policies.retry_decision(run, job.max_retries)
-        if decision is None:
-            return
-        self.logs.note(run, f"retrying as {decision.run_id} (attempt {decision.attempt}).")
-        retry = starts.retry_run(run, self.clock.now())
-        self.store.runs.insert_run(retry)
+            return None
+        if policies.retry_decision(run, job.max_retries) is None:
+            return None
+        return starts.retry_run(run, self.clock.now())
 
     def _current(self, run: JobRun) -> JobRun | None:
         return self.store.runs.get_run(run.launch.job_id, run.id)
@@ -499,6 +517,4 @@ class Engine:
             return
         failed = run.with_state(RunState.FAILED, self.clock.now(), error_message=message)
         self.logs.note(run, f"{FINAL_NOTE} FAILED: {message}")
-        if self._update(failed, {run.state}):
-            self._ended(failed)
-            self._retry(failed)
+        self._end(failed, {run.state})

@@ -3,19 +3,22 @@
 A background thread tails the files of the runs it watches, a line per event, timestamped when
 read (never before the run started), and appends them to the store together with how far into
 each file it got, so a restarted server resumes without duplicates. Memory per run is one read
-chunk, whatever the job prints.
+chunk, whatever the job prints. Every append carries the node's fence: once the node was
+presumed dead and taken over, the store refuses its lines, as it refuses its other run writes.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from gluerun.clock import Clock
 from gluerun.model.logs import ERROR_GROUP, OUTPUT_GROUP, split_lines, stderr_group
 from gluerun.model.runs import JobRun
+from gluerun.store.base import Fence
 from gluerun.store.roles import LogStore
 
 log = logging.getLogger(__name__)
@@ -38,6 +41,8 @@ class _Source:
     offset: int
     #: where the file's offset is kept, when another file feeds the same stream
     offset_group: str | None = None
+    #: the node's epoch when it started tailing: its lines are refused once that was taken over
+    fence: Fence | None = None
     #: the collector thread and the engine (finishing a run) may drain the same source
     lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -45,10 +50,19 @@ class _Source:
 class LogCollector:
     """Tails the log files of running runs into the store."""
 
-    def __init__(self, logs: LogStore, clock: Clock, runs_dir: Path) -> None:
+    def __init__(
+        self,
+        logs: LogStore,
+        clock: Clock,
+        runs_dir: Path,
+        fence: Callable[[], Fence | None] = lambda: None,
+    ) -> None:
+        """`fence` gives the node's current epoch (None: writes are not fenced); a file is
+        tailed under the epoch it was first watched in."""
         self.logs = logs
         self.clock = clock
         self.runs_dir = runs_dir
+        self.fence = fence
         self._sources: dict[str, list[_Source]] = {}
         self._lock = threading.Lock()
         self._stop = threading.Event()
@@ -91,7 +105,9 @@ class LogCollector:
         stream = self.logs.log_stream(offset_group or group, run.id)
         offset = stream.source_bytes if stream is not None else 0
         started = int(run.started_on * 1000)
-        return _Source(path, group, run.id, started, offset, offset_group=offset_group)
+        return _Source(
+            path, group, run.id, started, offset, offset_group=offset_group, fence=self.fence()
+        )
 
     def _stderr_source(self, path: Path, run: JobRun) -> _Source:
         """stderr: /error, or from Glue 5.0 /output beside stdout (its offset then kept on the
@@ -120,7 +136,8 @@ class LogCollector:
     def note(self, run: JobRun, message: str) -> None:
         """gluerun's own message about a run, on the run's error stream."""
         now = self._now_ms(int(run.started_on * 1000))
-        self.logs.append_log_events(ERROR_GROUP, run.id, [(now, f"gluerun: {message}")], now)
+        event = [(now, f"gluerun: {message}")]
+        self.logs.append_log_events(ERROR_GROUP, run.id, event, now, fence=self.fence())
 
     def _now_ms(self, floor: int) -> int:
         return max(int(self.clock.now() * 1000), floor)
@@ -142,7 +159,7 @@ class LogCollector:
             if consumed == 0:
                 return
             now = self._now_ms(source.started_ms)
-            self.logs.append_log_lines(
+            written = self.logs.append_log_lines(
                 source.group,
                 source.stream,
                 now,
@@ -150,7 +167,10 @@ class LogCollector:
                 now,
                 source.offset + consumed,
                 offset_group=source.offset_group,
+                fence=source.fence,
             )
+            if not written:
+                return  # this node was taken over: the run is no longer its to log
             source.offset += consumed
             if len(data) < CHUNK:
                 return

@@ -113,11 +113,17 @@ class RunStore(Protocol):
         ...
 
     def update_run(
-        self, run: JobRun, expected: Collection[RunState], fence: Fence | None = None
+        self,
+        run: JobRun,
+        expected: Collection[RunState],
+        fence: Fence | None = None,
+        retry: JobRun | None = None,
     ) -> bool:
         """Write `run` if the stored run is still in one of `expected` (compare-and-set), and,
         with `fence`, if that epoch was not taken over (checked in the same statement).
-        True if written; a final state records its state-change event in the same write."""
+        True if written; a final state records its state-change event in the same write.
+        `retry` (its next attempt) is inserted in the same transaction, only if `run` was
+        written: a node lost between the two cannot leave a failed run without its retry."""
         ...
 
     def node_runs(self, node_id: str | None, states: Collection[RunState]) -> list[JobRun]:
@@ -182,11 +188,14 @@ class LogStore(Protocol):
         now_ms: int,
         source_bytes: int | None = None,
         offset_group: str | None = None,
-    ) -> None:
+        fence: Fence | None = None,
+    ) -> bool:
         """Append (timestamp ms, message) events; the stream is created on its first event.
 
         `source_bytes` is recorded on the stream of the same name in `offset_group` (default:
-        `group`), in the same transaction: two files feeding one stream keep two offsets."""
+        `group`), in the same transaction: two files feeding one stream keep two offsets.
+        With `fence` (an engine writing a run's log), nothing is written once that epoch was
+        taken over. False when refused."""
         ...
 
     def append_log_lines(
@@ -198,7 +207,8 @@ class LogStore(Protocol):
         now_ms: int,
         source_bytes: int | None = None,
         offset_group: str | None = None,
-    ) -> None:
+        fence: Fence | None = None,
+    ) -> bool:
         """append_log_events of `messages`, all stamped `timestamp` (a collector's batch)."""
         ...
 

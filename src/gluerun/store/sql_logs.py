@@ -10,7 +10,9 @@ from typing import Any
 from sqlalchemy import Connection, and_, bindparam, delete, func, select, update
 
 from gluerun.model.logs import LogEvent, LogGroup, LogStream
+from gluerun.store.base import Fence
 from gluerun.store.database import Database
+from gluerun.store.sql_nodes import fence_holds
 from gluerun.store.tables import log_events, log_streams
 
 
@@ -28,16 +30,20 @@ class SqlLogs:
         now_ms: int,
         source_bytes: int | None = None,
         offset_group: str | None = None,
-    ) -> None:
+        fence: Fence | None = None,
+    ) -> bool:
         """Append (timestamp ms, message) events, creating the stream on its first event.
 
         `source_bytes` records how much of the run's log file these events cover, in the same
         transaction, so a restarted collector resumes exactly where this one stopped. With
         `offset_group`, that count is kept on the stream of the same name in that group (a
-        second file feeding the same stream needs an offset of its own).
+        second file feeding the same stream needs an offset of its own). With `fence`, the
+        node's epoch is checked in the same transaction: a node presumed dead adds nothing.
         """
         stamps, messages = zip(*events, strict=True) if events else ((), ())
-        self._append(group, stream, stamps, messages, now_ms, source_bytes, offset_group)
+        return self._append(
+            group, stream, stamps, messages, now_ms, source_bytes, offset_group, fence
+        )
 
     def append_log_lines(
         self,
@@ -48,10 +54,13 @@ class SqlLogs:
         now_ms: int,
         source_bytes: int | None = None,
         offset_group: str | None = None,
-    ) -> None:
+        fence: Fence | None = None,
+    ) -> bool:
         """append_log_events of `messages` all stamped `timestamp`, without a tuple per event."""
         stamps = [timestamp] * len(messages)
-        self._append(group, stream, stamps, messages, now_ms, source_bytes, offset_group)
+        return self._append(
+            group, stream, stamps, messages, now_ms, source_bytes, offset_group, fence
+        )
 
     def _append(
         self,
@@ -62,14 +71,17 @@ class SqlLogs:
         now_ms: int,
         source_bytes: int | None,
         offset_group: str | None,
-    ) -> None:
+        fence: Fence | None,
+    ) -> bool:
         if not messages and source_bytes is None:
-            return
+            return True
         offsets_here = offset_group is None or offset_group == group
         # Prepared before the write transaction, which holds up every other writer meanwhile.
         rows = zip(repeat(group), repeat(stream), stamps, repeat(now_ms), messages)
         batch = _Batch.of(stamps, messages)
         with self._db.write() as conn:
+            if fence is not None and not fence_holds(conn, fence):
+                return False
             current = _ensure_stream(conn, group, stream, now_ms)
             if not offsets_here and source_bytes is not None:
                 assert offset_group is not None
@@ -77,10 +89,11 @@ class SqlLogs:
                 conn.execute(_stream_update(offset_group, stream, None, now_ms, None, source_bytes))
                 source_bytes = None
             if not messages and source_bytes is None:
-                return
+                return True
             if messages:
                 _insert_events(conn, rows)
             conn.execute(_stream_update(group, stream, batch, now_ms, current, source_bytes))
+        return True
 
     def log_stream(self, group: str, stream: str) -> LogStream | None:
         with self._db.read() as conn:

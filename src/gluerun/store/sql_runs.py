@@ -251,7 +251,11 @@ class SqlRuns:
         return admitted
 
     def update_run(
-        self, run: JobRun, expected: Collection[RunState], fence: Fence | None = None
+        self,
+        run: JobRun,
+        expected: Collection[RunState],
+        fence: Fence | None = None,
+        retry: JobRun | None = None,
     ) -> bool:
         with self._db.write() as conn:
             guard = None if fence is None else fence_clause(fence, lock=row_locks(conn))
@@ -261,6 +265,8 @@ class SqlRuns:
             if changed:
                 record_state_change(conn, run)
                 count_move(conn, run.launch.job_id, old, run.state)
+                if retry is not None:
+                    insert_run(conn, retry)
         if changed:
             self._db.notify()
         return changed
