@@ -10,12 +10,15 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
+import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from botocore.exceptions import ConnectionError as BotoConnectionError
+from botocore.exceptions import HTTPClientError
 from live_server import BIN, FINAL, Server, kill_strays, pid_alive, wait_state
 from sqlalchemy import create_engine, text
 
@@ -227,3 +230,95 @@ def test_a_node_restarted_after_its_takeover_kills_the_processes_it_left(
     assert f"end {run_id}" not in ledger.read_text()
     assert glue.get_job_run(JobName="left", RunId=run_id)["JobRun"]["JobRunState"] == "FAILED"
     release.touch()
+
+
+class FailoverClient(threading.Thread):
+    """GetJobRuns over and over, each call to the next node, trying the others when a node
+    cannot be reached (as a load balancer in front of the nodes would). `unanswered` counts
+    calls no node answered; `errors` holds any answer that was an error."""
+
+    def __init__(self, servers: list[Server], job: str) -> None:
+        super().__init__(name="failover-client", daemon=True)
+        self.servers, self.job = servers, job
+        self.answered = self.unanswered = 0
+        self.errors: list[str] = []
+        self.done = threading.Event()
+
+    def run(self) -> None:
+        clients = [server.client() for server in self.servers]
+        turn = 0
+        while not self.done.wait(0.1):
+            turn += 1
+            order = clients[turn % len(clients) :] + clients[: turn % len(clients)]
+            if any(self._call(client) for client in order):
+                self.answered += 1
+            else:
+                self.unanswered += 1
+
+    def _call(self, client: Any) -> bool:
+        try:
+            client.get_job_runs(JobName=self.job)
+        except (BotoConnectionError, HTTPClientError):
+            return False  # this node is down: the next one
+        except Exception as exc:
+            self.errors.append(repr(exc))
+        return True
+
+
+def trigger_runs(glue: Any, job: str) -> list[dict[str, Any]]:
+    runs: list[dict[str, Any]] = glue.get_job_runs(JobName=job, MaxResults=200)["JobRuns"]
+    return runs
+
+
+def kill_node(server: Server) -> None:
+    """The whole machine goes: the server and every job process it started."""
+    server.stop(signal.SIGKILL)
+    kill_strays(server.data_dir)
+
+
+@pytest.mark.slow
+def test_scheduled_ticks_fire_once_each_and_the_api_answers_while_nodes_die_and_join(
+    node: Callable[..., Server], tmp_path: Path
+) -> None:
+    """Three engine nodes and a trigger firing every minute. After one tick a node is killed;
+    after the next it comes back and another is killed. Every minute fires exactly one run,
+    no run executes twice or stays unfinished, and a client failing over between the nodes
+    is answered throughout."""
+    a, b, c = (node(name) for name in ("node-a", "node-b", "node-c"))
+    glue = c.client()
+    ledger, release = ledger_job(glue, "ticked", tmp_path, MaxRetries=0)
+    release.touch()  # each run ends as soon as it started
+    glue.create_trigger(
+        Name="every-minute",
+        Type="SCHEDULED",
+        Schedule="cron(* * * * ? *)",
+        Actions=[{"JobName": "ticked"}],
+        StartOnCreation=True,
+    )
+    client = FailoverClient([a, b, c], "ticked")
+    client.start()
+    try:
+        fired = lambda n: lambda: len(trigger_runs(glue, "ticked")) >= n  # noqa: E731
+        wait_for(fired(1), timeout=75)
+        kill_node(a)
+        wait_for(fired(2), timeout=75)
+        a.start()  # joins again
+        kill_node(b)
+        wait_for(fired(3), timeout=75)
+    finally:
+        client.done.set()
+        client.join()
+    runs = trigger_runs(glue, "ticked")
+    for run in runs:
+        wait_state(glue, "ticked", run["Id"], FINAL, timeout=BOUND)
+    fires = [r for r in trigger_runs(glue, "ticked") if r.get("TriggerName") == "every-minute"]
+    minutes = sorted(int(r["StartedOn"].timestamp() // 60) for r in fires)
+    assert minutes == list(range(minutes[0], minutes[0] + len(minutes))), "one run per tick"
+    assert len(minutes) >= 3
+    lines = ledger.read_text().splitlines()
+    for run in trigger_runs(glue, "ticked"):
+        assert lines.count(f"start {run['Id']}") <= 1, "no run executed twice"
+    assert (client.unanswered, client.errors) == (0, [])
+    assert client.answered > 0
+    wait_for(lambda: nodes_listed().get("node-b") == "lost")
+    assert nodes_listed() == {"node-a": "live", "node-b": "lost", "node-c": "live"}

@@ -8,6 +8,7 @@ import time
 
 import pytest
 
+from gluerun.cluster_report import format_table, node_rows
 from gluerun.errors import AlreadyExists
 from gluerun.metrics import Metrics
 from gluerun.model import starts
@@ -211,3 +212,23 @@ def test_metrics_show_each_nodes_lease_and_epoch(store: Stores) -> None:
     }
     assert 55 < leases['gluerun_node_lease_seconds{node="a",state="live"}'] <= 60
     assert leases['gluerun_node_lease_seconds{node="b",state="lost"}'] < 0
+
+
+def test_the_nodes_report_shows_each_nodes_state_lease_and_runs(store: Stores) -> None:
+    """`gluerun nodes`' rows: a live node with the runs it holds, an expired one not yet
+    taken over, and a lost one."""
+    a = store.nodes.join_node("a", 0.0, 60.0)
+    job = claimed_run(store, a).job_name
+    second = store.runs.get_job(job)
+    assert second is not None
+    store.runs.start_run(make_run(second), 5, False)
+    assert len(store.runs.claim_runs("a", 1, a)) == 1
+    store.nodes.join_node("b", 0.0, LEASE)
+    c = store.nodes.join_node("c", 0.0, LEASE)
+    assert store.nodes.take_over_node(c, LEASE + 1)
+    rows = {row[0]: row[1:] for row in node_rows(store.nodes, store.runs, LEASE + 5)}
+    assert rows["a"][:3] == ("1", "live", "45.0s left") and rows["a"][-1] == "2"
+    assert rows["b"][:3] == ("1", "expired", "ran out 5.0s ago") and rows["b"][-1] == "0"
+    assert rows["c"][:2] == ("2", "lost") and rows["c"][-1] == "0"
+    table = format_table(node_rows(store.nodes, store.runs, LEASE + 5))
+    assert table[0].split()[:3] == ["NODE", "EPOCH", "STATE"] and len(table) == 4
