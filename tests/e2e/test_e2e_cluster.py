@@ -12,6 +12,7 @@ import signal
 import subprocess
 import threading
 import time
+import urllib.request
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -130,6 +131,11 @@ def nodes_listed() -> dict[str, str]:
     return {row[0]: row[2] for row in rows}
 
 
+def metrics_of(server: Server) -> str:
+    with urllib.request.urlopen(server.endpoint + "/metrics") as response:
+        return str(response.read().decode())
+
+
 def job_pid(server: Server, run_id: str) -> int:
     """The pid of a run's wrapper process: its claim in the run directory."""
     mark = server.data_dir / "runs" / run_id / "pid"
@@ -159,6 +165,11 @@ def test_kill9_of_a_node_fails_its_runs_naming_it_and_retries_them_on_another(
         assert failed["JobRunState"] == "FAILED"
         assert "node-a" in failed["ErrorMessage"]
     assert nodes_listed() == {"node-a": "lost", "node-b": "live"}
+    for server in (api, b):  # every node serves /metrics, with every engine node's lease
+        text = metrics_of(server)
+        assert 'gluerun_node_epoch{node="node-a"} 2.0' in text
+        assert 'gluerun_node_lease_seconds{node="node-a",state="lost"}' in text
+        assert 'gluerun_node_lease_seconds{node="node-b",state="live"}' in text
     retries = [f"{run_id}_attempt_1" for run_id in runs]
     for retry in retries:
         wait_for(lambda retry=retry: started(ledger, retry))  # type: ignore[misc]
