@@ -22,7 +22,7 @@ IMPORTS = {
     "pythonshell-3.9-analytics": [
         "avro", "awscli", "awswrangler", "boto3", "botocore", "elasticsearch", "numpy", "pandas",
         "psycopg2", "pyathena", "pymysql", "pyorc", "redshift_connector", "requests", "sklearn",
-        "scipy", "sqlalchemy", "s3fs", "pyarrow", "pg", "pgdb",
+        "scipy", "sqlalchemy", "s3fs", "pyarrow", "pg", "pgdb", "pyodbc",
     ],
     "pythonshell-3.9-none": ["awscli", "botocore"],
     "glueetl-4.0": [
