@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+import boto3
 import pytest
+from botocore.config import Config
 from botocore.exceptions import ClientError
 
 SHELL = {"Name": "pythonshell", "ScriptLocation": "/nowhere.py"}
@@ -21,7 +23,7 @@ LOGICAL = "Logical operator cannot be null or empty when more than one condition
 OPERATOR = "Logical operator cannot be null or empty"
 
 
-def conditional(*conditions: dict[str, str], logical: str | None = None) -> dict[str, Any]:
+def conditional(*conditions: dict[str, str | None], logical: str | None = None) -> dict[str, Any]:
     predicate: dict[str, Any] = {"Conditions": list(conditions)}
     if logical:
         predicate["Logical"] = logical
@@ -80,3 +82,27 @@ def test_a_job_condition_with_crawler_fields_beside_is_accepted(glue: Any) -> No
     glue.create_trigger(Name="t", Actions=[{"JobName": "a"}], **conditional(condition))
     stored = glue.get_trigger(Name="t")["Trigger"]["Predicate"]["Conditions"]
     assert stored == [{"LogicalOperator": "EQUALS", "JobName": "b", "State": "SUCCEEDED"}]
+
+
+def test_a_job_condition_with_null_crawler_fields_is_accepted(server: Any) -> None:
+    """JSON nulls are absent members (as AWS reads them); an empty string is a value, which
+    the model's length and enum constraints refuse."""
+    glue = boto3.client(
+        "glue",
+        endpoint_url=server.endpoint,
+        region_name="us-east-1",
+        aws_access_key_id="test",
+        aws_secret_access_key="test",
+        config=Config(parameter_validation=False),  # boto3 would not send null or ""
+    )
+    for name in ("a", "b"):
+        glue.create_job(Name=name, Role="r", Command=SHELL)
+    condition = {"LogicalOperator": "EQUALS", "JobName": "b", "State": "SUCCEEDED"}
+    nulls = {**condition, "CrawlerName": None, "CrawlState": None}
+    glue.create_trigger(Name="t", Actions=[{"JobName": "a"}], **conditional(nulls))
+    stored = glue.get_trigger(Name="t")["Trigger"]["Predicate"]["Conditions"]
+    assert stored == [condition]
+    empty = {**condition, "CrawlerName": "", "CrawlState": ""}
+    with pytest.raises(ClientError) as caught:
+        glue.create_trigger(Name="t2", Actions=[{"JobName": "a"}], **conditional(empty))
+    assert caught.value.response["Error"]["Code"] == "ValidationException"
