@@ -87,10 +87,14 @@ class Guard:
     # -- Host ---------------------------------------------------------------------------
 
     def check_host(self, scope: Scope) -> None:
-        """Refuse a Host header that names no loopback address or allowed name.
+        """Refuse a Host header that names no loopback address or allowed name, and a browser
+        request from a page of another origin.
 
-        Checked when serving anonymously, or whenever allowed_hosts lists names.
+        The Host is checked when serving anonymously, or whenever allowed_hosts lists names.
+        The Origin always: a page elsewhere can still send "simple" cross-site POSTs (no
+        preflight) to a loopback server, such as the test-suite reset.
         """
+        _check_origin(scope)
         if not (self.open or self.allowed_hosts) or "*" in self.allowed_hosts:
             return
         host = _host_name(_header(scope, b"host") or "")
@@ -180,6 +184,23 @@ class Guard:
                 f"{resource[0]} because only the job process of the run may make this call "
                 "(its run token is missing or is not this run's)"
             )
+
+
+def _check_origin(scope: Scope) -> None:
+    """Refuse a request whose Origin (sent by browsers) is not the server it is sent to.
+
+    Clients other than browsers send no Origin. gluerun grants no CORS preflight, so a page
+    of another origin can only reach it with "simple" requests; this refuses those too.
+    """
+    origin = _header(scope, b"origin")
+    if origin is None:
+        return
+    host = (_header(scope, b"host") or "").strip().lower()
+    if origin.strip().lower().partition("://")[2] != host or not host:
+        raise HostNotAllowed(
+            f"Origin {origin!r} is not this server's: gluerun answers no cross-origin "
+            "browser requests."
+        )
 
 
 def _denial(arn: str, action: str, resource: str, decision: Decision) -> str:
