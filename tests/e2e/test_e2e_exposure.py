@@ -83,6 +83,16 @@ def test_a_failed_start_masks_the_database_password(tmp_path: Path) -> None:
     assert b"hunter2" not in out + err
 
 
+def test_a_database_url_on_the_command_line_is_warned_about_and_masked(tmp_path: Path) -> None:
+    url = "postgresql://gluerun:hunter2@127.0.0.1:1/gluerun"
+    proc = serve(tmp_path / "d", "--port", str(free_port()), "--database-url", url)
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 1
+    assert b"warning: --database-url puts the URL (and any password) on the command line" in err
+    assert b"gluerun:***@127.0.0.1:1/gluerun" in err
+    assert b"hunter2" not in out + err
+
+
 def test_data_directory_and_store_are_private(server: Server) -> None:
     assert stat.S_IMODE(server.data_dir.stat().st_mode) == 0o700
     assert stat.S_IMODE((server.data_dir / "gluerun.db").stat().st_mode) == 0o600
