@@ -91,6 +91,9 @@ def test_start_a_run_watch_its_log_grow_and_stop_it(
     first = log.inner_text().count("line ")
     grown = "(document.querySelector('#log-output')?.textContent ?? '').split('line ').length"
     page.wait_for_function(f"() => {grown} > {first + 4}", timeout=WAIT_MS)
+    # the page, opened as the run started, follows it to RUNNING without a reload
+    page.locator(".timeline .state-RUNNING").wait_for(timeout=WAIT_MS)
+    page.locator(".grid .state-RUNNING").wait_for(timeout=WAIT_MS)
     started = glue.get_job_run(JobName="printer", RunId=run_id)["JobRun"]
     assert started["JobRunState"] == "RUNNING"
     assert started["Arguments"]["--lines"] == "400"
@@ -100,6 +103,17 @@ def test_start_a_run_watch_its_log_grow_and_stop_it(
     page.click("#stop-run")
     assert wait_state(glue, "printer", run_id, FINAL)["JobRunState"] == "STOPPED"
     page.locator(".timeline .state-STOPPED").wait_for(timeout=WAIT_MS)
+
+
+def test_a_run_is_stopped_from_the_job_pages_runs(page: Any, glue: Any, tmp_path: Path) -> None:
+    job(glue, tmp_path, "stoppable", PRINTER)
+    run_id = glue.start_job_run(JobName="stoppable", Arguments={"--lines": "400"})["JobRunId"]
+    wait_state(glue, "stoppable", run_id, {"RUNNING"})
+    page.goto("/console/#/jobs/stoppable")
+    page.click(f"button[data-stop='{run_id}']")
+    assert wait_state(glue, "stoppable", run_id, FINAL)["JobRunState"] == "STOPPED"
+    page.locator(f"tr[data-run='{run_id}'] .state-STOPPED").wait_for(timeout=WAIT_MS)
+    assert page.locator(f"button[data-stop='{run_id}']").count() == 0
 
 
 def test_the_job_page_lists_runs_and_resets_the_bookmark(
@@ -237,6 +251,12 @@ def test_triggers_show_schedule_graph_and_can_be_deactivated(
         timeout=WAIT_MS,
     )
     assert glue.get_trigger(Name="after-upstream")["Trigger"]["State"] == "DEACTIVATED"
+    page.click("#toggle-trigger")
+    page.wait_for_function(
+        "() => document.querySelector('#toggle-trigger')?.textContent === 'Deactivate'",
+        timeout=WAIT_MS,
+    )
+    assert glue.get_trigger(Name="after-upstream")["Trigger"]["State"] == "ACTIVATED"
 
 
 def test_the_catalog_pages_filter_partitions_by_expression(

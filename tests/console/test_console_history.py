@@ -141,6 +141,7 @@ def test_every_page_names_its_controls_and_charts(
         "/console/#/triggers": "tr[data-trigger='nightly']",
         "/console/#/triggers/nightly": "#fire-times li",
         "/console/#/catalog": "text=lake",
+        "/console/#/catalog/lake": "text=events",
         "/console/#/catalog/lake/events": "h1:has-text('events')",
     }
     for url, ready in pages.items():

@@ -446,20 +446,14 @@ async function runPage(main, jobName, runId) {
   const search = h("input", { type: "search", id: "log-search", placeholder: "search the log" });
   const output = h("pre", { class: "log", id: "log-output", tabindex: 0, "aria-label": "standard output" });
   const error = h("pre", { class: "log", id: "log-error", tabindex: 0, "aria-label": "standard error and gluerun's notes" });
+  const steps = h("ol", { class: "timeline", "aria-label": "state timeline" }, timeline(run));
+  let facts = fields(runFacts(run, later));
   mount(main, 
     h("p", { class: "crumbs" }, link("#/jobs", "Jobs"), " / ", link(jobHref(jobName), jobName), " / "),
     h("h1", {}, run.Id),
-    h("ol", { class: "timeline", "aria-label": "state timeline" }, timeline(run)),
+    steps,
     h("div", { class: "actions" }, stop),
-    fields([
-      ["State", stateBadge(run.JobRunState)], ["Attempt", run.Attempt || 0],
-      ["Started", when(run.StartedOn)], ["Completed", when(run.CompletedOn)],
-      ["Duration", duration(runSeconds(run))], ["Trigger", run.TriggerName],
-      ["Previous attempt", run.PreviousRunId ? link(runHref(jobName, run.PreviousRunId), run.PreviousRunId) : undefined],
-      ["Next attempt", later.length ? later.map((next) => link(runHref(jobName, next.Id), next.Id)) : undefined],
-      ["Capacity", run.WorkerType ? `${run.NumberOfWorkers} × ${run.WorkerType}` : run.MaxCapacity],
-      ["Error", run.ErrorMessage],
-    ]),
+    facts,
     (run.PredecessorRuns || []).length ? [h("h2", {}, "Predecessor runs"), h("ul", {},
       run.PredecessorRuns.map((p) => h("li", {}, link(runHref(p.JobName, p.RunId), `${p.JobName} / ${p.RunId}`))))] : null,
     h("h2", {}, "Arguments"),
@@ -472,6 +466,19 @@ async function runPage(main, jobName, runId) {
       h("section", {}, h("h3", {}, "/aws-glue/jobs/error"), error)));
   const panes = [follow(jobName, runId, "output", output, search), follow(jobName, runId, "error", error, search)];
   search.addEventListener("input", () => panes.forEach((pane) => pane.render()));
+  // While the run goes, its state, timeline and Stop button follow it (the logs are live).
+  let shown = run;
+  watch(async () => {
+    if (!ACTIVE.has(shown.JobRunState)) return;
+    const fresh = (await glue("GetJobRun", { JobName: jobName, RunId: runId })).JobRun;
+    if (fresh.JobRunState === shown.JobRunState) return;
+    shown = fresh;
+    steps.replaceChildren(...timeline(shown));
+    const updated = fields(runFacts(shown, later));
+    facts.replaceWith(updated);
+    facts = updated;
+    stop.hidden = !mayStop || !ACTIVE.has(shown.JobRunState) || shown.JobRunState === "STOPPING";
+  });
   let ends = 0;
   panes.forEach((pane) => pane.ended.then(() => {
     if (++ends === panes.length) {
@@ -479,6 +486,19 @@ async function runPage(main, jobName, runId) {
       if (ACTIVE.has(run.JobRunState)) route();
     }
   }));
+}
+
+function runFacts(run, later) {
+  const jobName = run.JobName;
+  return [
+    ["State", stateBadge(run.JobRunState)], ["Attempt", run.Attempt || 0],
+    ["Started", when(run.StartedOn)], ["Completed", when(run.CompletedOn)],
+    ["Duration", duration(runSeconds(run))], ["Trigger", run.TriggerName],
+    ["Previous attempt", run.PreviousRunId ? link(runHref(jobName, run.PreviousRunId), run.PreviousRunId) : undefined],
+    ["Next attempt", later.length ? later.map((next) => link(runHref(jobName, next.Id), next.Id)) : undefined],
+    ["Capacity", run.WorkerType ? `${run.NumberOfWorkers} × ${run.WorkerType}` : run.MaxCapacity],
+    ["Error", run.ErrorMessage],
+  ];
 }
 
 function timeline(run) {
