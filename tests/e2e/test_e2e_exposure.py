@@ -97,6 +97,11 @@ def test_data_directory_and_store_are_private(server: Server) -> None:
     assert stat.S_IMODE(server.data_dir.stat().st_mode) == 0o700
     assert stat.S_IMODE((server.data_dir / "gluerun.db").stat().st_mode) == 0o600
     assert stat.S_IMODE((server.data_dir / "run-token.key").stat().st_mode) == 0o600
+    # Everything the server keeps at the top (the WAL, runtimes, caches...) is its own alone.
+    opened = {
+        p.name: oct(p.stat().st_mode) for p in server.data_dir.iterdir() if p.stat().st_mode & 0o077
+    }
+    assert opened == {}
 
 
 BOOKMARK_JOB = """
