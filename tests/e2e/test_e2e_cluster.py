@@ -72,12 +72,13 @@ def node(tmp_path: Path) -> Iterator[Callable[..., Server]]:
     _empty_database()
     made: list[Server] = []
 
-    def start(name: str, engine: bool = True) -> Server:
+    def start(name: str, engine: bool = True, **settings: str) -> Server:
         env = {
             "GLUERUN_DATABASE_URL": PG_DSN,
             "GLUERUN_NODE_ID": name,
             "GLUERUN_NODE_LEASE_SECONDS": str(LEASE),
             "GLUERUN_ENGINE": str(engine).lower(),
+            **settings,
         }
         (tmp_path / name).mkdir()
         server = Server(tmp_path / name / "data", env=env)
@@ -333,3 +334,33 @@ def test_scheduled_ticks_fire_once_each_and_the_api_answers_while_nodes_die_and_
     assert client.answered > 0
     wait_for(lambda: nodes_listed().get("node-b") == "lost")
     assert nodes_listed() == {"node-a": "live", "node-b": "lost", "node-c": "live"}
+
+
+def test_a_draining_node_finishes_its_run_while_another_node_claims_new_ones(
+    node: Callable[..., Server], tmp_path: Path
+) -> None:
+    a = node("node-a", GLUERUN_DRAIN_SECONDS="60")
+    glue = a.client()
+    ledger, release = ledger_job(
+        glue, "drained", tmp_path, ExecutionProperty={"MaxConcurrentRuns": 5}
+    )
+    running = glue.start_job_run(JobName="drained")["JobRunId"]
+    wait_for(lambda: started(ledger, running))
+    b = node("node-b")
+    assert a.proc is not None
+    a.proc.send_signal(signal.SIGTERM)
+    log = a.data_dir.parent / f"server-{a.port}.log"
+    wait_for(lambda: "gluerun: draining" in log.read_text(errors="replace"))
+    later = glue.start_job_run(JobName="drained")["JobRunId"]  # the draining node's API serves
+    wait_for(lambda: started(ledger, later))
+    assert (b.data_dir / "runs" / later).is_dir(), "the other node claimed it"
+    assert not (a.data_dir / "runs" / later).exists()
+    assert a.proc.poll() is None, "still draining: its own run goes on"
+    release.touch()
+    assert a.proc.wait(timeout=BOUND) == 0, "stops once its run ended"
+    a.log.close()
+    a.proc = None
+    glue = b.client()
+    for run_id in (running, later):
+        assert wait_state(glue, "drained", run_id, FINAL)["JobRunState"] == "SUCCEEDED"
+        assert ledger.read_text().splitlines().count(f"start {run_id}") == 1
