@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import time
 from collections.abc import Iterator
@@ -269,16 +270,74 @@ def test_stop_ends_the_driver_and_its_executors(
     glue = cluster_server.client()
     _create(glue, "busy", script)
     run_id = glue.start_job_run(JobName="busy")["JobRunId"]
-    stdout = cluster_server.data_dir / "runs" / run_id / "stdout.log"
-    deadline = time.monotonic() + RUN_TIMEOUT
-    while not _executors(worker) or "READY" not in (stdout.read_text() if stdout.exists() else ""):
-        assert time.monotonic() < deadline, "no executor ever started"
-        time.sleep(0.5)
-    executors = _executors(worker)
+    executors = _wait_busy(cluster_server, run_id, worker)
     glue.batch_stop_job_run(JobName="busy", JobRunIds=[run_id])
     assert wait_state(glue, "busy", run_id, FINAL, timeout=60)["JobRunState"] == "STOPPED"
     _, alive = psutil.wait_procs(executors, timeout=30)
     assert not alive
+
+
+def _wait_busy(server: Server, run_id: str, worker: psutil.Process) -> list[psutil.Process]:
+    """Until the run's driver printed READY and the worker runs its executors: those."""
+    stdout = server.data_dir / "runs" / run_id / "stdout.log"
+    deadline = time.monotonic() + RUN_TIMEOUT
+    while not _executors(worker) or "READY" not in (stdout.read_text() if stdout.exists() else ""):
+        assert time.monotonic() < deadline, "no executor ever started"
+        time.sleep(0.5)
+    return _executors(worker)
+
+
+@pytest.mark.postgres
+def test_a_paused_nodes_driver_is_killed_and_the_cluster_releases_its_executors(
+    cluster: tuple[str, psutil.Process], pg_schema: PgSchema, s3_endpoint: str, tmp_path: Path
+) -> None:
+    """Two nodes on one PostgreSQL send glueetl runs to the cluster. The node running a driver
+    pauses past its lease: the other ends the run FAILED naming it. Resumed, the paused node
+    kills its orphaned driver, whose executors on the cluster end with it, and the takeover's
+    result stands (docs/cluster.md: glueetl on a Spark cluster follows the same rules)."""
+    database = f"{pg_schema.dsn}{'&' if '?' in pg_schema.dsn else '?'}"
+    database += f"options=-csearch_path%3D{pg_schema.schema}"
+    servers: list[Server] = []
+
+    def node(name: str) -> Server:
+        env = {
+            "GLUERUN_SPARK_MASTER": cluster[0],
+            "GLUERUN_JOB_ENV": job_env(),
+            "GLUERUN_S3_ENDPOINT_URL": s3_endpoint,
+            "GLUERUN_DATABASE_URL": database,
+            "GLUERUN_NODE_ID": name,
+            "GLUERUN_NODE_LEASE_SECONDS": "3",
+            **CREDENTIALS,
+        }
+        (tmp_path / name).mkdir()
+        server = Server(tmp_path / name / "data", env=env)
+        servers.append(server)
+        server.start()
+        return server
+
+    try:
+        a = node("node-a")
+        script = tmp_path / "busy.py"
+        script.write_text(BUSY_SCRIPT)
+        _create(a.client(), "busy-node", script)
+        run_id = a.client().start_job_run(JobName="busy-node")["JobRunId"]
+        executors = _wait_busy(a, run_id, cluster[1])
+        glue = node("node-b").client()
+        assert a.proc is not None
+        os.kill(a.proc.pid, signal.SIGSTOP)
+        taken = wait_state(glue, "busy-node", run_id, FINAL, timeout=60)
+        assert taken["JobRunState"] == "FAILED" and "node-a" in taken["ErrorMessage"]
+        assert all(e.is_running() for e in executors), "a pause leaves the application going"
+        os.kill(a.proc.pid, signal.SIGCONT)
+        _, alive = psutil.wait_procs(executors, timeout=60)
+        assert not alive, "the orphaned driver was killed, and its executors with it"
+        run = glue.get_job_run(JobName="busy-node", RunId=run_id)["JobRun"]
+        assert run["JobRunState"] == "FAILED" and "node-a" in run["ErrorMessage"]
+    finally:
+        for server in servers:
+            if server.proc is not None:
+                os.kill(server.proc.pid, signal.SIGCONT)
+            server.shutdown()
 
 
 def test_a_catalog_job_runs_on_the_cluster(cluster_server: Server, tmp_path: Path) -> None:
