@@ -90,6 +90,9 @@ def test_the_jobs_list_filters_by_name_and_by_last_run_state(
         timeout=WAIT_MS,
     )
     assert visible_jobs(page) == ["busy"]
+    page.locator("#job-count", has_text="1 of 3 jobs whose last run is STARTING").wait_for(
+        timeout=WAIT_MS
+    )
     page.select_option("#f-state", "FAILED")
     page.wait_for_function(
         "() => document.querySelectorAll('tr[data-job]').length === 3 &&"

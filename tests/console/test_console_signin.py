@@ -7,6 +7,7 @@ button, and a StartJobRun it forges from the page anyway is refused as AWS refus
 
 from __future__ import annotations
 
+import base64
 import json
 from collections.abc import Iterator
 from pathlib import Path
@@ -179,3 +180,43 @@ def test_the_page_itself_needs_no_signature(server: Server) -> None:
 
     with urllib.request.urlopen(f"{server.endpoint}/console/") as answer:
         assert answer.status == 200
+
+
+def console_call(server: Server, path: str, body: dict[str, Any], headers: dict[str, str]) -> Any:
+    """POST to the console over plain HTTP: (status, JSON answer, Set-Cookie value or None)."""
+    import urllib.error
+    import urllib.request
+
+    request = urllib.request.Request(
+        f"{server.endpoint}/console/{path}",
+        data=json.dumps(body).encode(),
+        method="POST",
+        headers={"Content-Type": "application/json", **headers},
+    )
+    try:
+        with urllib.request.urlopen(request) as answer:
+            cookie = answer.headers.get("set-cookie")
+            return answer.status, json.loads(answer.read()), cookie
+    except urllib.error.HTTPError as refused:
+        return refused.code, json.loads(refused.read()), None
+
+
+def test_a_reader_cannot_rewrite_its_signed_cookie_into_an_admins(server: Server, job: str) -> None:
+    key, secret = KEYS["reader"]
+    body = {"AccessKeyId": key, "SecretAccessKey": secret}
+    status, session, set_cookie = console_call(server, "session", body, {"X-Gluerun-Console": "1"})
+    assert status == 200
+    cookie = set_cookie.split(";", 1)[0].split("=", 1)[1]
+    own = {"X-Gluerun-Console": session["Token"], "Cookie": f"gluerun_console={cookie}"}
+    assert console_call(server, "api/AWSGlue.GetJobs", {}, own)[0] == 200
+    payload, signature = cookie.split(".", 1)
+    claims = json.loads(base64.b64decode(payload))
+    assert claims["key"] == key
+    claims["key"] = KEYS["admin"][0]
+    forged_payload = base64.b64encode(json.dumps(claims).encode()).decode()
+    forged = {**own, "Cookie": f"gluerun_console={forged_payload}.{signature}"}
+    before = server.client().get_job_runs(JobName=job)["JobRuns"]
+    status, answer, _ = console_call(server, "api/AWSGlue.StartJobRun", {"JobName": job}, forged)
+    assert status == 403
+    assert "MissingAuthentication" in answer["__type"]
+    assert server.client().get_job_runs(JobName=job)["JobRuns"] == before

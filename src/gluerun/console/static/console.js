@@ -231,6 +231,10 @@ async function jobsPage(main) {
       if (mine !== generation) return;
       fillJobRow(rows.get(job.Name), runs, state.value);
     });
+    if (mine === generation && state.value) {
+      const shown = [...rows.values()].filter((row) => !row.hidden).length;
+      count.textContent = `${shown} of ${jobs.length} jobs whose last run is ${state.value}`;
+    }
   }
   for (const input of [state]) input.addEventListener("change", load);
   await load();
