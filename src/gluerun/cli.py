@@ -413,11 +413,12 @@ def spark_packages_command(
 @main.command()
 @_option("data_dir", "--data-dir", type=click.Path(path_type=Path), default=None)
 @_option("database_url", "--database-url", default=None)
-def nodes(**overrides: Any) -> None:
+@click.option("--runs", "list_runs", is_flag=True, help="Also list the runs each node holds.")
+def nodes(list_runs: bool, **overrides: Any) -> None:
     """List the cluster's nodes from the store: epoch, live or lost, lease, runs each owns."""
     import time
 
-    from gluerun.cluster_report import format_table, node_rows
+    from gluerun.cluster_report import RUNS_HEADER, format_table, node_rows, run_rows
     from gluerun.store import open_store
 
     try:
@@ -429,6 +430,10 @@ def nodes(**overrides: Any) -> None:
     try:
         for line in format_table(node_rows(store.nodes, store.runs, time.time())):
             click.echo(line)
+        if list_runs:
+            click.echo()
+            for line in format_table(run_rows(store.nodes, store.runs), RUNS_HEADER):
+                click.echo(line)
     finally:
         store.close()
 

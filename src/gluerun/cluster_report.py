@@ -1,4 +1,5 @@
-"""`gluerun nodes`: the nodes of a cluster as the store sees them, one row each."""
+"""`gluerun nodes`: the nodes of a cluster as the store sees them, one row each, and (with
+--runs) the runs each node holds."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from gluerun.model.runs import SLOT_HOLDING
 from gluerun.store.roles import NodeStore, RunStore
 
 HEADER = ("NODE", "EPOCH", "STATE", "LEASE", "LAST HEARTBEAT (UTC)", "RUNS")
+RUNS_HEADER = ("NODE", "JOB", "RUN", "STATE")
 
 
 def node_rows(nodes: NodeStore, runs: RunStore, now: float) -> list[tuple[str, ...]]:
@@ -27,9 +29,18 @@ def node_rows(nodes: NodeStore, runs: RunStore, now: float) -> list[tuple[str, .
     return rows
 
 
-def format_table(rows: list[tuple[str, ...]]) -> list[str]:
-    table = [HEADER, *rows]
-    widths = [max(len(row[i]) for row in table) for i in range(len(HEADER))]
+def run_rows(nodes: NodeStore, runs: RunStore) -> list[tuple[str, ...]]:
+    """Each run a node holds (starting, running or stopping): node, job, run id, state."""
+    return [
+        (lease.fence.node_id, run.job_name, run.id, run.state.value)
+        for lease in nodes.list_nodes()
+        for run in runs.node_runs(lease.fence.node_id, SLOT_HOLDING)
+    ]
+
+
+def format_table(rows: list[tuple[str, ...]], header: tuple[str, ...] = HEADER) -> list[str]:
+    table = [header, *rows]
+    widths = [max(len(row[i]) for row in table) for i in range(len(header))]
     return [
         "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip()
         for row in table

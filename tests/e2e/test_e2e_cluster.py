@@ -120,16 +120,25 @@ def started(ledger: Path, run_id: str) -> bool:
     return f"start {run_id}" in ledger.read_text().splitlines()
 
 
-def nodes_listed() -> dict[str, str]:
-    """`gluerun nodes` as {node: state}."""
-    out = subprocess.run(
-        [str(BIN / "gluerun"), "nodes", "--database-url", PG_DSN],
+def nodes_command(*flags: str) -> str:
+    return subprocess.run(
+        [str(BIN / "gluerun"), "nodes", "--database-url", PG_DSN, *flags],
         capture_output=True,
         text=True,
         check=True,
     ).stdout
-    rows = [line.split() for line in out.splitlines()[1:]]
+
+
+def nodes_listed() -> dict[str, str]:
+    """`gluerun nodes` as {node: state}."""
+    rows = [line.split() for line in nodes_command().splitlines()[1:]]
     return {row[0]: row[2] for row in rows}
+
+
+def runs_held() -> dict[str, str]:
+    """The second table of `gluerun nodes --runs`, as {run id: node}."""
+    _, held = nodes_command("--runs").split("\n\n")
+    return {row.split()[2]: row.split()[0] for row in held.splitlines()[1:]}
 
 
 def metrics_of(server: Server) -> str:
@@ -157,6 +166,7 @@ def test_kill9_of_a_node_fails_its_runs_naming_it_and_retries_them_on_another(
     runs = [glue.start_job_run(JobName="ledgered")["JobRunId"] for _ in range(3)]
     for run_id in runs:
         wait_for(lambda run_id=run_id: started(ledger, run_id))  # type: ignore[misc]
+    assert runs_held() == dict.fromkeys(runs, "node-a")
     b = node("node-b")
     # The whole machine goes: the server and every job process it started.
     a.stop(signal.SIGKILL)
@@ -177,6 +187,7 @@ def test_kill9_of_a_node_fails_its_runs_naming_it_and_retries_them_on_another(
     # The takeover gave the slots back: exactly the retries hold them, so a fourth is refused.
     with pytest.raises(glue.exceptions.ConcurrentRunsExceededException):
         glue.start_job_run(JobName="ledgered")
+    assert runs_held() == dict.fromkeys(retries, "node-b")
     release.touch()
     for retry in retries:
         assert wait_state(glue, "ledgered", retry, FINAL)["JobRunState"] == "SUCCEEDED"

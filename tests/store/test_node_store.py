@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from gluerun.cluster_report import format_table, node_rows
+from gluerun.cluster_report import RUNS_HEADER, format_table, node_rows, run_rows
 from gluerun.errors import AlreadyExists
 from gluerun.metrics import Metrics
 from gluerun.model import starts
@@ -232,3 +232,7 @@ def test_the_nodes_report_shows_each_nodes_state_lease_and_runs(store: Stores) -
     assert rows["c"][:2] == ("2", "lost") and rows["c"][-1] == "0"
     table = format_table(node_rows(store.nodes, store.runs, LEASE + 5))
     assert table[0].split()[:3] == ["NODE", "EPOCH", "STATE"] and len(table) == 4
+    held = run_rows(store.nodes, store.runs)
+    assert [(node, job, state) for node, job, _, state in held] == [("a", job, "STARTING")] * 2
+    assert len({run_id for _, _, run_id, _ in held}) == 2
+    assert format_table(held, RUNS_HEADER)[0].split() == ["NODE", "JOB", "RUN", "STATE"]
