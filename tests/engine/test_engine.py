@@ -107,6 +107,19 @@ def test_stop_kills_and_ends_stopped(
     assert executor.executions[run_id].killed
 
 
+def test_a_script_that_succeeds_as_the_stop_arrives_ends_succeeded(
+    engine: Engine, service: GlueService, executor: FakeExecutor, store: Stores
+) -> None:
+    """The process exited 0 before the stop could kill it: its script did run to the end."""
+    service.create_job(make_job("a"), {})
+    run_id = service.start_job_run("a", RunRequest())
+    settle(engine, lambda: run_of(service, "a", run_id).state is RunState.RUNNING)
+    service.batch_stop_job_run("a", [run_id])
+    executor.executions[run_id].finish(0)
+    settle(engine, lambda: run_of(service, "a", run_id).state.terminal)
+    assert run_of(service, "a", run_id).state is RunState.SUCCEEDED
+
+
 def test_timeout_kills_and_is_not_retried(
     engine: Engine, service: GlueService, executor: FakeExecutor, store: Stores, clock: FakeClock
 ) -> None:

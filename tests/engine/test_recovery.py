@@ -128,6 +128,34 @@ def test_stopped_in_the_launch_window_kills_the_found_process(
     assert executor.executions[run_id].killed
 
 
+@pytest.mark.parametrize(
+    ("code", "final"), [(0, RunState.SUCCEEDED), (1, RunState.STOPPED), (-15, RunState.STOPPED)]
+)
+def test_stopped_but_ended_while_down_ends_as_it_really_did(
+    store: Stores,
+    service: GlueService,
+    executor: FakeExecutor,
+    clock: FakeClock,
+    config: EngineConfig,
+    restarted: Engine,
+    code: int,
+    final: RunState,
+) -> None:
+    """The stop never reached the process (the server died first) and the script ended on its
+    own: one that ran to a successful end is SUCCEEDED, not STOPPED; any other end is STOPPED."""
+    service.create_job(make_job("a", max_retries=1), {})
+    run_id = service.start_job_run("a", RunRequest())
+    launched_not_recorded(store, executor, clock, config, run_id)
+    service.batch_stop_job_run("a", [run_id])
+    execution = executor.executions[run_id]
+    execution.finish(code)
+    executor.finished[execution.handle.pid] = ExitStatus(code)
+    restarted.recover()
+    assert run_of(service, run_id).state is final
+    assert not execution.killed
+    assert [run.id for run in service.get_job_runs("a", None, None)[0]] == [run_id]
+
+
 def test_stopped_and_claimed_but_never_spawned_ends_stopped(
     store: Stores, service: GlueService, executor: FakeExecutor, restarted: Engine
 ) -> None:

@@ -101,6 +101,20 @@ def settle(glue: Any, job: str, timeout: float = SETTLE_SECONDS) -> dict[str, di
         time.sleep(0.1)
 
 
+def wait_ledger(path: Path, word: str, run_id: str, timeout: float = SETTLE_SECONDS) -> None:
+    """Wait until the run's job process has written `word` (start or end) to the ledger."""
+    deadline = time.monotonic() + timeout
+    while getattr(Ledger.read(path), f"{word}s")[run_id] == 0:
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{run_id} never wrote {word!r} to the ledger")
+        time.sleep(0.05)
+
+
+def store_url(server: Server) -> str:
+    """The store a server uses: its GLUERUN_DATABASE_URL, else SQLite in its data dir."""
+    return server.env.get("GLUERUN_DATABASE_URL") or f"sqlite:///{server.data_dir / 'gluerun.db'}"
+
+
 def kill9(server: Server) -> None:
     """SIGKILL the server process (never its job processes, which live in their own sessions)."""
     assert server.proc is not None

@@ -11,8 +11,20 @@ import random
 import time
 from pathlib import Path
 
-from fault_support import Ledger, MakeServer, create_ledger_job, kill9, ledger_script, settle
+import pytest
+from fault_support import (
+    Ledger,
+    MakeServer,
+    create_ledger_job,
+    kill9,
+    ledger_script,
+    settle,
+    store_url,
+    wait_ledger,
+)
 from live_server import kill_strays
+
+from gluerun.store import open_store
 
 RACES = 20
 JOB_SECONDS = 5.0
@@ -51,3 +63,37 @@ def test_runs_stopped_as_they_start_all_end_stopped_for_real(
         else:
             assert state == "SUCCEEDED" and seen.ends[run_id] == 1, f"{context}: {run_id} {state}"
     assert kill_strays(server.data_dir) == [], f"{context}: job processes outlived their runs"
+
+
+@pytest.mark.parametrize("ended_while_down", [True, False])
+def test_a_stop_the_crash_kept_from_the_process_ends_as_the_script_did(
+    make_server: MakeServer, tmp_path: Path, ended_while_down: bool
+) -> None:
+    """The stop is stored, then the server dies before its engine acts on it. A script that
+    runs to its end while the server is down ends SUCCEEDED (STOPPED would say it did not
+    finish); one still running when the server is back is killed and ends STOPPED."""
+    ledger = tmp_path / "ledger"
+    seconds = 1.0 if ended_while_down else 120.0
+    server = make_server()
+    glue = server.client()
+    create_ledger_job(glue, "kept", ledger_script(tmp_path, ledger, seconds), max_retries=0)
+    run_id = glue.start_job_run(JobName="kept")["JobRunId"]
+    wait_ledger(ledger, "start", run_id)
+    kill9(server)
+    # BatchStopJobRun's write, as if it committed just before the crash
+    store = open_store(store_url(server))
+    try:
+        job = store.runs.get_job("kept")
+        assert job is not None
+        store.runs.request_stop(job.job_id, run_id, time.time())
+    finally:
+        store.close()
+    if ended_while_down:
+        wait_ledger(ledger, "end", run_id)
+    server.start()
+    run = settle(server.client(), "kept")[run_id]
+    seen = Ledger.read(ledger)
+    assert (run["JobRunState"], seen.ends[run_id]) == (
+        ("SUCCEEDED", 1) if ended_while_down else ("STOPPED", 0)
+    )
+    assert kill_strays(server.data_dir) == []

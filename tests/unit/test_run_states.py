@@ -26,7 +26,7 @@ def test_terminal_states_have_no_exits() -> None:
     ("current", "new"),
     [
         (RunState.SUCCEEDED, RunState.RUNNING),
-        (RunState.STOPPING, RunState.SUCCEEDED),
+        (RunState.STOPPING, RunState.FAILED),
         (RunState.WAITING, RunState.RUNNING),
         (RunState.RUNNING, RunState.STARTING),
     ],

@@ -334,7 +334,7 @@ class Engine:
         self.logs.finish(current)
         now = self.clock.now()
         if current.state is RunState.STOPPING:
-            self._settle_stopped(current)
+            self._end_stopping(current, status, now)
         elif live.timed_out and current.state is RunState.RUNNING:
             minutes = current.timeout
             message = f"Job run timed out after {minutes} minutes (Timeout)."
@@ -353,7 +353,17 @@ class Engine:
             done = run.with_state(RunState.FAILED, now, error_message=message)
         detail = f": {done.error_message}" if done.error_message else "."
         self.logs.note(run, f"{FINAL_NOTE} {done.state.value}{detail}")
-        self._end(done, {RunState.RUNNING})
+        self._end(done, {run.state})
+
+    def _end_stopping(self, run: JobRun, status: ExitStatus | None, now: float) -> None:
+        """A STOPPING run whose process is gone: STOPPED, unless its script had run to a
+        successful end before the stop reached it (it finished while the server was down, or
+        in the moment the stop came). STOPPED would then say the job did not do what it did."""
+        if status is None or not status.succeeded:
+            self._settle_stopped(run)
+            return
+        self.logs.note(run, "the run's script finished before the stop could end it.")
+        self._complete(run, status, now)
 
     def _settle_stopped(self, run: JobRun | None) -> None:
         if run is None or run.state is not RunState.STOPPING:
@@ -466,7 +476,7 @@ class Engine:
         if status is not None and run.state is RunState.RUNNING:
             self._complete(run, status, self.clock.now())
         elif run.state is RunState.STOPPING:
-            self._settle_stopped(run)
+            self._end_stopping(run, status, self.clock.now())
         else:
             self._lost(run, "The run's process was lost: gluerun stopped while it ran.")
 

@@ -4,6 +4,7 @@ State graph (see docs/lifecycle.md for the lettered edges)::
 
     WAITING ─a→ STARTING ─b→ RUNNING ─c→ SUCCEEDED | FAILED | TIMEOUT
        │            │           └─d→ STOPPING ─e→ STOPPED
+       │            │                       └─i→ SUCCEEDED
        │            ├─f→ FAILED | ERROR | TIMEOUT
        │            └─d→ STOPPING
        └─g→ STOPPED
@@ -86,7 +87,7 @@ TRANSITIONS: Mapping[RunState, frozenset[RunState]] = {
     RunState.RUNNING: frozenset(
         {RunState.SUCCEEDED, RunState.FAILED, RunState.TIMEOUT, RunState.STOPPING}
     ),
-    RunState.STOPPING: frozenset({RunState.STOPPED}),
+    RunState.STOPPING: frozenset({RunState.STOPPED, RunState.SUCCEEDED}),
     **{state: frozenset() for state in TERMINAL},
 }
 
