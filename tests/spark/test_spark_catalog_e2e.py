@@ -1,17 +1,20 @@
 """A catalog-driven glueetl job end to end through the API: a Glue Studio-style script reads a
-partitioned catalog table with pushdown, writes through a catalog-updating sink, and queries
-the new table with spark.sql (--enable-glue-datacatalog)."""
+partitioned catalog table with pushdown, writes through a catalog-updating sink, queries the
+new table with spark.sql (--enable-glue-datacatalog), appends to it with
+write_dynamic_frame.from_catalog and registers a query's result with saveAsTable."""
 
 from __future__ import annotations
 
 from pathlib import Path
 from typing import Any
 
+from live_server import SPARK_PACKAGES_DIR
 from spark_support import FINAL, RUN_TIMEOUT, Server, wait_state
 
 SCRIPT = """
 import sys
 from awsglue.context import GlueContext
+from awsglue.dynamicframe import DynamicFrame
 from awsglue.job import Job
 from awsglue.transforms import *
 from awsglue.transforms.apply_mapping import ApplyMapping
@@ -56,6 +59,20 @@ row = spark.sql(
     f"SELECT count(*) AS n, sum(amount) AS total FROM {args['database']}.sales_2024"
 ).collect()[0]
 print("SQL", row.n, row.total)
+# the catalog's own writer appends a month; saveAsTable registers a table of the query
+schema = "sale_id long, amount double, year string, month int"
+march = spark.createDataFrame([(5, 7.5, "2024", 3)], schema)
+glueContext.write_dynamic_frame.from_catalog(
+    frame=DynamicFrame.fromDF(march, glueContext, "march"),
+    database=args["database"],
+    table_name="sales_2024",
+    additional_options={"enableUpdateCatalog": True, "partitionKeys": ["year", "month"]},
+)
+totals = spark.sql(
+    f"SELECT month, sum(amount) AS total FROM {args['database']}.sales_2024 GROUP BY month"
+)
+print("MONTHS", sorted(r.month for r in totals.collect()))
+totals.write.saveAsTable(f"{args['database']}.monthly")
 job.commit()
 """
 
@@ -114,13 +131,17 @@ def run_catalog_job(server: Server, tmp_path: Path, database: str) -> None:
     logs = server.data_dir / "runs" / run_id
     assert run["JobRunState"] == "SUCCEEDED", (logs / "stderr.log").read_text()[-3000:]
     assert "SQL 3 16.0" in (logs / "stdout.log").read_text()
+    assert "MONTHS [1, 2, 3]" in (logs / "stdout.log").read_text()
     created = glue.get_table(DatabaseName=database, Name="sales_2024")["Table"]
     assert [(c["Name"], c["Type"]) for c in created["StorageDescriptor"]["Columns"]] == [
         ("sale_id", "bigint"),
         ("amount", "double"),
     ]
     found = glue.get_partitions(DatabaseName=database, TableName="sales_2024")["Partitions"]
-    assert sorted(p["Values"] for p in found) == [["2024", "1"], ["2024", "2"]]
+    assert sorted(p["Values"] for p in found) == [["2024", "1"], ["2024", "2"], ["2024", "3"]]
+    monthly = glue.get_table(DatabaseName=database, Name="monthly")["Table"]
+    assert [c["Name"] for c in monthly["StorageDescriptor"]["Columns"]] == ["month", "total"]
+    assert monthly["Parameters"]["classification"] == "parquet"
 
 
 def test_catalog_job_reads_pruned_writes_through_the_sink_and_queries_with_sql(
@@ -195,3 +216,76 @@ def test_a_bookmarked_catalog_source_reads_only_new_partitions_files(
         outputs.append((logs / "stdout.log").read_text())
     assert "READ ['a', 'b']" in outputs[0]
     assert "READ ['c']" in outputs[1]
+
+
+AVRO = """
+import sys
+from awsglue.context import GlueContext
+from awsglue.utils import getResolvedOptions
+from pyspark.context import SparkContext
+
+args = getResolvedOptions(sys.argv, ["database", "root"])
+glueContext = GlueContext(SparkContext())
+spark = glueContext.spark_session
+for day, names in (("1", ["a", "b"]), ("2", ["c"])):
+    data = spark.createDataFrame([(i, n) for i, n in enumerate(names)], "id bigint, name string")
+    data.write.format("avro").save(f"{args['root']}/day={day}")
+frame = glueContext.create_dynamic_frame.from_catalog(
+    database=args["database"], table_name="events", push_down_predicate="day = '2'"
+)
+print("AVRO", sorted(tuple(r) for r in frame.toDF().collect()))
+"""
+
+
+def spark_avro_jar() -> str:
+    """Spark's avro data source for the installed PySpark, which does not bundle it
+    (docs/catalog.md), fetched once into the tier's package cache as gluerun fetches S3A."""
+    import pyspark
+
+    from gluerun.executors.packages import Coordinate, PackageCache, PackageSet
+
+    avro = Coordinate("org.apache.spark", "spark-avro_2.12", pyspark.__version__)
+    cache = PackageCache(Path(SPARK_PACKAGES_DIR))
+    found = cache.jars([PackageSet("spark-avro", (avro,))], Path(pyspark.__file__).parent)
+    return str(found.jars[0])
+
+
+def test_an_avro_table_is_read_with_spark_avro(spark_server: Server, tmp_path: Path) -> None:
+    jar = spark_avro_jar()
+    glue = spark_server.client()
+    glue.create_database(DatabaseInput={"Name": "avro_db"})
+    root = tmp_path / "events"
+    glue.create_table(
+        DatabaseName="avro_db",
+        TableInput={
+            "Name": "events",
+            "PartitionKeys": [{"Name": "day", "Type": "string"}],
+            "StorageDescriptor": {
+                "Columns": [{"Name": "id", "Type": "bigint"}, {"Name": "name", "Type": "string"}],
+                "Location": f"file://{root}/",
+                "SerdeInfo": {
+                    "SerializationLibrary": "org.apache.hadoop.hive.serde2.avro.AvroSerDe"
+                },
+            },
+        },
+    )
+    glue.batch_create_partition(
+        DatabaseName="avro_db",
+        TableName="events",
+        PartitionInputList=[{"Values": ["1"]}, {"Values": ["2"]}],
+    )
+    script = tmp_path / "avro_job.py"
+    script.write_text(AVRO)
+    glue.create_job(
+        Name="avro",
+        Role="r",
+        Command={"Name": "glueetl", "ScriptLocation": str(script), "PythonVersion": "3"},
+        GlueVersion="5.0",
+        DefaultArguments={"--extra-jars": jar},
+    )
+    arguments = {"--database": "avro_db", "--root": str(root)}
+    run_id = glue.start_job_run(JobName="avro", Arguments=arguments)["JobRunId"]
+    run = wait_state(glue, "avro", run_id, FINAL, timeout=RUN_TIMEOUT)
+    logs = spark_server.data_dir / "runs" / run_id
+    assert run["JobRunState"] == "SUCCEEDED", (logs / "stderr.log").read_text()[-3000:]
+    assert "AVRO [(0, 'c', '2')]" in (logs / "stdout.log").read_text()

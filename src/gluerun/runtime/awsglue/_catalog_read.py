@@ -40,8 +40,9 @@ _FILE_FORMATS = ("parquet", "orc", "avro", "json", "csv")
 JDBC_CLASSIFICATIONS = ("postgresql", "mysql")
 _LOCAL_URI = re.compile(r"^file:/+")
 _AVRO_HINT = (
-    "reading avro needs Spark's avro data source, which PySpark does not bundle: run the job "
-    "with --conf spark.jars.packages=org.apache.spark:spark-avro_2.12:<your Spark version>"
+    "reading avro needs Spark's avro data source, which PySpark does not bundle: give the job "
+    "the spark-avro_2.12 jar of your Spark version with --extra-jars, or run it with "
+    "--conf spark.jars.packages=org.apache.spark:spark-avro_2.12:<your Spark version>"
 )
 
 
