@@ -8,7 +8,9 @@ import os
 from collections.abc import Iterator
 from typing import Any
 
+import boto3
 import pytest
+from botocore.config import Config
 from botocore.exceptions import ClientError, ParamValidationError
 from live_server import Server
 from sqlalchemy import text
@@ -91,6 +93,29 @@ def test_terraform_catalog_database(glue: Any) -> None:
         "EntityNotFoundException",
         "Database tf_db not found.",
     )
+
+
+def test_terraform_without_the_account_id_sends_an_empty_catalog_id(server: Server) -> None:
+    # the provider's skip_requesting_account_id (the setting for local endpoints) leaves its
+    # account id empty and sends CatalogId "" (boto3 would refuse it before sending)
+    glue = boto3.client(
+        "glue",
+        endpoint_url=server.endpoint,
+        region_name="us-east-1",
+        aws_access_key_id="test",
+        aws_secret_access_key="test",
+        config=Config(parameter_validation=False, retries={"max_attempts": 1}),
+    )
+    glue.create_database(CatalogId="", DatabaseInput={"Name": "tf_blank"})
+    glue.create_table(CatalogId="", DatabaseName="tf_blank", TableInput=table_input("t"))
+    found = glue.get_table(CatalogId="", DatabaseName="tf_blank", Name="t")["Table"]
+    assert found["CatalogId"] == ACCOUNT
+    glue.update_database(
+        CatalogId="", Name="tf_blank", DatabaseInput={"Name": "tf_blank", "Description": "d"}
+    )
+    glue.delete_table(CatalogId="", DatabaseName="tf_blank", Name="t")
+    glue.delete_database(CatalogId="", Name="tf_blank")
+    assert error_of(glue.get_database, Name="tf_blank")[0] == "EntityNotFoundException"
 
 
 def test_terraform_catalog_table(glue: Any) -> None:

@@ -69,7 +69,7 @@ class Dispatcher:
         if operation in UNMODELED:
             check_unmodeled(operation, body)
         else:
-            validation.validate(operation, body)
+            validation.validate(operation, _this_catalog(body))
         return handler(self.glue, body)
 
     def _gluerun(self, operation: str, body: dict[str, Any]) -> Any:
@@ -89,6 +89,15 @@ class Dispatcher:
             # CloudWatch Logs names its bad-input error differently from Glue.
             raise InvalidParameter(str(exc)) from None
         return handler(self.logs, body)
+
+
+def _this_catalog(body: dict[str, Any]) -> dict[str, Any]:
+    """`body` without an empty ``CatalogId``, which Terraform's AWS provider sends when it
+    does not look the account up (``skip_requesting_account_id``, the setting for local
+    endpoints). gluerun holds one catalog, so an empty id means it, as any other id does."""
+    if body.get("CatalogId") == "":
+        del body["CatalogId"]
+    return body
 
 
 def _parse(raw: bytes) -> dict[str, Any]:
