@@ -206,6 +206,32 @@ def test_a_signature_made_six_minutes_off_has_expired(
     assert message.endswith(" - 5 min.)")
 
 
+def test_a_signature_for_another_region_or_service_does_not_match(secured: Server) -> None:
+    elsewhere = boto3.client(
+        "glue", endpoint_url=secured.endpoint, region_name="eu-west-1",
+        aws_access_key_id=KEYS["admin"][0], aws_secret_access_key=KEYS["admin"][1],
+        config=Config(retries={"max_attempts": 1}),
+    )  # fmt: skip
+    assert error_of(elsewhere.get_jobs) == (
+        "InvalidSignatureException",
+        403,
+        "Credential should be scoped to a valid region, not 'eu-west-1'. ",
+    )
+    request = AWSRequest(
+        method="POST", url=secured.endpoint + "/", data=b"{}",
+        headers={"X-Amz-Target": "AWSGlue.GetJobs", "Content-Type": "application/x-amz-json-1.1"},
+    )  # fmt: skip
+    SigV4Auth(Credentials(*KEYS["admin"]), "logs", "us-east-1").add_auth(request)
+    status, body = post(secured.endpoint, b"{}", dict(request.headers.items()))
+    assert (status, body["__type"]) == (403, "InvalidSignatureException")
+    assert body["Message"] == "Credential should be scoped to correct service: 'glue'. "
+    sts = boto3.client(
+        "sts", endpoint_url=secured.endpoint, region_name="eu-west-1",
+        aws_access_key_id=KEYS["admin"][0], aws_secret_access_key=KEYS["admin"][1],
+    )  # fmt: skip
+    assert error_of(sts.get_caller_identity)[:2] == ("SignatureDoesNotMatch", 403)
+
+
 def test_botocore_does_not_retry_authentication_failures(secured: Server) -> None:
     glue = client(secured, "glue", KEYS["admin"][0], "bad", retries={"mode": "standard"})
     sent: list[str] = []

@@ -136,3 +136,14 @@ def test_the_scope_date_must_be_the_signing_date() -> None:
 def test_malformed_authorization_headers_are_incomplete(header: str, complaint: str) -> None:
     with pytest.raises(IncompleteSignature, match=complaint):
         sigv4.parse_authorization(header)
+
+
+def test_the_scope_must_name_the_servers_region_and_the_service() -> None:
+    incoming, auth, at = signed()
+    assert sigv4.verify(incoming, auth, KEYS, at, {"us-east-1"}, "glue").arn.endswith(":user/unit")
+    with pytest.raises(InvalidSignature) as caught:
+        sigv4.verify(incoming, auth, KEYS, at, {"eu-west-1"}, "logs")
+    assert str(caught.value) == (
+        "Credential should be scoped to a valid region, not 'us-east-1'. "
+        "Credential should be scoped to correct service: 'logs'. "
+    )

@@ -15,6 +15,7 @@ from collections.abc import Mapping, MutableMapping
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
+from urllib.parse import parse_qs
 
 from gluerun.api import protocol, sigv4
 from gluerun.api.access import Arns
@@ -41,6 +42,9 @@ _PAGES = {
     "/gluerun/reset": "gluerun:Reset",
 }
 _LOOPBACK_NAMES = frozenset({"localhost", "localhost.localdomain"})
+_FORM = "application/x-www-form-urlencoded"  # the query protocol's (STS, IAM) bodies
+#: the signing name of each JSON target prefix (job processes' Gluerun.* calls are Glue's)
+_SERVICES = {protocol.GLUE_PREFIX: "glue", LOGS_PREFIX: "logs", GLUERUN_PREFIX: "glue"}
 
 
 @dataclass(frozen=True)
@@ -131,7 +135,10 @@ class Guard:
             raise MissingAuthentication("Missing Authentication Token")
         auth = sigv4.parse_authorization(value)
         incoming = sigv4.Incoming(scope["method"], _url(scope), _headers(scope), body)
-        principal = sigv4.verify(incoming, auth, self.keys, self.clock.now())
+        service = _signing_service(scope, body)
+        # IAM and STS's global endpoint are signed for us-east-1 whatever the region.
+        regions = {self.region, "us-east-1"} if service in ("iam", "sts") else {self.region}
+        principal = sigv4.verify(incoming, auth, self.keys, self.clock.now(), regions, service)
         return Caller(principal.arn, principal.user_id, principal.policy)
 
     # -- may they -----------------------------------------------------------------------
@@ -201,6 +208,19 @@ def _check_origin(scope: Scope) -> None:
             f"Origin {origin!r} is not this server's: gluerun answers no cross-origin "
             "browser requests."
         )
+
+
+def _signing_service(scope: Scope, body: bytes) -> str | None:
+    """The service a client signs this request for, as AWS routes it (None: gluerun's own
+    pages, which any of the services' signatures may read)."""
+    target = _header(scope, b"x-amz-target")
+    if target:
+        return _SERVICES.get(target.partition(".")[0])
+    form = (_header(scope, b"content-type") or "").partition(";")[0].strip().lower()
+    if scope["method"] != "POST" or scope["path"] != "/" or form != _FORM:
+        return None
+    action = parse_qs(bytes(body).decode("utf-8", "replace")).get("Action", [""])[0]
+    return "sts" if action == "GetCallerIdentity" else "iam"
 
 
 def _denial(arn: str, action: str, resource: str, decision: Decision) -> str:

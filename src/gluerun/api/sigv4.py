@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -99,14 +99,19 @@ def verify(
     auth: Authorization,
     keys: Mapping[str, Principal],
     now: float,
+    regions: Collection[str] = (),
+    service: str | None = None,
 ) -> Principal:
-    """The principal whose key signed `request`.
+    """The principal whose key signed `request` for one of `regions` and for `service`
+    (empty, None: any).
 
     Raises:
         UnrecognizedClient: the key is unknown (or a session token was sent: gluerun has none).
         IncompleteSignature: Host or X-Amz-Date is not signed.
-        InvalidSignature: the signature is wrong, or was made more than five minutes off.
+        InvalidSignature: the signature is wrong, scoped to another region or service, or was
+            made more than five minutes off.
     """
+    _check_scope(auth, regions, service)
     principal = keys.get(auth.access_key)
     if principal is None or request.header("x-amz-security-token") is not None:
         raise UnrecognizedClient("The security token included in the request is invalid.")
@@ -122,6 +127,17 @@ def verify(
     if not hmac.compare_digest(expected.encode(), auth.signature.encode()):
         raise InvalidSignature(_MISMATCH)
     return principal
+
+
+def _check_scope(auth: Authorization, regions: Collection[str], service: str | None) -> None:
+    """AWS checks the credential scope before the key, and names every mismatch at once."""
+    wrong = []
+    if regions and auth.region not in regions:
+        wrong.append(f"Credential should be scoped to a valid region, not '{auth.region}'. ")
+    if service is not None and auth.service != service:
+        wrong.append(f"Credential should be scoped to correct service: '{service}'. ")
+    if wrong:
+        raise InvalidSignature("".join(wrong))
 
 
 def _check_time(stamp: str, scope_date: str, now: float) -> None:
