@@ -290,17 +290,39 @@ def test_the_catalog_pages_filter_partitions_by_expression(
     shot(page, tmp_path, "catalog-table")
 
 
-def test_a_phone_sized_screen_keeps_the_jobs_list_usable(
+def test_a_phone_sized_screen_keeps_every_page_usable(
     browser: Any, server: Server, glue: Any, tmp_path: Path
 ) -> None:
-    job(glue, tmp_path, "phone-job", "print(1)\n")
+    job(glue, tmp_path, "phone-job", "print('a line of output', flush=True)\n")
+    run_id = glue.start_job_run(JobName="phone-job", Arguments={"--day": "2024-01-01"})["JobRunId"]
+    assert wait_state(glue, "phone-job", run_id, FINAL)["JobRunState"] == "SUCCEEDED"
+    glue.create_trigger(
+        Name="phone-nightly",
+        Type="SCHEDULED",
+        Schedule="cron(0 2 * * ? *)",
+        Actions=[{"JobName": "phone-job"}],
+    )
     context = browser.new_context(base_url=server.endpoint, viewport={"width": 390, "height": 844})
+    pages = {
+        "/console/": "tr[data-job='phone-job'] .state-SUCCEEDED",
+        "/console/#/jobs/phone-job": f"tr[data-run='{run_id}']",
+        f"/console/#/jobs/phone-job/runs/{run_id}": "#log-output >> text=a line of output",
+        "/console/#/triggers/phone-nightly": "#fire-times li",
+        "/console/#/catalog": "h1:has-text('Data Catalog')",
+    }
     try:
         tab = context.new_page()
-        tab.goto("/console/")
-        tab.locator("tr[data-job='phone-job']").wait_for(timeout=WAIT_MS)
-        width = tab.evaluate("() => document.documentElement.scrollWidth")
-        assert width <= 390
-        shot(tab, tmp_path, "jobs-phone")
+        for url, ready in pages.items():
+            tab.goto(url)
+            tab.locator(ready).first.wait_for(timeout=WAIT_MS)
+            width = tab.evaluate("() => document.documentElement.scrollWidth")
+            wide = tab.evaluate(
+                "() => [...document.querySelectorAll('body *')]"
+                ".filter(e => e.getBoundingClientRect().right > 391 && !e.closest('.scroll'))"
+                ".map(e => `${e.tagName}#${e.id}.${e.className}`)"
+            )
+            assert width <= 390, (url, wide)
+            if url == "/console/":
+                shot(tab, tmp_path, "jobs-phone")
     finally:
         context.close()
