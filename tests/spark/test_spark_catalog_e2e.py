@@ -7,9 +7,10 @@ from __future__ import annotations
 
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from live_server import SPARK_PACKAGES_DIR
-from spark_support import FINAL, RUN_TIMEOUT, Server, wait_state
+from spark_support import FINAL, RUN_TIMEOUT, PgSchema, Server, wait_state
 
 SCRIPT = """
 import sys
@@ -289,3 +290,83 @@ def test_an_avro_table_is_read_with_spark_avro(spark_server: Server, tmp_path: P
     logs = spark_server.data_dir / "runs" / run_id
     assert run["JobRunState"] == "SUCCEEDED", (logs / "stderr.log").read_text()[-3000:]
     assert "AVRO [(0, 'c', '2')]" in (logs / "stdout.log").read_text()
+
+
+CONNECTED = """
+import sys
+from awsglue.context import GlueContext
+from awsglue.job import Job
+from awsglue.utils import getResolvedOptions
+from pyspark.context import SparkContext
+
+args = getResolvedOptions(sys.argv, ["JOB_NAME", "database", "connection"])
+glueContext = GlueContext(SparkContext())
+job = Job(glueContext)
+job.init(args["JOB_NAME"], args)
+conf = glueContext.extract_jdbc_conf(args["connection"])
+print("VENDOR", conf["vendor"], conf["user"])
+src = glueContext.create_dynamic_frame.from_catalog(database=args["database"], table_name="src")
+glueContext.write_dynamic_frame.from_jdbc_conf(
+    frame=src, catalog_connection=args["connection"], connection_options={"dbtable": "copy"}
+)
+again = glueContext.create_dynamic_frame.from_options(
+    connection_type="postgresql",
+    connection_options={"connectionName": args["connection"], "dbtable": "copy"},
+)
+print("COPIED", sorted(tuple(r) for r in again.toDF().collect()))
+job.commit()
+"""
+
+
+def run_connected_job(server: Server, tmp_path: Path, pg_schema: PgSchema, database: str) -> None:
+    """CONNECTED as a glueetl job: a crawled JDBC table read through its catalog connection,
+    copied with write_dynamic_frame.from_jdbc_conf, read back by connectionName."""
+    glue = server.client()
+    pg_schema.execute("CREATE TABLE src (id int PRIMARY KEY, name text)")
+    pg_schema.execute("INSERT INTO src VALUES (1, 'a'), (2, 'b')")
+    connection = f"{database}-pg"
+    glue.create_connection(
+        ConnectionInput={
+            "Name": connection,
+            "ConnectionType": "JDBC",
+            "ConnectionProperties": {
+                "JDBC_CONNECTION_URL": pg_schema.url,
+                "USERNAME": "postgres",
+                "PASSWORD": urlsplit(pg_schema.dsn).password or "unused",
+            },
+        }
+    )
+    glue.create_database(DatabaseInput={"Name": database})
+    pg_database = pg_schema.url.rpartition("/")[2].split("?")[0]
+    glue.create_table(
+        DatabaseName=database,
+        TableInput={
+            "Name": "src",
+            "Parameters": {"classification": "postgresql", "connectionName": connection},
+            "StorageDescriptor": {"Location": f"{pg_database}.{pg_schema.schema}.src"},
+        },
+    )
+    script = tmp_path / "connected.py"
+    script.write_text(CONNECTED)
+    name = f"connected-{database}"
+    glue.create_job(
+        Name=name,
+        Role="r",
+        Command={"Name": "glueetl", "ScriptLocation": str(script), "PythonVersion": "3"},
+        GlueVersion="5.0",
+    )
+    arguments = {"--database": database, "--connection": connection}
+    run_id = glue.start_job_run(JobName=name, Arguments=arguments)["JobRunId"]
+    run = wait_state(glue, name, run_id, FINAL, timeout=RUN_TIMEOUT)
+    logs = server.data_dir / "runs" / run_id
+    assert run["JobRunState"] == "SUCCEEDED", (logs / "stderr.log").read_text()[-3000:]
+    out = (logs / "stdout.log").read_text()
+    assert "VENDOR postgresql postgres" in out
+    assert "COPIED [(1, 'a'), (2, 'b')]" in out
+    assert pg_schema.execute("SELECT id, name FROM copy ORDER BY id") == [(1, "a"), (2, "b")]
+
+
+def test_a_job_reaches_jdbc_through_a_catalog_connection(
+    spark_server: Server, tmp_path: Path, pg_schema: PgSchema
+) -> None:
+    run_connected_job(spark_server, tmp_path, pg_schema, "connected")

@@ -348,6 +348,14 @@ def test_a_catalog_job_runs_on_the_cluster(cluster_server: Server, tmp_path: Pat
     run_catalog_job(cluster_server, tmp_path, "cluster_shop")
 
 
+def test_a_catalog_connection_reaches_jdbc_on_the_cluster(
+    cluster_server: Server, tmp_path: Path, pg_schema: PgSchema
+) -> None:
+    from test_spark_catalog_e2e import run_connected_job
+
+    run_connected_job(cluster_server, tmp_path, pg_schema, "cluster_connected")
+
+
 #: the lake tests' bucket here (the local lake tests use their own: moto is the tier's)
 CLUSTER_LAKE = "cluster-lake"
 #: printed by each lake script: the executors that joined (the driver runs no tasks here)
