@@ -348,6 +348,12 @@ def test_a_catalog_job_runs_on_the_cluster(cluster_server: Server, tmp_path: Pat
     run_catalog_job(cluster_server, tmp_path, "cluster_shop")
 
 
+def test_a_bookmarked_catalog_source_on_the_cluster(cluster_server: Server, tmp_path: Path) -> None:
+    from test_spark_catalog_e2e import run_bookmarked_job
+
+    run_bookmarked_job(cluster_server, tmp_path, "cluster_books")
+
+
 def test_a_catalog_connection_reaches_jdbc_on_the_cluster(
     cluster_server: Server, tmp_path: Path, pg_schema: PgSchema
 ) -> None:
