@@ -76,6 +76,67 @@ def wait_for_port(port: int, proc: subprocess.Popen[bytes], timeout: float = 20.
     raise TimeoutError(f"port {port} never accepted connections")
 
 
+def listening_inodes(port: int) -> set[str]:
+    """Inodes of the TCP sockets listening on `port` (any address), from /proc/net/tcp{,6}."""
+    inodes: set[str] = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        try:
+            rows = Path(table).read_text().splitlines()[1:]
+        except OSError:
+            continue
+        for row in rows:
+            fields = row.split()
+            local, state, inode = fields[1], fields[3], fields[9]
+            if state == "0A" and int(local.rsplit(":", 1)[1], 16) == port:
+                inodes.add(inode)
+    return inodes
+
+
+def socket_inodes(pid: int) -> set[str]:
+    """Inodes of the sockets process `pid` holds open."""
+    inodes: set[str] = set()
+    try:
+        fds = list(Path(f"/proc/{pid}/fd").iterdir())
+    except OSError:
+        return inodes
+    for fd in fds:
+        try:
+            target = os.readlink(fd)
+        except OSError:
+            continue
+        if target.startswith("socket:["):
+            inodes.add(target[len("socket:[") : -1])
+    return inodes
+
+
+def wait_until_serving(port: int, proc: subprocess.Popen[bytes], timeout: float) -> None:
+    """Wait until `proc` itself listens on `port`, not merely until a connection succeeds.
+
+    After kill -9 of a server, a child it had forked for a job launch and that is not yet past
+    exec still holds a copy of its listening socket, for as long as the loaded machine takes
+    to schedule it: the kernel accepts connections on that copy, then refuses every one once
+    the child execs, while the restarted server may still be starting. A connection test
+    could return on that copy (EndpointConnectionError on the next call).
+    """
+    deadline = time.monotonic() + timeout
+    while not listening_inodes(port) & socket_inodes(proc.pid):
+        if proc.poll() is not None:
+            raise RuntimeError(f"{proc.args!r} exited with {proc.returncode}")
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"port {port} never served by pid {proc.pid}")
+        time.sleep(0.05)
+
+
+def wait_port_released(port: int, timeout: float) -> None:
+    """Wait until no socket listens on `port`, so a server started next can bind it (a copy
+    of a killed server's socket lives on in a child of it until that child execs)."""
+    deadline = time.monotonic() + timeout
+    while listening_inodes(port):
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"port {port} is still held by another process")
+        time.sleep(0.05)
+
+
 @contextmanager
 def moto_s3() -> Iterator[str]:
     """A moto S3 server on a free loopback port, stopped by its pid on exit; yields its URL."""
@@ -118,6 +179,7 @@ class Server:
 
     def start(self) -> None:
         prepare_runtimes(DEFAULT_RUNTIME)
+        wait_port_released(self.port, START_TIMEOUT)
         env = {
             "GLUERUN_SPARK_PACKAGES_DIR": SPARK_PACKAGES_DIR,
             "GLUERUN_SPARK_CLASS_ARCHIVES": SPARK_CLASS_ARCHIVES,
@@ -140,7 +202,7 @@ class Server:
             stderr=subprocess.STDOUT,
         )
         # generous: a restart recovers runs before it serves, and CI's 2 cores may be busy
-        wait_for_port(self.port, self.proc, timeout=START_TIMEOUT)
+        wait_until_serving(self.port, self.proc, START_TIMEOUT)
 
     def stop(self, sig: int = signal.SIGTERM) -> int:
         assert self.proc is not None
