@@ -99,7 +99,7 @@ def peak_rss_mib(server: Server) -> float:
 
 
 def send_body(port: int, body: bytes, chunked: bool, answers: list[str]) -> None:
-    head = b"POST / HTTP/1.1\r\nHost: x\r\nX-Amz-Target: AWSGlue.GetJob\r\n"
+    head = b"POST / HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Amz-Target: AWSGlue.GetJob\r\n"
     head += b"Content-Type: application/x-amz-json-1.1\r\n"
     head += (
         b"Transfer-Encoding: chunked\r\n\r\n"
